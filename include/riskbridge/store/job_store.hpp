@@ -1,0 +1,223 @@
+#pragma once
+
+// The durable job store: deliveries (dedupe), jobs (the queue's state machine), evaluations,
+// quarantine and the audit trail. See DESIGN.md §4.
+//
+// Job states:   queued ──claim──▶ running ──▶ done
+//                  ▲                 │ ├───▶ retry_wait ──(due)──▶ running ...
+//                  │                 │ └───▶ dead (permanent error or attempts exhausted)
+//                  └──── retry_dead / lease expiry / release at start-up
+//
+// Delivery is at least once: a worker that dies leaves a lease that expires and the job is
+// claimed again. Effects are once: handlers record a checkpoint after each side effect.
+//
+// Ingestion (enqueue_async, quarantine_async) never blocks the caller: requests go to a single
+// writer that commits them in batches (group commit) and calls back after the commit that
+// holds them is durable. Everything else is synchronous and meant for worker threads, the CLI
+// and tests, never for the HTTP I/O threads.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "riskbridge/config/config.hpp"
+#include "riskbridge/core/clock.hpp"
+#include "riskbridge/core/error.hpp"
+
+namespace riskbridge::store {
+
+using job_id = std::int64_t;
+
+enum class job_state { queued, running, retry_wait, done, dead };
+const char* to_string(job_state s) noexcept;
+std::optional<job_state> parse_job_state(std::string_view s) noexcept;
+
+/// The identity of an inbound delivery, unique per source: Ashby's
+/// "<webhookActionId>:<action>" (or "sha256:<hex of body>" when the id is missing),
+/// RiskOS's event_id.
+struct delivery_key {
+    std::string source;  ///< "ashby" | "riskos"
+    std::string key;
+};
+
+struct new_job {
+    std::string kind;     ///< names the handler: screening, document_verification, riskos_event...
+    std::string payload;  ///< JSON text; may hold personal data, never logged
+    std::string correlation_id;  ///< log-safe id that ties log lines together (e.g. delivery key)
+    /// At most one job ever exists per unique_key (e.g. "screening:<application_id>"): an
+    /// enqueue whose unique_key is taken is answered `duplicate` with the existing job's id.
+    std::optional<std::string> unique_key;
+};
+
+struct enqueue_request {
+    delivery_key delivery;
+    std::optional<new_job> job;  ///< none: record the delivery only
+};
+
+enum class enqueue_status {
+    accepted,     ///< stored durably (delivery, and job when one was given)
+    duplicate,    ///< delivery key or job unique_key already stored (or earlier in this batch)
+    overloaded,   ///< the writer's queue is full: nothing stored, try again later
+    unavailable,  ///< the database failed or the store is shut down: nothing stored
+};
+const char* to_string(enqueue_status s) noexcept;
+
+struct enqueue_result {
+    enqueue_status status = enqueue_status::unavailable;
+    job_id id = 0;       ///< the new job (accepted) or the existing one (duplicate), 0 if none
+    std::string detail;  ///< reason for overloaded/unavailable, log-safe
+};
+
+struct quarantine_request {
+    std::string source;      ///< "ashby" | "riskos"
+    std::string reason;      ///< why it was rejected, log-safe
+    std::string body;        ///< the raw body, kept so nothing is lost
+    std::string request_id;
+};
+
+/// Called exactly once per request, possibly on the writer thread and possibly before
+/// enqueue_async returns (overloaded/unavailable): must be quick and must not block.
+using enqueue_callback = std::function<void(enqueue_result)>;
+using quarantine_callback = std::function<void(result<void>)>;
+
+struct job {
+    job_id id = 0;
+    std::string kind;
+    std::string payload;
+    job_state state = job_state::queued;
+    int attempts = 0;  ///< attempts started so far, including the current one when running
+    time_point next_run_at{};
+    std::string lease_owner;
+    time_point lease_until{};
+    std::string last_error;
+    std::string checkpoint;  ///< opaque to the store, written by handlers
+    std::string correlation_id;
+    std::optional<std::string> unique_key;
+    time_point created_at{};
+    time_point updated_at{};
+};
+
+/// One finished attempt of a job (the job's history).
+struct job_attempt {
+    int attempt = 0;
+    time_point finished_at{};
+    std::string outcome;  ///< done | retry | dead | lease_expired
+    std::string error;
+};
+
+struct evaluation_record {
+    std::string eval_id;
+    std::string flow;  ///< screening | document_verification
+    std::string application_id;
+    std::string candidate_id;
+    job_id job = 0;
+    std::string state;     ///< requested | in_progress | completed | expired | ...
+    std::string decision;  ///< ACCEPT | REVIEW | REJECT | RESUBMIT | ... (empty while pending)
+    std::string docv_token;  ///< DocV transaction token, for the older webhook envelope
+    time_point created_at{};
+    time_point updated_at{};
+    time_point expires_at{};  ///< DocV capture link expiry, epoch when none
+};
+
+/// One step of a flow, for the audit trail. Ids and outcomes only: no personal data.
+struct audit_entry {
+    job_id job = 0;
+    time_point at{};
+    std::string step;
+    std::string outcome;
+    std::string detail;
+};
+
+struct quarantine_entry {
+    std::int64_t id = 0;
+    std::string source;
+    std::string reason;
+    std::string request_id;
+    std::size_t body_bytes = 0;
+    time_point received_at{};
+};
+
+struct store_stats {
+    std::map<job_state, std::int64_t> jobs_by_state;
+    std::int64_t deliveries = 0;
+    std::int64_t quarantined = 0;
+    std::size_t pending_writes = 0;  ///< requests waiting for the writer
+};
+
+class job_store {
+public:
+    virtual ~job_store() = default;
+
+    // --- ingestion: non-blocking, for the HTTP I/O threads -----------------------------
+    virtual void enqueue_async(enqueue_request req, enqueue_callback done) = 0;
+    virtual void quarantine_async(quarantine_request req, quarantine_callback done) = 0;
+
+    // --- workers: synchronous ------------------------------------------------------------
+    /// Leases the oldest due job: queued or retry_wait with next_run_at <= now, or running
+    /// with lease_until <= now (its owner died). Sets running, owner, lease_until = now +
+    /// lease, attempts + 1. Returns nullopt when nothing is due.
+    virtual result<std::optional<job>> claim(std::string_view owner, time_point now,
+                                             milliseconds lease) = 0;
+    /// The operations below fail with errc::conflict when `owner` no longer holds the lease.
+    virtual result<void> extend_lease(job_id id, std::string_view owner, time_point until) = 0;
+    virtual result<void> save_checkpoint(job_id id, std::string_view owner,
+                                         std::string_view checkpoint) = 0;
+    virtual result<void> mark_done(job_id id, std::string_view owner, std::string_view outcome) = 0;
+    virtual result<void> mark_retry(job_id id, std::string_view owner, time_point next_run_at,
+                                    std::string_view error) = 0;
+    virtual result<void> mark_dead(job_id id, std::string_view owner, std::string_view error) = 0;
+    /// running → queued for jobs leased by `owner` (graceful stop) or, with an empty owner,
+    /// for every running job (start-up of a single-node store after a crash).
+    virtual result<int> release_leases(std::string_view owner) = 0;
+    /// Adds a job outside the webhook path (follow-ups, reconciliation). Synchronous;
+    /// returns the existing job's id when unique_key is taken.
+    virtual result<job_id> add_job(const new_job& j, time_point run_at) = 0;
+
+    // --- evaluations and audit ----------------------------------------------------------
+    virtual result<void> upsert_evaluation(const evaluation_record& e) = 0;
+    virtual result<std::optional<evaluation_record>> find_evaluation(std::string_view eval_id) = 0;
+    virtual result<std::optional<evaluation_record>> find_evaluation_by_docv_token(
+        std::string_view token) = 0;
+    virtual result<std::vector<evaluation_record>> evaluations_for_candidate(
+        std::string_view candidate_id) = 0;
+    /// Evaluations in one of `states` last updated before `before`, oldest first.
+    virtual result<std::vector<evaluation_record>> stale_evaluations(
+        const std::vector<std::string>& states, time_point before, int limit) = 0;
+    virtual result<void> append_audit(const audit_entry& e) = 0;
+    virtual result<std::vector<audit_entry>> audit_for_job(job_id id) = 0;
+
+    // --- operations ---------------------------------------------------------------------
+    virtual result<std::vector<job>> list_jobs(std::optional<job_state> state, int limit) = 0;
+    virtual result<std::optional<job>> get_job(job_id id) = 0;
+    virtual result<std::vector<job_attempt>> job_attempts(job_id id) = 0;
+    /// dead → queued with attempts reset; one job, or every dead job when id is nullopt.
+    virtual result<int> retry_dead(std::optional<job_id> id, time_point now) = 0;
+    /// Retention: clears payload and checkpoint of done/dead jobs finished before
+    /// `older_than`, and deletes quarantined bodies received before it. Returns rows touched.
+    virtual result<int> purge_finished(time_point older_than) = 0;
+    virtual result<std::vector<quarantine_entry>> list_quarantine(int limit) = 0;
+    virtual result<store_stats> stats() = 0;
+    /// Readiness: the writer is running and its last commit succeeded.
+    virtual bool writable() const = 0;
+    /// Commits what is pending, then stops the writer; later enqueues answer unavailable.
+    virtual void shutdown() = 0;
+};
+
+struct sqlite_options {
+    std::string path;                        ///< ":memory:" is not durable and not allowed
+    std::size_t max_pending_writes = 10'000;  ///< queue bound for back-pressure (503)
+    std::size_t max_batch = 512;              ///< requests per transaction at most
+};
+
+result<std::unique_ptr<job_store>> make_sqlite_store(const sqlite_options& options, clock& clk);
+
+/// Opens the store the configuration names (SQLite now; PostgreSQL later).
+result<std::unique_ptr<job_store>> open_store(const config::store_config& cfg, clock& clk);
+
+}  // namespace riskbridge::store

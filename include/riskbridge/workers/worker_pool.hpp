@@ -1,0 +1,99 @@
+#pragma once
+
+// The worker pool: threads that lease due jobs from the store, run the handler registered for
+// the job's kind, and record the outcome (done, retry with backoff, dead).
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "riskbridge/core/clock.hpp"
+#include "riskbridge/store/job_store.hpp"
+
+namespace riskbridge::workers {
+
+/// What a handler reports for one attempt.
+struct job_outcome {
+    enum class kind { done, retry, permanent_failure };
+    kind what = kind::done;
+    std::string detail;  ///< outcome (done) or error (retry/failure); log-safe, ids only
+    std::optional<milliseconds> retry_after;  ///< an upstream's Retry-After, honoured as a floor
+
+    static job_outcome done(std::string detail = "done") { return {kind::done, std::move(detail), {}}; }
+    static job_outcome retry(std::string error, std::optional<milliseconds> after = {}) {
+        return {kind::retry, std::move(error), after};
+    }
+    static job_outcome fail(std::string error) {
+        return {kind::permanent_failure, std::move(error), {}};
+    }
+};
+
+/// What a handler sees of its job: the leased job, its checkpoint, and ways to record
+/// progress. save_checkpoint() is durable when it returns; call it after every side effect.
+class job_context {
+public:
+    virtual ~job_context() = default;
+    virtual const store::job& current() const = 0;
+    virtual const std::string& checkpoint() const = 0;
+    virtual result<void> save_checkpoint(std::string checkpoint) = 0;
+    virtual void audit(std::string_view step, std::string_view outcome,
+                       std::string_view detail = {}) = 0;
+    virtual store::job_store& store() = 0;
+    virtual clock& now_source() = 0;
+    /// True once the pool is stopping: finish the current step and return retry.
+    virtual bool stopping() const = 0;
+};
+
+using job_handler = std::function<job_outcome(job_context&)>;
+
+class handler_registry {
+public:
+    void add(std::string kind, job_handler handler);
+    const job_handler* find(std::string_view kind) const;
+
+private:
+    std::unordered_map<std::string, job_handler> handlers_;
+};
+
+struct backoff_policy {
+    int max_attempts = 12;
+    milliseconds base{1'000};
+    milliseconds max{3'600'000};
+};
+
+/// The delay before attempt `attempt + 1` after `attempt` failures (attempt >= 1): full
+/// jitter, uniform in [0, min(max, base * 2^(attempt-1))], and never less than retry_after
+/// (capped at max).
+milliseconds compute_backoff(const backoff_policy& policy, int attempt, random_source& rng,
+                             std::optional<milliseconds> retry_after = {});
+
+struct pool_options {
+    int threads = 16;
+    backoff_policy backoff;
+    milliseconds lease{60'000};
+    milliseconds poll_interval{500};  ///< longest idle wait between claims
+    std::string owner_id;             ///< lease owner prefix; default host:pid
+};
+
+class worker_pool {
+public:
+    virtual ~worker_pool() = default;
+    virtual void start() = 0;
+    /// Stops claiming, lets running handlers finish their attempt, releases nothing it holds
+    /// unfinished (their leases expire or are released), and joins the threads.
+    virtual void stop() = 0;
+    /// A new job may be due: wake an idle worker now instead of at the next poll.
+    virtual void notify() = 0;
+    virtual bool running() const = 0;
+    virtual int busy_workers() const = 0;
+};
+
+std::unique_ptr<worker_pool> make_worker_pool(store::job_store& store, handler_registry handlers,
+                                              pool_options options, clock& clk,
+                                              random_source& rng);
+
+}  // namespace riskbridge::workers

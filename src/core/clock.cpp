@@ -1,0 +1,54 @@
+#include "riskbridge/core/clock.hpp"
+
+#include <ctime>
+
+namespace riskbridge {
+
+namespace {
+
+class real_clock final : public clock {
+public:
+    time_point now() const override { return std::chrono::system_clock::now(); }
+};
+
+class mt_random_source final : public random_source {
+public:
+    mt_random_source() : engine_(std::random_device{}()) {}
+    double uniform() override {
+        std::lock_guard lock(mutex_);
+        return dist_(engine_);
+    }
+
+private:
+    std::mutex mutex_;
+    std::mt19937_64 engine_;
+    std::uniform_real_distribution<double> dist_{0.0, 1.0};
+};
+
+}  // namespace
+
+clock& system_clock() {
+    static real_clock instance;
+    return instance;
+}
+
+std::unique_ptr<random_source> make_random_source() { return std::make_unique<mt_random_source>(); }
+
+std::string format_rfc3339(time_point t) {
+    const auto ms = to_unix_ms(t);
+    std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    int millis = static_cast<int>(ms % 1000);
+    if (millis < 0) {
+        millis += 1000;
+        --secs;
+    }
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[40];
+    const auto n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    char out[48];
+    std::snprintf(out, sizeof out, "%.*s.%03dZ", static_cast<int>(n), buf, millis);
+    return out;
+}
+
+}  // namespace riskbridge
