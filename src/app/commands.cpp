@@ -1,0 +1,244 @@
+// The command line: serve, check-config, jobs, sim, --version.
+
+#include "app/commands.hpp"
+#include "app/sim_command.hpp"
+
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "riskbridge/config/loader.hpp"
+#include "riskbridge/core/clock.hpp"
+#include "riskbridge/core/version.hpp"
+#include "riskbridge/observability/log.hpp"
+#include "riskbridge/store/job_store.hpp"
+
+namespace riskbridge::app {
+
+namespace {
+
+int check_config(const std::string& path, bool dump) {
+    auto loaded = config::load_config(path);
+    for (const auto& p : loaded.problems) {
+        std::cout << config::format_problem(p) << '\n';
+    }
+    if (!loaded.ok()) {
+        std::cout << path << ": " << loaded.problems.size() << " problem(s)\n";
+        return 1;
+    }
+    std::cout << path << ": OK\n";
+    if (dump) {
+        std::cout << config::redacted_dump(loaded.cfg);
+    }
+    return 0;
+}
+
+/// Opens the store for the operations commands: from --db (an SQLite file) or the config.
+result<std::unique_ptr<store::job_store>> open_for_ops(const std::string& config_path,
+                                                       const std::string& db_path) {
+    if (!db_path.empty()) {
+        return store::make_sqlite_store({db_path}, system_clock());
+    }
+    if (config_path.empty()) {
+        return make_error(errc::invalid_argument, "give --config FILE or --db FILE");
+    }
+    auto loaded = config::load_config(config_path);
+    if (!loaded.ok()) {
+        std::string msg;
+        for (const auto& p : loaded.problems) {
+            msg += config::format_problem(p) + "\n";
+        }
+        return make_error(errc::invalid_argument, msg + "configuration is invalid");
+    }
+    return store::open_store(loaded.cfg.store, system_clock());
+}
+
+std::string when(time_point t) {
+    return t.time_since_epoch().count() == 0 ? std::string("-") : format_rfc3339(t);
+}
+
+std::string clip(const std::string& s, std::size_t n) {
+    return s.size() <= n ? s : s.substr(0, n - 3) + "...";
+}
+
+int jobs_list(store::job_store& st, const std::string& state_name, int limit) {
+    std::optional<store::job_state> state;
+    if (!state_name.empty()) {
+        state = store::parse_job_state(state_name);
+        if (!state) {
+            std::cerr << "unknown state '" << state_name
+                      << "' (queued, running, retry_wait, done, dead)\n";
+            return 2;
+        }
+    }
+    auto jobs = st.list_jobs(state, limit);
+    if (!jobs) {
+        std::cerr << "riskbridge: " << jobs.error().message << '\n';
+        return 1;
+    }
+    std::printf("%-8s %-22s %-10s %-8s %-24s %-40s %s\n", "ID", "KIND", "STATE", "ATTEMPTS",
+                "NEXT RUN", "CORRELATION", "LAST ERROR");
+    for (const auto& j : *jobs) {
+        std::printf("%-8lld %-22s %-10s %-8d %-24s %-40s %s\n", static_cast<long long>(j.id),
+                    clip(j.kind, 22).c_str(), store::to_string(j.state), j.attempts,
+                    when(j.next_run_at).c_str(), clip(j.correlation_id, 40).c_str(),
+                    clip(j.last_error, 60).c_str());
+    }
+    std::printf("%zu job(s)\n", jobs->size());
+    return 0;
+}
+
+int jobs_show(store::job_store& st, long long id) {
+    auto found = st.get_job(id);
+    if (!found) {
+        std::cerr << "riskbridge: " << found.error().message << '\n';
+        return 1;
+    }
+    if (!found->has_value()) {
+        std::cerr << "no job " << id << '\n';
+        return 1;
+    }
+    const store::job& j = **found;
+    // Ids, states and errors only: the payload holds personal data and is never printed.
+    std::printf("job %lld\n  kind:        %s\n  state:       %s\n  attempts:    %d\n",
+                static_cast<long long>(j.id), j.kind.c_str(), store::to_string(j.state),
+                j.attempts);
+    std::printf("  created:     %s\n  updated:     %s\n  next run:    %s\n",
+                when(j.created_at).c_str(), when(j.updated_at).c_str(),
+                when(j.next_run_at).c_str());
+    std::printf("  correlation: %s\n  unique key:  %s\n  lease:       %s until %s\n",
+                j.correlation_id.c_str(), j.unique_key.value_or("-").c_str(),
+                j.lease_owner.empty() ? "-" : j.lease_owner.c_str(), when(j.lease_until).c_str());
+    std::printf("  last error:  %s\n  checkpoint:  %s\n",
+                j.last_error.empty() ? "-" : j.last_error.c_str(),
+                j.checkpoint.empty() ? "-" : "present");
+    if (auto attempts = st.job_attempts(id); attempts && !attempts->empty()) {
+        std::printf("history:\n");
+        for (const auto& a : *attempts) {
+            std::printf("  #%d %s %-13s %s\n", a.attempt, when(a.finished_at).c_str(),
+                        a.outcome.c_str(), a.error.c_str());
+        }
+    }
+    if (auto audit = st.audit_for_job(id); audit && !audit->empty()) {
+        std::printf("audit:\n");
+        for (const auto& e : *audit) {
+            std::printf("  %s %-24s %-12s %s\n", when(e.at).c_str(), e.step.c_str(),
+                        e.outcome.c_str(), e.detail.c_str());
+        }
+    }
+    return 0;
+}
+
+int jobs_retry(store::job_store& st, std::optional<long long> id, bool all_dead) {
+    if (!id && !all_dead) {
+        std::cerr << "give a job id or --all-dead\n";
+        return 2;
+    }
+    auto n = st.retry_dead(all_dead ? std::nullopt : std::optional<store::job_id>(*id),
+                           system_clock().now());
+    if (!n) {
+        std::cerr << "riskbridge: " << n.error().message << '\n';
+        return 1;
+    }
+    std::printf("%d job(s) queued again\n", *n);
+    if (id && *n == 0) {
+        std::cerr << "job " << *id << " is not dead (only dead jobs are retried)\n";
+        return 1;
+    }
+    return 0;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+    CLI::App app{"riskbridge: screens Ashby applicants with Socure RiskOS"};
+    app.set_version_flag("--version", std::string("riskbridge ") + version_string);
+    app.require_subcommand(1);
+
+    std::string config_path;
+    auto* serve = app.add_subcommand("serve", "run the daemon");
+    serve->add_option("-c,--config", config_path, "configuration file")->required();
+
+    bool dump = false;
+    auto* check = app.add_subcommand("check-config", "validate a configuration file");
+    check->add_option("-c,--config", config_path, "configuration file")->required();
+    check->add_flag("--dump", dump, "print the effective configuration, secrets redacted");
+
+    std::string db_path;
+    auto* jobs = app.add_subcommand("jobs", "inspect the job store and replay dead jobs");
+    jobs->require_subcommand(1);
+    auto add_store_options = [&](CLI::App* cmd) {
+        cmd->add_option("-c,--config", config_path, "configuration file (its store section)");
+        cmd->add_option("--db", db_path, "an SQLite store file, instead of --config");
+    };
+    std::string state;
+    int limit = 100;
+    auto* list = jobs->add_subcommand("list", "list jobs, newest first");
+    add_store_options(list);
+    list->add_option("--state", state, "queued | running | retry_wait | done | dead");
+    list->add_option("--limit", limit, "at most this many")->check(CLI::Range(1, 100000));
+    long long show_id = 0;
+    auto* show = jobs->add_subcommand("show", "one job: state, history, audit (no personal data)");
+    add_store_options(show);
+    show->add_option("id", show_id, "job id")->required();
+    std::optional<long long> retry_id;
+    bool all_dead = false;
+    auto* retry = jobs->add_subcommand("retry", "queue dead jobs again");
+    add_store_options(retry);
+    retry->add_option("id", retry_id, "job id");
+    retry->add_flag("--all-dead", all_dead, "every dead job");
+
+    sim_command_options sim_options;
+    auto* sim_cmd = app.add_subcommand("sim", "run the Ashby and RiskOS simulators");
+    sim_cmd->add_option("-c,--config", sim_options.config_path, "configuration file")->required();
+    sim_cmd->add_option("--ashby-port", sim_options.ashby_port, "default: ashby.api_base_url's")
+        ->check(CLI::Range(1, 65535));
+    sim_cmd->add_option("--riskos-port", sim_options.riskos_port, "default: riskos.api_base_url's")
+        ->check(CLI::Range(1, 65535));
+    sim_cmd->add_option("--host", sim_options.host, "listen address (default 127.0.0.1)");
+    sim_cmd->add_option("--daemon-url", sim_options.daemon_url,
+                        "where webhooks go (default: the config's server.listen)");
+    sim_cmd->add_option("--docv-delay-ms", sim_options.docv_delay_ms,
+                        "DocV captures complete by themselves after this (-1: never)");
+    sim_cmd->add_option("--seed", sim_options.seed, "seed for ids and faults");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+
+    if (serve->parsed()) {
+        return run_daemon(config_path);
+    }
+    if (check->parsed()) {
+        return check_config(config_path, dump);
+    }
+    if (sim_cmd->parsed()) {
+        return run_sim(sim_options);
+    }
+    if (jobs->parsed()) {
+        log::init(log::level::warn);
+        auto st = open_for_ops(config_path, db_path);
+        if (!st) {
+            std::cerr << "riskbridge: " << st.error().message << '\n';
+            return 1;
+        }
+        int rc = 0;
+        if (list->parsed()) {
+            rc = jobs_list(**st, state, limit);
+        } else if (show->parsed()) {
+            rc = jobs_show(**st, show_id);
+        } else if (retry->parsed()) {
+            rc = jobs_retry(**st, retry_id, all_dead);
+        }
+        (*st)->shutdown();
+        return rc;
+    }
+    return 2;
+}
+
+}  // namespace riskbridge::app

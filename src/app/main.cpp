@@ -1,1 +1,5 @@
-int main() { return 0; }
+#include "app/commands.hpp"
+
+int main(int argc, char** argv) {
+    return riskbridge::app::run_cli(argc, argv);
+}

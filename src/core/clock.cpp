@@ -1,5 +1,6 @@
 #include "riskbridge/core/clock.hpp"
 
+#include <cstdio>
 #include <ctime>
 
 namespace riskbridge {
@@ -32,10 +33,14 @@ clock& system_clock() {
     return instance;
 }
 
-std::unique_ptr<random_source> make_random_source() { return std::make_unique<mt_random_source>(); }
+std::unique_ptr<random_source> make_random_source() {
+    return std::make_unique<mt_random_source>();
+}
 
 std::string format_rfc3339(time_point t) {
-    const auto ms = to_unix_ms(t);
+    // floor, not duration_cast: a time just before the epoch (or any negative time with a
+    // sub-millisecond part) must round down to the earlier millisecond, not towards zero.
+    const auto ms = std::chrono::floor<std::chrono::milliseconds>(t.time_since_epoch()).count();
     std::time_t secs = static_cast<std::time_t>(ms / 1000);
     int millis = static_cast<int>(ms % 1000);
     if (millis < 0) {

@@ -1,0 +1,516 @@
+#include "riskbridge/http/webhook_handler.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "riskbridge/core/clock.hpp"
+#include "riskbridge/observability/log.hpp"
+#include "riskbridge/security/credentials.hpp"
+#include "riskbridge/security/digest.hpp"
+#include "riskbridge/security/hmac.hpp"
+
+namespace riskbridge::http {
+
+namespace {
+
+using nlohmann::json;
+
+/// Deeper documents than this are refused before parsing (no webhook nests more than ~10).
+constexpr int max_json_depth = 64;
+
+constexpr const char* ashby_source = "ashby";
+constexpr const char* riskos_source = "riskos";
+
+/// Checks the nesting depth of a JSON text without parsing it, so hostile input cannot make
+/// the parser recurse or allocate deeply. Strings (with escapes) are skipped.
+bool nesting_within(std::string_view text, int limit) {
+    int depth = 0;
+    bool in_string = false;
+    bool escaped = false;
+    for (const char c : text) {
+        if (in_string) {
+            if (escaped) {
+                escaped = false;
+            } else if (c == '\\') {
+                escaped = true;
+            } else if (c == '"') {
+                in_string = false;
+            }
+            continue;
+        }
+        if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            if (++depth > limit) {
+                return false;
+            }
+        } else if (c == '}' || c == ']') {
+            --depth;
+        }
+    }
+    return true;
+}
+
+/// Non-throwing parse of untrusted text; nullopt when it is not JSON.
+std::optional<json> parse_untrusted(std::string_view body, std::string& reason) {
+    if (!nesting_within(body, max_json_depth)) {
+        reason = "JSON nested too deeply";
+        return std::nullopt;
+    }
+    json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
+    if (doc.is_discarded()) {
+        reason = "body is not valid JSON";
+        return std::nullopt;
+    }
+    return doc;
+}
+
+const json* member(const json& obj, std::string_view key) {
+    if (!obj.is_object()) {
+        return nullptr;
+    }
+    const auto it = obj.find(key);
+    return it == obj.end() ? nullptr : &*it;
+}
+
+std::optional<std::string> string_member(const json& obj, std::string_view key) {
+    const json* v = member(obj, key);
+    if (v == nullptr || !v->is_string()) {
+        return std::nullopt;
+    }
+    return v->get<std::string>();
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+/// Ids are logged and stored as keys: keep them short and printable.
+bool plausible_id(std::string_view id) {
+    return !id.empty() && id.size() <= 200 && std::all_of(id.begin(), id.end(), [](char c) {
+        return std::isgraph(static_cast<unsigned char>(c)) != 0;
+    });
+}
+
+response with_retry_after(response r, int seconds) {
+    r.headers.emplace_back("Retry-After", std::to_string(seconds));
+    return r;
+}
+
+}  // namespace
+
+struct webhook_handler::impl {
+    const config::config& cfg;
+    store::job_store& store;
+    readiness_probe workers_ready;
+    observability::metrics* metrics;
+    security::webhook_authenticator riskos_auth;
+    std::mutex stored_mutex;
+    std::function<void()> job_stored;
+
+    impl(const config::config& c, store::job_store& s, readiness_probe ready,
+         observability::metrics* m)
+        : cfg(c),
+          store(s),
+          workers_ready(std::move(ready)),
+          metrics(m),
+          riskos_auth(c.riskos.webhook_auth) {}
+
+    void count(std::string_view source, std::string_view action, std::string_view outcome) {
+        if (metrics != nullptr) {
+            metrics->webhook(source, action, outcome);
+        }
+    }
+
+    void notify_stored() {
+        std::function<void()> cb;
+        {
+            std::lock_guard lock(stored_mutex);
+            cb = job_stored;
+        }
+        if (cb) {
+            cb();
+        }
+    }
+
+    void handle(request req, respond_fn respond) {
+        const std::string_view path = req.path();
+        const bool is_get = req.method == "GET" || req.method == "HEAD";
+        if (path == "/webhooks/ashby" || path == "/webhooks/riskos") {
+            if (req.method != "POST") {
+                auto r = json_error(405, "method_not_allowed", "use POST");
+                r.headers.emplace_back("Allow", "POST");
+                return respond(std::move(r));
+            }
+            if (path == "/webhooks/ashby") {
+                return handle_ashby(std::move(req), std::move(respond));
+            }
+            return handle_riskos(std::move(req), std::move(respond));
+        }
+        if (path == "/healthz" || path == "/readyz" || path == "/metrics") {
+            if (!is_get) {
+                auto r = json_error(405, "method_not_allowed", "use GET");
+                r.headers.emplace_back("Allow", "GET, HEAD");
+                return respond(std::move(r));
+            }
+            if (path == "/healthz") {
+                return respond(json_status(200, "ok"));
+            }
+            if (path == "/readyz") {
+                return respond(readiness());
+            }
+            response r;
+            r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+            r.body = metrics != nullptr ? metrics->serialize() : std::string{};
+            return respond(std::move(r));
+        }
+        respond(json_error(404, "not_found", "no such endpoint"));
+    }
+
+    response readiness() {
+        const bool store_ok = store.writable();
+        const bool workers_ok = !workers_ready || workers_ready();
+        response r;
+        r.status = store_ok && workers_ok ? 200 : 503;
+        r.body = json{{"status", r.status == 200 ? "ready" : "not_ready"},
+                      {"store", store_ok ? "ok" : "unavailable"},
+                      {"workers", workers_ok ? "ok" : "stopped"}}
+                     .dump();
+        return r;
+    }
+
+    // --- Ashby ----------------------------------------------------------------------------
+
+    void handle_ashby(request req, respond_fn respond) {
+        const auto header = req.header("Ashby-Signature");
+        if (!header || header->empty()) {
+            // Whether Ashby signs its ping is unconfirmed: an unsigned ping is answered 200 (or
+            // Ashby saves the webhook disabled), anything else unsigned is refused.
+            std::string reason;
+            if (auto doc = parse_untrusted(req.body, reason);
+                doc && string_member(*doc, "action") == "ping") {
+                count(ashby_source, "ping", "ping");
+                log::info("webhook_ping", {{"request_id", req.request_id}, {"signed", false}});
+                return respond(json_status(200, "ok"));
+            }
+            return reject_ashby(req, respond, security::signature_status::missing);
+        }
+        const auto status =
+            security::verify_ashby_signature(*header, req.body, cfg.ashby.webhook_secrets);
+        if (status != security::signature_status::valid) {
+            return reject_ashby(req, respond, status);
+        }
+
+        std::string reason;
+        auto doc = parse_untrusted(req.body, reason);
+        if (!doc) {
+            return quarantine(std::move(req), std::move(respond), ashby_source, reason);
+        }
+        const auto action = string_member(*doc, "action");
+        const json* data = member(*doc, "data");
+        if (!doc->is_object() || !action || action->empty() || data == nullptr ||
+            !data->is_object()) {
+            return quarantine(std::move(req), std::move(respond), ashby_source,
+                              "not an Ashby webhook envelope (action and data required)");
+        }
+        if (*action == "ping") {
+            count(ashby_source, "ping", "ping");
+            log::info("webhook_ping", {{"request_id", req.request_id}, {"signed", true}});
+            return respond(json_status(200, "ok"));
+        }
+        const auto action_id = string_member(*doc, "webhookActionId");
+        if (action_id && !plausible_id(*action_id)) {
+            return quarantine(std::move(req), std::move(respond), ashby_source,
+                              "webhookActionId is not a plausible id");
+        }
+        const std::string delivery =
+            action_id ? *action_id + ":" + *action : "sha256:" + security::sha256_hex(req.body);
+
+        const json* application = member(*data, "application");
+        const config::trigger* trig = match_trigger(*action, application);
+        if (trig == nullptr) {
+            count(ashby_source, *action, "ignored");
+            log::info("webhook_ignored", {{"request_id", req.request_id},
+                                          {"source", ashby_source},
+                                          {"action", plausible_id(*action) ? *action : "?"},
+                                          {"delivery", delivery}});
+            return respond(json_status(200, "ignored"));
+        }
+
+        const auto application_id =
+            application != nullptr ? string_member(*application, "id") : std::nullopt;
+        const json* candidate =
+            application != nullptr ? member(*application, "candidate") : nullptr;
+        const auto candidate_id =
+            candidate != nullptr ? string_member(*candidate, "id") : std::nullopt;
+        if (!application_id || !plausible_id(*application_id) || !candidate_id ||
+            !plausible_id(*candidate_id)) {
+            return quarantine(std::move(req), std::move(respond), ashby_source,
+                              "data.application.id and data.application.candidate.id are "
+                              "required for action " +
+                                  *action);
+        }
+
+        const std::string flow = config::to_string(trig->flow);
+        json payload = {{"source", ashby_source},
+                        {"action", *action},
+                        {"webhook_action_id", action_id.value_or("")},
+                        {"delivery", delivery},
+                        {"flow", flow},
+                        {"application_id", *application_id},
+                        {"candidate_id", *candidate_id},
+                        {"request_id", req.request_id},
+                        {"received_at", format_rfc3339(system_clock().now())},
+                        {"data", std::move((*doc)["data"])}};
+
+        store::enqueue_request er;
+        er.delivery = {ashby_source, delivery};
+        er.job = store::new_job{flow, payload.dump(-1, ' ', false, json::error_handler_t::replace),
+                                "ashby:" + delivery, flow + ":" + *application_id};
+
+        log_context ctx{req.request_id,  ashby_source,  *action, delivery,
+                        *application_id, *candidate_id, {}};
+        enqueue(std::move(er), std::move(respond), std::move(ctx));
+    }
+
+    const config::trigger* match_trigger(const std::string& action, const json* application) {
+        for (const auto& t : cfg.triggers) {
+            if (t.action != action) {
+                continue;
+            }
+            if (!t.stage) {
+                return &t;
+            }
+            const json* stage =
+                application != nullptr ? member(*application, "currentInterviewStage") : nullptr;
+            if (stage == nullptr) {
+                continue;
+            }
+            for (const char* key : {"title", "type"}) {
+                if (auto v = string_member(*stage, key); v && iequals(*v, *t.stage)) {
+                    return &t;
+                }
+            }
+        }
+        return nullptr;
+    }
+
+    void reject_ashby(const request& req, const respond_fn& respond,
+                      security::signature_status status) {
+        count(ashby_source, "", "unauthorized");
+        log::warn("webhook_unauthorized", {{"request_id", req.request_id},
+                                           {"source", ashby_source},
+                                           {"reason", security::to_string(status)},
+                                           {"remote", req.remote_address}});
+        respond(json_error(401, "invalid_signature",
+                           status == security::signature_status::missing
+                               ? "missing Ashby-Signature header"
+                               : "Ashby-Signature does not match the body"));
+    }
+
+    // --- RiskOS ---------------------------------------------------------------------------
+
+    void handle_riskos(request req, respond_fn respond) {
+        const auto auth = riskos_auth.verify(req.header("Authorization").value_or(""));
+        if (auth != security::auth_status::valid) {
+            count(riskos_source, "", "unauthorized");
+            log::warn("webhook_unauthorized", {{"request_id", req.request_id},
+                                               {"source", riskos_source},
+                                               {"reason", security::to_string(auth)},
+                                               {"remote", req.remote_address}});
+            auto r = json_error(401, "unauthorized", "missing or invalid credentials");
+            r.headers.emplace_back("WWW-Authenticate", "Bearer, Basic realm=\"riskbridge\"");
+            return respond(std::move(r));
+        }
+        std::string reason;
+        auto doc = parse_untrusted(req.body, reason);
+        if (!doc) {
+            return quarantine(std::move(req), std::move(respond), riskos_source, reason);
+        }
+        if (!doc->is_object()) {
+            return quarantine(std::move(req), std::move(respond), riskos_source,
+                              "not a RiskOS event envelope");
+        }
+
+        // Current envelope: {event_id, event_type, event_at, data}; the older DocV one (seed
+        // 003): {id, eventGroup, event: {eventType, docVTransactionToken, ...}}.
+        std::optional<std::string> event_type = string_member(*doc, "event_type");
+        std::optional<std::string> event_id = string_member(*doc, "event_id");
+        bool handled = false;
+        std::string eval_id;
+        if (event_type) {
+            const json* data = member(*doc, "data");
+            if (data == nullptr || !data->is_object()) {
+                return quarantine(std::move(req), std::move(respond), riskos_source,
+                                  "event_type given but data is not an object");
+            }
+            handled = *event_type == "evaluation_completed" || *event_type == "case_notes_added";
+            eval_id = string_member(*data, "eval_id").value_or("");
+        } else if (auto group = string_member(*doc, "eventGroup")) {
+            const json* event = member(*doc, "event");
+            if (event == nullptr || !event->is_object()) {
+                return quarantine(std::move(req), std::move(respond), riskos_source,
+                                  "eventGroup given but event is not an object");
+            }
+            event_type = *group;
+            handled = *group == "DocvNotification";
+            if (!event_id) {
+                event_id = string_member(*doc, "id");
+            }
+        } else {
+            return quarantine(std::move(req), std::move(respond), riskos_source,
+                              "not a RiskOS event envelope (event_type or eventGroup required)");
+        }
+        if (event_id && !plausible_id(*event_id)) {
+            return quarantine(std::move(req), std::move(respond), riskos_source,
+                              "event_id is not a plausible id");
+        }
+        if (!plausible_id(eval_id)) {
+            eval_id.clear();
+        }
+        const std::string delivery =
+            event_id ? *event_id : "sha256:" + security::sha256_hex(req.body);
+        const std::string type = plausible_id(*event_type) ? *event_type : "?";
+
+        store::enqueue_request er;
+        er.delivery = {riskos_source, delivery};
+        if (handled) {
+            json payload = {{"source", riskos_source},
+                            {"event_type", type},
+                            {"event_id", delivery},
+                            {"eval_id", eval_id},
+                            {"request_id", req.request_id},
+                            {"received_at", format_rfc3339(system_clock().now())},
+                            {"event", std::move(*doc)}};
+            er.job = store::new_job{riskos_event_kind,
+                                    payload.dump(-1, ' ', false, json::error_handler_t::replace),
+                                    "riskos:" + delivery, std::nullopt};
+        }
+        log_context ctx{req.request_id, riskos_source, type, delivery, {}, {}, eval_id};
+        enqueue(std::move(er), std::move(respond), std::move(ctx));
+    }
+
+    // --- the store ------------------------------------------------------------------------
+
+    struct log_context {
+        std::string request_id, source, action, delivery, application_id, candidate_id;
+        std::string eval_id;
+    };
+
+    void enqueue(store::enqueue_request er, respond_fn respond, log_context ctx) {
+        const bool with_job = er.job.has_value();
+        store.enqueue_async(std::move(er), [this, respond = std::move(respond),
+                                            ctx = std::move(ctx),
+                                            with_job](store::enqueue_result r) {
+            response resp;
+            std::string_view outcome = store::to_string(r.status);
+            switch (r.status) {
+                case store::enqueue_status::accepted:
+                    if (with_job) {
+                        resp.body = json{{"status", "accepted"}, {"job_id", r.id}}.dump();
+                    } else {
+                        outcome = "ignored";
+                        resp = json_status(200, "ignored");
+                    }
+                    break;
+                case store::enqueue_status::duplicate:
+                    resp.body = r.id != 0 ? json{{"status", "duplicate"}, {"job_id", r.id}}.dump()
+                                          : json{{"status", "duplicate"}}.dump();
+                    break;
+                case store::enqueue_status::overloaded:
+                    resp = with_retry_after(
+                        json_error(503, "overloaded", "too many events in flight; retry later"), 2);
+                    break;
+                case store::enqueue_status::unavailable:
+                    resp = with_retry_after(
+                        json_error(503, "store_unavailable", "the event could not be stored"), 10);
+                    break;
+            }
+            count(ctx.source, ctx.action, outcome);
+            log::info("webhook_received", {{"request_id", ctx.request_id},
+                                           {"source", ctx.source},
+                                           {"action", ctx.action},
+                                           {"delivery", ctx.delivery},
+                                           {"application_id", ctx.application_id},
+                                           {"candidate_id", ctx.candidate_id},
+                                           {"eval_id", ctx.eval_id},
+                                           {"outcome", outcome},
+                                           {"job_id", r.id},
+                                           {"detail", r.detail}});
+            const bool stored_job = with_job && r.status == store::enqueue_status::accepted;
+            respond(std::move(resp));
+            if (stored_job) {
+                notify_stored();
+            }
+        });
+    }
+
+    void quarantine(request req, respond_fn respond, const char* source, std::string reason) {
+        const std::string request_id = req.request_id;
+        const std::size_t bytes = req.body.size();
+        store::quarantine_request q{source, reason, std::move(req.body), request_id};
+        store.quarantine_async(std::move(q), [this, respond = std::move(respond), source, reason,
+                                              request_id, bytes](result<void> r) {
+            log::warn("webhook_quarantined", {{"request_id", request_id},
+                                              {"source", source},
+                                              {"reason", reason},
+                                              {"bytes", bytes},
+                                              {"stored", r.has_value()}});
+            count(source, "", r ? "malformed" : "unavailable");
+            if (!r) {
+                return respond(with_retry_after(
+                    json_error(503, "store_unavailable", "the event could not be stored"), 10));
+            }
+            respond(json_error(400, "malformed_payload", reason));
+        });
+    }
+};
+
+webhook_handler::webhook_handler(const config::config& cfg, store::job_store& store,
+                                 readiness_probe workers_ready, observability::metrics* metrics)
+    : impl_(std::make_unique<impl>(cfg, store, std::move(workers_ready), metrics)) {}
+
+webhook_handler::~webhook_handler() = default;
+
+void webhook_handler::handle(request req, respond_fn respond) {
+    // Exactly one answer, even if something below throws (nothing should on untrusted input;
+    // this is the last line of defence, e.g. against std::bad_alloc).
+    struct once {
+        respond_fn fn;
+        std::atomic<bool> answered{false};
+        void operator()(response r) {
+            if (!answered.exchange(true)) {
+                fn(std::move(r));
+            }
+        }
+    };
+    auto guard = std::make_shared<once>();
+    guard->fn = std::move(respond);
+    try {
+        impl_->handle(std::move(req), [guard](response r) { (*guard)(std::move(r)); });
+    } catch (const std::exception&) {
+        log::error("handler_exception", {});
+        (*guard)(json_error(500, "internal_error", "the request could not be handled"));
+    }
+}
+
+request_handler webhook_handler::as_request_handler() {
+    return [this](request req, respond_fn respond) { handle(std::move(req), std::move(respond)); };
+}
+
+void webhook_handler::on_job_stored(std::function<void()> callback) {
+    std::lock_guard lock(impl_->stored_mutex);
+    impl_->job_stored = std::move(callback);
+}
+
+}  // namespace riskbridge::http

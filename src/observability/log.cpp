@@ -1,15 +1,17 @@
 #include "riskbridge/observability/log.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <ostream>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "riskbridge/core/clock.hpp"
 
@@ -26,26 +28,40 @@ thread_local std::vector<std::pair<std::string, std::string>> t_context;
 
 spdlog::level::level_enum to_spdlog(level l) {
     switch (l) {
-        case level::trace: return spdlog::level::trace;
-        case level::debug: return spdlog::level::debug;
-        case level::info: return spdlog::level::info;
-        case level::warn: return spdlog::level::warn;
-        case level::error: return spdlog::level::err;
-        case level::critical: return spdlog::level::critical;
-        case level::off: return spdlog::level::off;
+        case level::trace:
+            return spdlog::level::trace;
+        case level::debug:
+            return spdlog::level::debug;
+        case level::info:
+            return spdlog::level::info;
+        case level::warn:
+            return spdlog::level::warn;
+        case level::error:
+            return spdlog::level::err;
+        case level::critical:
+            return spdlog::level::critical;
+        case level::off:
+            return spdlog::level::off;
     }
     return spdlog::level::info;
 }
 
 std::string_view level_name(level l) {
     switch (l) {
-        case level::trace: return "trace";
-        case level::debug: return "debug";
-        case level::info: return "info";
-        case level::warn: return "warn";
-        case level::error: return "error";
-        case level::critical: return "critical";
-        case level::off: return "off";
+        case level::trace:
+            return "trace";
+        case level::debug:
+            return "debug";
+        case level::info:
+            return "info";
+        case level::warn:
+            return "warn";
+        case level::error:
+            return "error";
+        case level::critical:
+            return "critical";
+        case level::off:
+            return "off";
     }
     return "info";
 }
@@ -74,14 +90,41 @@ std::shared_ptr<spdlog::logger> current() {
     return g_logger;
 }
 
+/// The keys every line starts with. A context or call-site field with one of these names
+/// would silently replace them (or, in text format, break the line), so it is written under
+/// `_<key>` instead.
+bool is_reserved(std::string_view key) noexcept {
+    return key == "ts" || key == "level" || key == "event";
+}
+
+std::string field_key(std::string_view key) {
+    return is_reserved(key) ? "_" + std::string(key) : std::string(key);
+}
+
+/// Text format: a bare value when it is a plain word, JSON-quoted (so escaped) when it is
+/// empty or holds spaces, quotes, '=' or control characters; a value can never break the line.
+std::string text_value(const nlohmann::ordered_json& v) {
+    if (v.is_string()) {
+        const auto& s = v.get_ref<const std::string&>();
+        const bool plain = !s.empty() && std::none_of(s.begin(), s.end(), [](char c) {
+            const auto u = static_cast<unsigned char>(c);
+            return u <= 0x20 || u == 0x7f || c == '"' || c == '=';
+        });
+        if (plain) {
+            return s;
+        }
+    }
+    return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 void put(nlohmann::ordered_json& obj, std::string_view key, const field::value_type& v) {
     std::visit(
         [&](const auto& x) {
             using T = std::decay_t<decltype(x)>;
             if constexpr (std::is_same_v<T, std::string_view>) {
-                obj[std::string(key)] = std::string(x);
+                obj[field_key(key)] = std::string(x);
             } else {
-                obj[std::string(key)] = x;
+                obj[field_key(key)] = x;
             }
         },
         v);
@@ -91,8 +134,8 @@ void put(nlohmann::ordered_json& obj, std::string_view key, const field::value_t
 
 bool parse_level(std::string_view text, level& out) noexcept {
     static constexpr std::pair<std::string_view, level> names[] = {
-        {"trace", level::trace}, {"debug", level::debug}, {"info", level::info},
-        {"warn", level::warn},   {"warning", level::warn}, {"error", level::error},
+        {"trace", level::trace},       {"debug", level::debug},  {"info", level::info},
+        {"warn", level::warn},         {"warning", level::warn}, {"error", level::error},
         {"critical", level::critical}, {"off", level::off}};
     for (const auto& [name, l] : names) {
         if (name == text) {
@@ -111,24 +154,29 @@ void init_to_stream(std::ostream& out, level lvl, format fmt) {
     install(std::make_shared<spdlog::sinks::ostream_sink_mt>(out, true), lvl, fmt);
 }
 
-void set_level(level lvl) { g_level.store(static_cast<int>(lvl)); }
+void set_level(level lvl) {
+    g_level.store(static_cast<int>(lvl));
+}
 
 bool enabled(level lvl) noexcept {
     return lvl != level::off && static_cast<int>(lvl) >= g_level.load(std::memory_order_relaxed);
 }
 
-void flush() { current()->flush(); }
+void flush() {
+    current()->flush();
+}
 
 void write(level lvl, std::string_view event, std::initializer_list<field> fields) {
     if (!enabled(lvl)) {
         return;
     }
+    const std::string ts = format_rfc3339(system_clock().now());
     nlohmann::ordered_json obj;
-    obj["ts"] = format_rfc3339(system_clock().now());
+    obj["ts"] = ts;
     obj["level"] = std::string(level_name(lvl));
     obj["event"] = std::string(event);
     for (const auto& [k, v] : t_context) {
-        obj[k] = v;
+        obj[field_key(k)] = v;
     }
     for (const auto& f : fields) {
         put(obj, f.key, f.value);
@@ -137,16 +185,12 @@ void write(level lvl, std::string_view event, std::initializer_list<field> field
     if (static_cast<format>(g_format.load()) == format::json) {
         line = obj.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     } else {
-        line = obj["ts"].get<std::string>() + " " + std::string(level_name(lvl)) + " " +
-               std::string(event);
+        line = ts + " " + std::string(level_name(lvl)) + " " + std::string(event);
         for (auto it = obj.begin(); it != obj.end(); ++it) {
-            if (it.key() == "ts" || it.key() == "level" || it.key() == "event") {
+            if (is_reserved(it.key())) {
                 continue;
             }
-            line += " " + it.key() + "=" +
-                    (it->is_string() ? it->get<std::string>()
-                                     : it->dump(-1, ' ', false,
-                                                nlohmann::json::error_handler_t::replace));
+            line += " " + it.key() + "=" + text_value(*it);
         }
     }
     current()->log(to_spdlog(lvl), "{}", line);
@@ -156,6 +200,8 @@ scoped_context::scoped_context(std::string key, std::string value) {
     t_context.emplace_back(std::move(key), std::move(value));
 }
 
-scoped_context::~scoped_context() { t_context.pop_back(); }
+scoped_context::~scoped_context() {
+    t_context.pop_back();
+}
 
 }  // namespace riskbridge::log

@@ -1,0 +1,129 @@
+#include "riskbridge/security/hmac.hpp"
+
+#include <array>
+#include <climits>
+#include <cstddef>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+namespace riskbridge::security {
+
+namespace {
+
+constexpr std::string_view k_prefix = "sha256=";
+constexpr std::size_t k_hex_digest_len = 64;  // SHA-256: 32 bytes as hex
+
+/// OpenSSL wants a non-null pointer even for zero bytes; an empty string_view may have none.
+const unsigned char* bytes_of(std::string_view s) noexcept {
+    static constexpr unsigned char empty = 0;
+    return s.empty() ? &empty : reinterpret_cast<const unsigned char*>(s.data());
+}
+
+std::string_view trim_ows(std::string_view s) noexcept {
+    constexpr std::string_view ws = " \t";
+    const auto first = s.find_first_not_of(ws);
+    if (first == std::string_view::npos) {
+        return {};
+    }
+    const auto last = s.find_last_not_of(ws);
+    return s.substr(first, last - first + 1);
+}
+
+/// Lowercases `hex` into `out`; false if it holds anything but [0-9a-fA-F].
+bool normalise_hex(std::string_view hex, std::string& out) {
+    out.clear();
+    out.reserve(hex.size());
+    for (const char c : hex) {
+        if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) {
+            out.push_back(c);
+        } else if (c >= 'A' && c <= 'F') {
+            out.push_back(static_cast<char>(c - 'A' + 'a'));
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
+    if (key.size() > static_cast<std::size_t>(INT_MAX)) {
+        return {};
+    }
+    std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+    unsigned int len = 0;
+    // One-shot HMAC() is not deprecated in OpenSSL 3 (only the HMAC_CTX API is).
+    if (HMAC(EVP_sha256(), bytes_of(key), static_cast<int>(key.size()), bytes_of(data), data.size(),
+             md.data(), &len) == nullptr) {
+        return {};
+    }
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out(static_cast<std::size_t>(len) * 2, '0');
+    for (unsigned int i = 0; i < len; ++i) {
+        out[2 * i] = digits[md[i] >> 4];
+        out[2 * i + 1] = digits[md[i] & 0x0f];
+    }
+    return out;
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) {
+        return false;
+    }
+    if (a.empty()) {
+        return true;
+    }
+    return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+const char* to_string(signature_status s) noexcept {
+    switch (s) {
+        case signature_status::valid:
+            return "valid";
+        case signature_status::missing:
+            return "missing";
+        case signature_status::malformed:
+            return "malformed";
+        case signature_status::mismatch:
+            return "mismatch";
+    }
+    return "unknown";
+}
+
+signature_status verify_ashby_signature(std::string_view header_value, std::string_view raw_body,
+                                        const std::vector<config::secret>& secrets) {
+    const std::string_view value = trim_ows(header_value);
+    if (value.empty()) {
+        return signature_status::missing;
+    }
+    // The algorithm prefix is matched exactly (Ashby sends `sha256=`); `sha1=`, `SHA256=` or
+    // a bare digest are malformed.
+    if (value.size() != k_prefix.size() + k_hex_digest_len || !value.starts_with(k_prefix)) {
+        return signature_status::malformed;
+    }
+    // SPEC.md says Ashby sends lowercase hex. Hex digits are case-insensitive, so upper- or
+    // mixed-case digests are accepted: they are lowercased before the comparison. Anything
+    // that is not a hex digit is malformed.
+    std::string presented;
+    if (!normalise_hex(value.substr(k_prefix.size()), presented)) {
+        return signature_status::malformed;
+    }
+
+    // Every configured secret is tried, with no early exit, so the time taken does not tell
+    // which secret (if any) matched. An empty secret is never a valid key.
+    unsigned matched = 0;
+    for (const auto& secret : secrets) {
+        if (secret.empty()) {
+            continue;
+        }
+        const std::string expected = hmac_sha256_hex(secret.reveal(), raw_body);
+        matched |= static_cast<unsigned>(expected.size() == k_hex_digest_len &&
+                                         constant_time_equal(expected, presented));
+    }
+    return matched != 0 ? signature_status::valid : signature_status::mismatch;
+}
+
+}  // namespace riskbridge::security

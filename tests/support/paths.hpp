@@ -19,8 +19,14 @@ private:
     std::filesystem::path path_;
 };
 
-inline std::string source_dir() { return RISKBRIDGE_SOURCE_DIR; }
-inline std::string fixtures_dir() { return RISKBRIDGE_FIXTURES_DIR; }
-inline std::string daemon_binary() { return RISKBRIDGE_BINARY; }
+inline std::string source_dir() {
+    return RISKBRIDGE_SOURCE_DIR;
+}
+inline std::string fixtures_dir() {
+    return RISKBRIDGE_FIXTURES_DIR;
+}
+inline std::string daemon_binary() {
+    return RISKBRIDGE_BINARY;
+}
 
 }  // namespace riskbridge::testing

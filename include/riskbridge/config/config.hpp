@@ -34,8 +34,8 @@ struct server_config {
     int threads = 2;
     std::uint64_t max_body_bytes = 1'048'576;
     std::uint32_t max_header_bytes = 16'384;
-    std::chrono::milliseconds read_timeout{10'000};   ///< whole request, from first byte
-    std::chrono::milliseconds idle_timeout{60'000};   ///< keep-alive idle between requests
+    std::chrono::milliseconds read_timeout{10'000};  ///< whole request, from first byte
+    std::chrono::milliseconds idle_timeout{60'000};  ///< keep-alive idle between requests
     std::chrono::milliseconds write_timeout{10'000};
     std::chrono::milliseconds drain_timeout{15'000};  ///< graceful shutdown limit
     int max_connections = 1024;
@@ -68,7 +68,7 @@ struct docv_config {
     std::optional<std::string> document_type;  ///< e.g. "license", "passport"
     std::optional<std::string> redirect_url;
     std::string redirect_method = "GET";
-    bool link_in_note = false;                   ///< put the capture link in the Ashby note
+    bool link_in_note = false;  ///< put the capture link in the Ashby note
     std::chrono::milliseconds link_lifetime{24LL * 3600 * 1000};
 };
 
@@ -112,8 +112,8 @@ struct consent_answer {
 struct consent_config {
     bool required = false;
     std::string question = "I consent to a background and identity check";
-    std::vector<consent_answer> accepted;  ///< default: true, "I Consent"
-    std::optional<std::string> tag;        ///< tag applied when consent is missing
+    std::vector<consent_answer> accepted{{true, true, {}}, {false, false, "I Consent"}};
+    std::optional<std::string> tag;  ///< tag applied when consent is missing
 };
 
 /// decision (ACCEPT, REVIEW, REJECT, RESUBMIT, ...) -> tag title
@@ -146,8 +146,7 @@ struct mapping_config {
     std::string default_phone_region = "US";
     std::string default_country;  ///< ISO alpha-2 used when the location has no country
     std::vector<field_mapping> custom_fields;
-    std::vector<std::string> required_fields{"given_name", "family_name", "email",
-                                             "phone_number"};
+    std::vector<std::string> required_fields{"given_name", "family_name", "email", "phone_number"};
 };
 
 struct store_config {
@@ -177,9 +176,9 @@ struct config {
     server_config server;
     ashby_config ashby;
     riskos_config riskos;
-    std::vector<trigger> triggers{{"applicationSubmit", std::nullopt, flow_kind::screening},
-                                  {"candidateHire", std::nullopt,
-                                   flow_kind::document_verification}};
+    std::vector<trigger> triggers{
+        {"applicationSubmit", std::nullopt, flow_kind::screening},
+        {"candidateHire", std::nullopt, flow_kind::document_verification}};
     consent_config consent;
     tags_config tags;
     notes_config notes;

@@ -60,7 +60,8 @@ inline std::int64_t to_unix_ms(time_point t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 inline time_point from_unix_ms(std::int64_t ms) {
-    return time_point{std::chrono::duration_cast<time_point::duration>(std::chrono::milliseconds{ms})};
+    return time_point{
+        std::chrono::duration_cast<time_point::duration>(std::chrono::milliseconds{ms})};
 }
 
 }  // namespace riskbridge

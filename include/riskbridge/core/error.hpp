@@ -13,14 +13,14 @@ enum class errc {
     invalid_argument,  ///< the caller passed something malformed
     parse_error,       ///< untrusted input did not parse
     not_found,
-    conflict,           ///< a uniqueness or state precondition failed
-    unauthorized,       ///< credentials missing or rejected
-    unavailable,        ///< a dependency is down or refused; retry later
-    overloaded,         ///< back-pressure: a queue is full; retry later
+    conflict,      ///< a uniqueness or state precondition failed
+    unauthorized,  ///< credentials missing or rejected
+    unavailable,   ///< a dependency is down or refused; retry later
+    overloaded,    ///< back-pressure: a queue is full; retry later
     timeout,
     io_error,
-    transient,          ///< an upstream failure worth retrying
-    permanent,          ///< an upstream failure that retrying will not fix
+    transient,  ///< an upstream failure worth retrying
+    permanent,  ///< an upstream failure that retrying will not fix
     internal,
 };
 
@@ -38,8 +38,8 @@ struct error {
 template <class T>
 class result {
 public:
-    result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT
-    result(error e) : v_(std::in_place_index<1>, std::move(e)) {}      // NOLINT
+    result(T value) : v_(std::in_place_index<0>, std::move(value)) {}          // NOLINT
+    result(riskbridge::error e) : v_(std::in_place_index<1>, std::move(e)) {}  // NOLINT
 
     bool has_value() const noexcept { return v_.index() == 0; }
     explicit operator bool() const noexcept { return has_value(); }
@@ -63,7 +63,7 @@ template <>
 class result<void> {
 public:
     result() = default;
-    result(error e) : err_(std::move(e)), ok_(false) {}  // NOLINT
+    result(riskbridge::error e) : err_(std::move(e)), ok_(false) {}  // NOLINT
 
     bool has_value() const noexcept { return ok_; }
     explicit operator bool() const noexcept { return ok_; }
@@ -74,6 +74,8 @@ private:
     bool ok_ = true;
 };
 
-inline error make_error(errc code, std::string message) { return error{code, std::move(message)}; }
+inline error make_error(errc code, std::string message) {
+    return error{code, std::move(message)};
+}
 
 }  // namespace riskbridge

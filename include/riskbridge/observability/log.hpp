@@ -36,8 +36,8 @@ struct field {
     template <std::signed_integral I>
     field(std::string_view k, I v) : key(k), value(static_cast<long long>(v)) {}
     template <std::unsigned_integral I>
-        requires(!std::same_as<I, bool>)
-    field(std::string_view k, I v) : key(k), value(static_cast<unsigned long long>(v)) {}
+    requires(!std::same_as<I, bool>) field(std::string_view k, I v)
+        : key(k), value(static_cast<unsigned long long>(v)) {}
 };
 
 /// Sets up the process logger on stdout. Safe to call more than once (the last call wins).

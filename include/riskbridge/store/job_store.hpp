@@ -75,9 +75,9 @@ struct enqueue_result {
 };
 
 struct quarantine_request {
-    std::string source;      ///< "ashby" | "riskos"
-    std::string reason;      ///< why it was rejected, log-safe
-    std::string body;        ///< the raw body, kept so nothing is lost
+    std::string source;  ///< "ashby" | "riskos"
+    std::string reason;  ///< why it was rejected, log-safe
+    std::string body;    ///< the raw body, kept so nothing is lost
     std::string request_id;
 };
 
@@ -117,8 +117,8 @@ struct evaluation_record {
     std::string application_id;
     std::string candidate_id;
     job_id job = 0;
-    std::string state;     ///< requested | in_progress | completed | expired | ...
-    std::string decision;  ///< ACCEPT | REVIEW | REJECT | RESUBMIT | ... (empty while pending)
+    std::string state;       ///< requested | in_progress | completed | expired | ...
+    std::string decision;    ///< ACCEPT | REVIEW | REJECT | RESUBMIT | ... (empty while pending)
     std::string docv_token;  ///< DocV transaction token, for the older webhook envelope
     time_point created_at{};
     time_point updated_at{};
@@ -210,9 +210,10 @@ public:
 };
 
 struct sqlite_options {
-    std::string path;                        ///< ":memory:" is not durable and not allowed
+    std::string path;                         ///< ":memory:" is not durable and not allowed
     std::size_t max_pending_writes = 10'000;  ///< queue bound for back-pressure (503)
     std::size_t max_batch = 512;              ///< requests per transaction at most
+    milliseconds busy_timeout{5'000};         ///< how long a connection waits for a lock
 };
 
 result<std::unique_ptr<job_store>> make_sqlite_store(const sqlite_options& options, clock& clk);

@@ -23,7 +23,9 @@ struct job_outcome {
     std::string detail;  ///< outcome (done) or error (retry/failure); log-safe, ids only
     std::optional<milliseconds> retry_after;  ///< an upstream's Retry-After, honoured as a floor
 
-    static job_outcome done(std::string detail = "done") { return {kind::done, std::move(detail), {}}; }
+    static job_outcome done(std::string detail = "done") {
+        return {kind::done, std::move(detail), {}};
+    }
     static job_outcome retry(std::string error, std::optional<milliseconds> after = {}) {
         return {kind::retry, std::move(error), after};
     }
@@ -93,7 +95,6 @@ public:
 };
 
 std::unique_ptr<worker_pool> make_worker_pool(store::job_store& store, handler_registry handlers,
-                                              pool_options options, clock& clk,
-                                              random_source& rng);
+                                              pool_options options, clock& clk, random_source& rng);
 
 }  // namespace riskbridge::workers

@@ -1,0 +1,201 @@
+// riskbridge-load: how much of a bare Beast server's throughput the daemon keeps once every
+// webhook is durably committed before it is answered.
+//
+// In one invocation it measures, with the same client and the same request mix:
+//   1. "bare":   riskbridge's own HTTP server with a handler that answers 200 at once;
+//   2. "daemon": the real daemon (build/riskbridge serve) on a fresh SQLite store.
+// For each: peak accepted/s over C keep-alive connections (closed loop), then latency at half
+// of that peak (open loop, measured from each request's scheduled time).
+
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "riskbridge/http/server.hpp"
+#include "riskbridge/observability/log.hpp"
+#include "riskbridge/security/hmac.hpp"
+#include "support/daemon_process.hpp"
+#include "support/http_client.hpp"
+#include "support/paths.hpp"
+
+namespace {
+
+using namespace std::chrono;
+using riskbridge::testing::http_connection;
+
+constexpr const char* secret = "bench-secret";
+
+struct run_result {
+    std::size_t ok = 0;
+    std::size_t failed = 0;
+    double seconds = 0;
+    std::vector<double> latencies_ms;
+
+    double rate() const { return seconds > 0 ? static_cast<double>(ok) / seconds : 0; }
+    double percentile(double p) {
+        if (latencies_ms.empty())
+            return 0;
+        std::sort(latencies_ms.begin(), latencies_ms.end());
+        const auto i = static_cast<std::size_t>(p * static_cast<double>(latencies_ms.size() - 1));
+        return latencies_ms[i];
+    }
+};
+
+std::string delivery(const std::string& run, std::size_t i) {
+    const std::string id = run + "-" + std::to_string(i);
+    return nlohmann::json{
+        {"webhookActionId", "bench-" + id},
+        {"action", "applicationSubmit"},
+        {"data",
+         {{"application",
+           {{"id", "app-" + id},
+            {"status", "Active"},
+            {"candidate", {{"id", "cand-" + id}, {"name", "Bench Candidate"}}},
+            {"currentInterviewStage", {{"id", "s"}, {"title", "Application Review"}}}}}}}}
+        .dump();
+}
+
+/// Sends `total` deliveries over `connections` connections. With rate > 0 the sends follow a
+/// fixed schedule (open loop) and latency counts from the scheduled time.
+run_result load(std::uint16_t port, const std::string& run, std::size_t total, int connections,
+                double rate) {
+    // Bodies and signatures are prepared up front so the client costs little while measuring.
+    std::vector<std::string> requests(total);
+    for (std::size_t i = 0; i < total; ++i) {
+        const std::string body = delivery(run, i);
+        requests[i] = riskbridge::testing::build_request(
+            "POST", "/webhooks/ashby", body,
+            {{"Ashby-Signature", "sha256=" + riskbridge::security::hmac_sha256_hex(secret, body)},
+             {"Content-Type", "application/json"}});
+    }
+    std::atomic<std::size_t> next{0}, ok{0}, failed{0};
+    std::vector<std::vector<double>> lat(static_cast<std::size_t>(connections));
+    const auto start = steady_clock::now();
+    std::vector<std::thread> threads;
+    for (int c = 0; c < connections; ++c) {
+        threads.emplace_back([&, c] {
+            http_connection conn;
+            if (!conn.connect(port)) {
+                failed += 1;
+                return;
+            }
+            for (;;) {
+                const std::size_t i = next.fetch_add(1);
+                if (i >= total)
+                    break;
+                auto scheduled = steady_clock::now();
+                if (rate > 0) {
+                    scheduled = start + duration_cast<steady_clock::duration>(
+                                            duration<double>(static_cast<double>(i) / rate));
+                    std::this_thread::sleep_until(scheduled);  // pacing, not synchronisation
+                }
+                if (!conn.is_open() && !conn.connect(port)) {
+                    ++failed;
+                    continue;
+                }
+                auto reply =
+                    conn.send_raw(requests[i]) ? conn.read_reply(seconds(30)) : std::nullopt;
+                const auto took = duration<double, std::milli>(steady_clock::now() - scheduled);
+                if (reply && reply->status == 200) {
+                    ++ok;
+                    lat[static_cast<std::size_t>(c)].push_back(took.count());
+                } else {
+                    ++failed;
+                    conn.close();
+                }
+            }
+        });
+    }
+    for (auto& t : threads)
+        t.join();
+    run_result r;
+    r.seconds = duration<double>(steady_clock::now() - start).count();
+    r.ok = ok;
+    r.failed = failed;
+    for (auto& v : lat)
+        r.latencies_ms.insert(r.latencies_ms.end(), v.begin(), v.end());
+    return r;
+}
+
+struct measured {
+    run_result peak, half;
+};
+
+measured measure(const char* name, std::uint16_t port, std::size_t n, int connections) {
+    load(port, std::string(name) + "-warm", std::min<std::size_t>(n / 10, 2000), connections, 0);
+    measured m;
+    m.peak = load(port, std::string(name) + "-peak", n, connections, 0);
+    m.half = load(port, std::string(name) + "-half", n / 2, connections, m.peak.rate() / 2);
+    std::printf("%-7s peak %9.0f req/s  p50 %6.2f ms  p99 %6.2f ms  max %7.2f ms  (failed %zu)\n",
+                name, m.peak.rate(), m.peak.percentile(0.5), m.peak.percentile(0.99),
+                m.peak.percentile(1.0), m.peak.failed);
+    std::printf("%-7s @%6.0f/s        p50 %6.2f ms  p99 %6.2f ms  max %7.2f ms  (failed %zu)\n",
+                name, m.peak.rate() / 2, m.half.percentile(0.5), m.half.percentile(0.99),
+                m.half.percentile(1.0), m.half.failed);
+    return m;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"riskbridge-load: durable ingestion versus a bare server"};
+    std::size_t requests = 20000;
+    int connections = 16;
+    std::string binary = riskbridge::testing::daemon_binary();
+    app.add_option("-n,--requests", requests, "deliveries per measured run");
+    app.add_option("-c,--connections", connections, "keep-alive connections");
+    app.add_option("--daemon", binary, "path of the riskbridge binary");
+    CLI11_PARSE(app, argc, argv);
+    riskbridge::log::init(riskbridge::log::level::warn);
+
+    riskbridge::config::server_config scfg;
+    scfg.host = "127.0.0.1";
+    scfg.port = 0;
+    scfg.threads = 2;
+    auto bare = riskbridge::http::make_server(
+        scfg, [](riskbridge::http::request, riskbridge::http::respond_fn respond) {
+            riskbridge::http::response r;
+            r.body = R"({"status":"accepted","job_id":1})";
+            respond(std::move(r));
+        });
+    if (!bare->start())
+        return 1;
+    measured b = measure("bare", bare->port(), requests, connections);
+    bare->drain(seconds(5));
+
+    riskbridge::testing::temp_dir dir;
+    const std::string cfg = dir.file("bench.yaml");
+    std::ofstream(cfg) << "server: { listen: \"127.0.0.1:0\", threads: 2 }\n"
+                          "ashby: { api_key: k, webhook_secrets: [\""
+                       << secret
+                       << "\"] }\n"
+                          "riskos: { api_key: k, webhook_auth: { bearer_tokens: [t] } }\n"
+                          "store: { sqlite_path: \""
+                       << dir.file("bench.db")
+                       << "\" }\n"
+                          "workers: { threads: 2 }\n"
+                          "logging: { level: info }\n";
+    riskbridge::testing::daemon_process daemon({"serve", "--config", cfg}, {},
+                                               dir.file("daemon.log"));
+    if (!daemon.wait_ready()) {
+        std::fprintf(stderr, "daemon did not start:\n%s\n", daemon.logs().c_str());
+        return 1;
+    }
+    measured d = measure("daemon", daemon.port(), requests, connections);
+    daemon.send_signal(SIGTERM);
+    daemon.wait_exit(seconds(20));
+
+    std::printf("ratio   %.0f%% of the bare server's peak; p99 at half peak %.2f ms\n",
+                100.0 * d.peak.rate() / std::max(1.0, b.peak.rate()), d.half.percentile(0.99));
+    return 0;
+}

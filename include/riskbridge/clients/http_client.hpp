@@ -1,0 +1,154 @@
+#pragma once
+
+// The outbound HTTP seam: flows talk to Ashby and RiskOS through `http_client`, so tests can
+// hand them a fake. The real one is libcurl (make_curl_client).
+//
+// Failures are values (`upstream_error`) that say what happened (network, timeout, tls,
+// http_status, protocol, api_error), whether retrying can help (`transient`), and how long
+// the upstream asked us to wait (`retry_after`). Their messages are log-safe: host, path,
+// status and error codes only, never a body or a header value.
+//
+// Retry policy (SPEC §4): network errors, timeouts, 408, 429 and 5xx are transient; other
+// 4xx are permanent; 3xx is permanent (redirects are not followed).
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "riskbridge/core/clock.hpp"
+#include "riskbridge/core/error.hpp"
+
+namespace riskbridge::clients {
+
+enum class http_method { get, post };
+const char* to_string(http_method m) noexcept;
+
+struct http_call {
+    http_method method = http_method::post;
+    std::string url;  ///< absolute http(s) URL
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+    /// Overrides the client's total timeout for this call.
+    std::optional<milliseconds> timeout;
+};
+
+struct http_response {
+    long status = 0;
+    std::map<std::string, std::string> headers;  ///< names lower-cased; the last value wins
+    std::string body;
+
+    /// `name` must be lower-case.
+    std::optional<std::string_view> header(const std::string& name) const;
+};
+
+enum class failure_kind {
+    network,      ///< could not connect, connection reset or dropped, nothing received
+    timeout,      ///< connect or total timeout reached
+    tls,          ///< handshake or certificate verification failed
+    http_status,  ///< a non-2xx answer
+    protocol,     ///< junk, an oversized answer, a body that is not what the API promises
+    api_error,    ///< the API said no in its own envelope (Ashby `success: false`)
+};
+const char* to_string(failure_kind k) noexcept;
+
+/// One failed upstream call.
+struct upstream_error {
+    failure_kind kind = failure_kind::network;
+    long status = 0;                          ///< HTTP status when there was one
+    std::optional<milliseconds> retry_after;  ///< Retry-After, when the upstream sent one
+    bool transient = false;                   ///< retrying may help
+    std::string code;     ///< short machine code: curl's name, "http_429", Ashby's errorInfo.code
+    std::string message;  ///< log-safe: no bodies, no header values, no personal data
+
+    /// For module boundaries that speak `riskbridge::error`: unauthorized for 401/403,
+    /// timeout, transient, or permanent.
+    riskbridge::error to_error() const;
+};
+
+/// A value or an upstream_error (the same shape as riskbridge::result).
+template <class T>
+class upstream_result {
+  public:
+    upstream_result(T value) : v_(std::in_place_index<0>, std::move(value)) {}       // NOLINT
+    upstream_result(upstream_error e) : v_(std::in_place_index<1>, std::move(e)) {}  // NOLINT
+
+    bool has_value() const noexcept { return v_.index() == 0; }
+    explicit operator bool() const noexcept { return has_value(); }
+
+    T& value() & { return std::get<0>(v_); }
+    const T& value() const& { return std::get<0>(v_); }
+    T&& value() && { return std::get<0>(std::move(v_)); }
+    T& operator*() & { return value(); }
+    const T& operator*() const& { return value(); }
+    T* operator->() { return &value(); }
+    const T* operator->() const { return &value(); }
+
+    const upstream_error& error() const& { return std::get<1>(v_); }
+    upstream_error&& error() && { return std::get<1>(std::move(v_)); }
+
+  private:
+    std::variant<T, upstream_error> v_;
+};
+
+template <>
+class upstream_result<void> {
+  public:
+    upstream_result() = default;
+    upstream_result(upstream_error e) : err_(std::move(e)), ok_(false) {}  // NOLINT
+
+    bool has_value() const noexcept { return ok_; }
+    explicit operator bool() const noexcept { return ok_; }
+    const upstream_error& error() const& { return err_; }
+
+  private:
+    upstream_error err_;
+    bool ok_ = true;
+};
+
+/// The retry policy for an HTTP status: 408, 429 and 5xx are transient.
+bool is_transient_status(long status) noexcept;
+
+/// `Retry-After` as delta-seconds ("120") or an HTTP-date (IMF-fixdate, RFC 850, asctime),
+/// relative to `now`. A date in the past gives 0. nullopt when unparsable. Capped at 7 days.
+std::optional<milliseconds> parse_retry_after(std::string_view value, time_point now);
+
+/// The error for a non-2xx answer: kind http_status, the status, Retry-After, transient by
+/// is_transient_status. `what` names the call (e.g. "POST api.ashbyhq.com/candidate.info").
+upstream_error status_error(const http_response& response, std::string_view what, time_point now);
+
+/// "host/path" of a URL, without scheme, credentials, port or query (for messages).
+std::string describe_url(std::string_view url);
+
+/// Sends one request and waits for the answer. Any HTTP answer, whatever its status, is a
+/// response (callers judge statuses with status_error); failures are transport failures
+/// (network, timeout, tls, protocol).
+///
+/// Implementations are NOT thread-safe: use one client per thread (one per worker).
+class http_client {
+  public:
+    virtual ~http_client() = default;
+    virtual upstream_result<http_response> send(const http_call& call) = 0;
+};
+
+struct curl_options {
+    milliseconds connect_timeout{5'000};  ///< CURLOPT_CONNECTTIMEOUT_MS, every call
+    milliseconds total_timeout{30'000};   ///< CURLOPT_TIMEOUT_MS unless the call overrides it
+    std::optional<std::string> ca_file;   ///< CURLOPT_CAINFO; the system store otherwise
+    std::size_t max_response_bytes = 8 * 1024 * 1024;  ///< larger answers fail (protocol)
+    std::string user_agent = "riskbridge";
+    const clock* clk = nullptr;  ///< for Retry-After dates; the system clock when null
+};
+
+/// A libcurl client owning one easy handle, reused across calls so connections are kept
+/// alive. TLS peer and host verification are always on; redirects are never followed; only
+/// http and https. Not thread-safe: one per thread.
+std::unique_ptr<http_client> make_curl_client(curl_options options = {});
+
+}  // namespace riskbridge::clients

@@ -1,0 +1,40 @@
+#pragma once
+
+// Prometheus metrics (prometheus-cpp underneath, kept out of this header). One registry per
+// daemon; modules record through the typed methods so label sets stay bounded.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace riskbridge::observability {
+
+class metrics {
+public:
+    metrics();
+    ~metrics();
+    metrics(const metrics&) = delete;
+    metrics& operator=(const metrics&) = delete;
+
+    /// A webhook answered: source ashby|riskos, the action or event type (unknown values are
+    /// folded into "other"), outcome accepted|duplicate|ignored|ping|unauthorized|malformed|
+    /// unavailable.
+    void webhook(std::string_view source, std::string_view action, std::string_view outcome);
+    /// An HTTP request refused before the handler: too_large, bad_request, timeout, rejected.
+    void http_refused(std::string_view reason);
+    /// One group commit of the store: how many requests it held and how long it took.
+    void store_commit(std::size_t batch_size, std::chrono::microseconds latency);
+    /// Jobs by state, refreshed periodically off the request path.
+    void set_jobs(std::string_view state, std::int64_t count);
+
+    /// The Prometheus text exposition of every metric.
+    std::string serialize() const;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+}  // namespace riskbridge::observability

@@ -1,0 +1,24 @@
+#pragma once
+
+// `riskbridge sim`: the Ashby and RiskOS simulators as a standalone process.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace riskbridge::app {
+
+struct sim_command_options {
+    std::string config_path;
+    std::optional<std::uint16_t> ashby_port;   ///< else the port of ashby.api_base_url, else 9101
+    std::optional<std::uint16_t> riskos_port;  ///< else the port of riskos.api_base_url, else 9102
+    std::string host = "127.0.0.1";            ///< where the simulators listen
+    std::string daemon_url;          ///< where webhooks go; default http://127.0.0.1:<server port>
+    long long docv_delay_ms = 3000;  ///< DocV captures run by themselves after this; <0: never
+    std::uint64_t seed = 1;
+};
+
+/// Runs both simulators with the sample applicants until SIGINT/SIGTERM. Returns the exit code.
+int run_sim(const sim_command_options& options);
+
+}  // namespace riskbridge::app

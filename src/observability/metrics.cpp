@@ -1,0 +1,99 @@
+#include "riskbridge/observability/metrics.hpp"
+
+#include <array>
+#include <string>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+namespace riskbridge::observability {
+
+namespace {
+
+constexpr std::array known_actions = {
+    "applicationSubmit", "applicationUpdate", "candidateStageChange", "candidateHire",
+    "candidateDelete", "candidateMerge", "interviewPlanTransition", "interviewScheduleCreate",
+    "interviewScheduleUpdate", "jobCreate", "jobUpdate", "jobPostingUpdate", "jobPostingPublish",
+    "jobPostingUnpublish", "offerCreate", "offerUpdate", "offerDelete", "openingCreate",
+    "pushToHRIS", "signatureRequestUpdate", "surveySubmit", "ping",
+    // RiskOS event types
+    "evaluation_completed", "case_notes_added", "evaluation_paused", "decision_update",
+    "case_status_updated", "DocvNotification"};
+
+std::string bounded_label(std::string_view value) {
+    for (const char* a : known_actions) {
+        if (value == a) {
+            return std::string(value);
+        }
+    }
+    return value.empty() ? "none" : "other";
+}
+
+}  // namespace
+
+struct metrics::impl {
+    std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+    prometheus::Family<prometheus::Counter>& webhooks =
+        prometheus::BuildCounter()
+            .Name("riskbridge_webhooks_total")
+            .Help("Webhooks answered, by source, action or event type, and outcome")
+            .Register(*registry);
+    prometheus::Family<prometheus::Counter>& refused =
+        prometheus::BuildCounter()
+            .Name("riskbridge_http_refused_total")
+            .Help("HTTP requests refused before routing, by reason")
+            .Register(*registry);
+    prometheus::Family<prometheus::Histogram>& batch =
+        prometheus::BuildHistogram()
+            .Name("riskbridge_store_commit_batch_size")
+            .Help("Requests committed together by one store transaction")
+            .Register(*registry);
+    prometheus::Family<prometheus::Histogram>& commit_latency =
+        prometheus::BuildHistogram()
+            .Name("riskbridge_store_commit_seconds")
+            .Help("Duration of one store commit, fsync included")
+            .Register(*registry);
+    prometheus::Family<prometheus::Gauge>& jobs = prometheus::BuildGauge()
+                                                      .Name("riskbridge_jobs")
+                                                      .Help("Jobs in the store, by state")
+                                                      .Register(*registry);
+    prometheus::Histogram& batch_hist = batch.Add(
+        {}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128, 256, 512});
+    prometheus::Histogram& commit_hist = commit_latency.Add(
+        {}, prometheus::Histogram::BucketBoundaries{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                                    0.01, 0.025, 0.05, 0.1, 0.25, 1});
+};
+
+metrics::metrics() : impl_(std::make_unique<impl>()) {}
+metrics::~metrics() = default;
+
+void metrics::webhook(std::string_view source, std::string_view action, std::string_view outcome) {
+    impl_->webhooks
+        .Add({{"source", std::string(source)},
+              {"action", bounded_label(action)},
+              {"outcome", std::string(outcome)}})
+        .Increment();
+}
+
+void metrics::http_refused(std::string_view reason) {
+    impl_->refused.Add({{"reason", std::string(reason)}}).Increment();
+}
+
+void metrics::store_commit(std::size_t batch_size, std::chrono::microseconds latency) {
+    impl_->batch_hist.Observe(static_cast<double>(batch_size));
+    impl_->commit_hist.Observe(static_cast<double>(latency.count()) / 1e6);
+}
+
+void metrics::set_jobs(std::string_view state, std::int64_t count) {
+    impl_->jobs.Add({{"state", std::string(state)}}).Set(static_cast<double>(count));
+}
+
+std::string metrics::serialize() const {
+    return prometheus::TextSerializer().Serialize(impl_->registry->Collect());
+}
+
+}  // namespace riskbridge::observability

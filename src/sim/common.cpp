@@ -1,0 +1,227 @@
+#include "sim/common.hpp"
+
+#include <cctype>
+
+#include "riskbridge/observability/log.hpp"
+#include "riskbridge/security/digest.hpp"
+
+namespace riskbridge::sim::detail {
+
+http::response json_response(unsigned status, const json& body) {
+    http::response r;
+    r.status = status;
+    r.body = dump(body);
+    return r;
+}
+
+std::string base64_encode(std::string_view in) {
+    static constexpr char table[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    std::size_t i = 0;
+    for (; i + 3 <= in.size(); i += 3) {
+        const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
+                           (static_cast<unsigned char>(in[i + 1]) << 8) |
+                           static_cast<unsigned char>(in[i + 2]);
+        out += table[(v >> 18) & 63];
+        out += table[(v >> 12) & 63];
+        out += table[(v >> 6) & 63];
+        out += table[v & 63];
+    }
+    if (in.size() - i == 1) {
+        const unsigned v = static_cast<unsigned char>(in[i]) << 16;
+        out += table[(v >> 18) & 63];
+        out += table[(v >> 12) & 63];
+        out += "==";
+    } else if (in.size() - i == 2) {
+        const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
+                           (static_cast<unsigned char>(in[i + 1]) << 8);
+        out += table[(v >> 18) & 63];
+        out += table[(v >> 12) & 63];
+        out += table[(v >> 6) & 63];
+        out += '=';
+    }
+    return out;
+}
+
+namespace {
+
+std::string format_uuid(std::string hex) {
+    hex.resize(32, '0');
+    hex[12] = '4';
+    hex[16] = "89ab"[std::stoi(std::string(1, hex[16]), nullptr, 16) & 3];
+    return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+           hex.substr(16, 4) + "-" + hex.substr(20, 12);
+}
+
+}  // namespace
+
+std::string uuid_from(std::string_view text) {
+    return format_uuid(security::sha256_hex(text));
+}
+
+std::string id_source::next() {
+    std::uint64_t a = 0;
+    std::uint64_t b = 0;
+    {
+        std::lock_guard lock(mutex_);
+        a = rng_();
+        b = rng_();
+    }
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string hex;
+    for (int i = 15; i >= 0; --i) {
+        hex += digits[(a >> (i * 4)) & 15];
+    }
+    for (int i = 15; i >= 0; --i) {
+        hex += digits[(b >> (i * 4)) & 15];
+    }
+    return format_uuid(hex);
+}
+
+std::string email_local_part(std::string_view email) {
+    const auto at = email.find('@');
+    std::string out(email.substr(0, at));
+    for (auto& c : out) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return out;
+}
+
+sim_host::sim_host(std::string name, std::string host, std::uint16_t port, int threads,
+                   std::uint64_t seed)
+    : name_(std::move(name)),
+      host_(std::move(host)),
+      configured_port_(port),
+      threads_(threads),
+      faults_(seed) {}
+
+sim_host::~sim_host() {
+    stop();
+}
+
+result<void> sim_host::start(host_handlers handlers) {
+    if (running_.load()) {
+        return make_error(errc::conflict, name_ + " simulator already running");
+    }
+    handlers_ = std::move(handlers);
+    delayed_ = std::make_unique<scheduler>();
+    config::server_config cfg;
+    cfg.host = host_;
+    cfg.port = configured_port_;
+    cfg.listen = host_ + ":" + std::to_string(configured_port_);
+    cfg.threads = threads_;
+    cfg.read_timeout = std::chrono::milliseconds{10'000};
+    cfg.drain_timeout = std::chrono::milliseconds{1'000};
+    server_ = http::make_server(cfg, [this](http::request req, http::respond_fn respond) {
+        handle(std::move(req), std::move(respond));
+    });
+    if (auto started = server_->start(); !started) {
+        server_.reset();
+        delayed_.reset();
+        return started.error();
+    }
+    running_.store(true);
+    log::info("sim_started", {{"sim", name_}, {"port", static_cast<unsigned>(server_->port())}});
+    return {};
+}
+
+void sim_host::stop() {
+    if (!running_.exchange(false)) {
+        return;
+    }
+    delayed_->stop();  // answers owed are sent now
+    server_->drain(std::chrono::milliseconds{1'000});
+    log::info("sim_stopped", {{"sim", name_}});
+}
+
+std::uint16_t sim_host::port() const {
+    return server_ ? server_->port() : 0;
+}
+
+std::string sim_host::base_url() const {
+    const std::string h = host_ == "0.0.0.0" ? std::string("127.0.0.1") : host_;
+    return "http://" + h + ":" + std::to_string(port());
+}
+
+int sim_host::calls(const std::string& key) const {
+    std::lock_guard lock(mutex_);
+    auto it = calls_.find(key);
+    return it == calls_.end() ? 0 : it->second;
+}
+
+std::map<std::string, int> sim_host::call_counts() const {
+    std::lock_guard lock(mutex_);
+    return calls_;
+}
+
+void sim_host::handle(http::request req, http::respond_fn respond) {
+    const std::string_view path = req.path();
+    if (path.rfind("/_sim/", 0) == 0) {
+        if (path == "/_sim/faults") {
+            if (req.method == "GET") {
+                http::response r;
+                r.body = faults_.to_json_text();
+                respond(std::move(r));
+            } else if (req.method == "POST") {
+                auto applied = faults_.apply_json(req.body);
+                if (!applied) {
+                    respond(http::json_error(400, "bad_faults", applied.error().message));
+                } else {
+                    http::response r;
+                    r.body = faults_.to_json_text();
+                    respond(std::move(r));
+                }
+            } else {
+                respond(http::json_error(405, "method_not_allowed", "GET or POST"));
+            }
+            return;
+        }
+        if (!handlers_.control || !handlers_.control(req, respond)) {
+            respond(http::json_error(404, "not_found", "no such simulator endpoint"));
+        }
+        return;
+    }
+
+    {
+        std::lock_guard lock(mutex_);
+        ++calls_[handlers_.key(req)];
+    }
+    const fault_decision f = faults_.next();
+    http::response answer;
+    switch (f.kind) {
+        case fault::error_500:
+            answer = http::json_error(500, "internal_error", "injected fault");
+            break;
+        case fault::rate_limited:
+            answer = http::json_error(429, "rate_limited", "injected fault");
+            answer.headers.emplace_back("Retry-After",
+                                        std::to_string(faults_.settings().retry_after_seconds));
+            break;
+        case fault::drop:
+            answer.status = 502;
+            answer.headers.emplace_back("Connection", "close");
+            break;
+        case fault::lost_reply:
+            (void)handlers_.api(req);  // the effect happens, the answer is lost
+            answer.status = 502;
+            answer.headers.emplace_back("Connection", "close");
+            break;
+        case fault::none:
+            answer = handlers_.api(req);
+            break;
+    }
+    if (f.kind != fault::none) {
+        log::debug("sim_fault", {{"sim", name_}, {"fault", to_string(f.kind)}});
+    }
+    if (f.delay.count() > 0) {
+        auto shared = std::make_shared<http::response>(std::move(answer));
+        delayed_->post_after(
+            f.delay, [respond, shared] { respond(std::move(*shared)); },
+            /*run_on_stop=*/true);
+        return;
+    }
+    respond(std::move(answer));
+}
+
+}  // namespace riskbridge::sim::detail

@@ -1,0 +1,221 @@
+// The request handler as a function of the request: no sockets, a real SQLite store in a
+// temporary directory, and a store that refuses for the 503 rows.
+
+#include "riskbridge/http/webhook_handler.hpp"
+
+#include <future>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "riskbridge/security/hmac.hpp"
+#include "support/paths.hpp"
+
+namespace riskbridge::http {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr const char* secret = "handler-test-secret";
+
+config::config test_config() {
+    config::config cfg;
+    cfg.ashby.api_key = config::secret("k");
+    cfg.ashby.webhook_secrets = {config::secret("rotated-out"), config::secret(secret)};
+    cfg.riskos.api_key = config::secret("r");
+    cfg.riskos.webhook_auth.bearer_tokens = {config::secret("bearer-1")};
+    cfg.triggers.push_back(
+        {"candidateStageChange", std::string("Offer"), config::flow_kind::document_verification});
+    return cfg;
+}
+
+request ashby_request(const std::string& body, bool sign = true) {
+    request r;
+    r.method = "POST";
+    r.target = "/webhooks/ashby";
+    r.body = body;
+    r.request_id = "req-1";
+    if (sign) {
+        r.headers.emplace_back("Ashby-Signature",
+                               "sha256=" + security::hmac_sha256_hex(secret, body));
+    }
+    return r;
+}
+
+std::string submit(const std::string& action_id, const std::string& app = "app-1") {
+    return json{{"webhookActionId", action_id},
+                {"action", "applicationSubmit"},
+                {"data",
+                 {{"application",
+                   {{"id", app}, {"candidate", {{"id", "cand-1"}, {"name", "Ada Lovelace"}}}}}}}}
+        .dump();
+}
+
+class HandlerTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        auto st = store::make_sqlite_store({dir_.file("h.db")}, clock_);
+        ASSERT_TRUE(st.has_value()) << st.error().message;
+        store_ = std::move(st).value();
+        handler_ = std::make_unique<webhook_handler>(cfg_, *store_, nullptr, &metrics_);
+    }
+    void TearDown() override {
+        handler_.reset();
+        store_->shutdown();
+    }
+
+    response call(request r) {
+        std::promise<response> p;
+        auto f = p.get_future();
+        handler_->handle(std::move(r), [&p](response resp) { p.set_value(std::move(resp)); });
+        EXPECT_EQ(f.wait_for(10s), std::future_status::ready);
+        return f.get();
+    }
+
+    testing::temp_dir dir_;
+    manual_clock clock_;
+    config::config cfg_ = test_config();
+    observability::metrics metrics_;
+    std::unique_ptr<store::job_store> store_;
+    std::unique_ptr<webhook_handler> handler_;
+};
+
+TEST_F(HandlerTest, AcceptsThenReportsDuplicateWithTheSameJob) {
+    auto first = call(ashby_request(submit("w-1")));
+    ASSERT_EQ(first.status, 200u);
+    auto j = json::parse(first.body);
+    EXPECT_EQ(j["status"], "accepted");
+    auto second = call(ashby_request(submit("w-1")));
+    EXPECT_EQ(json::parse(second.body)["status"], "duplicate");
+    EXPECT_EQ(json::parse(second.body)["job_id"], j["job_id"]);
+
+    auto job = store_->get_job(j["job_id"].get<std::int64_t>());
+    ASSERT_TRUE(job && job->has_value());
+    const auto payload = json::parse((*job)->payload);
+    EXPECT_EQ(payload["flow"], "screening");
+    EXPECT_EQ(payload["application_id"], "app-1");
+    EXPECT_EQ(payload["candidate_id"], "cand-1");
+    EXPECT_EQ(payload["delivery"], "w-1:applicationSubmit");
+    EXPECT_EQ((*job)->unique_key, std::optional<std::string>("screening:app-1"));
+    EXPECT_NE(
+        metrics_.serialize().find(
+            R"(riskbridge_webhooks_total{action="applicationSubmit",outcome="accepted",source="ashby"} 1)"),
+        std::string::npos)
+        << metrics_.serialize();
+}
+
+TEST_F(HandlerTest, MissingWebhookActionIdFallsBackToTheBodyHash) {
+    const std::string body =
+        R"({"action":"applicationSubmit","data":{"application":{"id":"a9","candidate":{"id":"c9"}}}})";
+    auto first = call(ashby_request(body));
+    EXPECT_EQ(json::parse(first.body)["status"], "accepted");
+    auto job = store_->get_job(json::parse(first.body)["job_id"].get<std::int64_t>());
+    ASSERT_TRUE(job && job->has_value());
+    EXPECT_EQ(json::parse((*job)->payload)["delivery"].get<std::string>().rfind("sha256:", 0), 0u);
+    EXPECT_EQ(json::parse(call(ashby_request(body)).body)["status"], "duplicate");
+}
+
+TEST_F(HandlerTest, SignatureIsCheckedBeforeAnythingElse) {
+    auto unsigned_req = call(ashby_request(submit("w-2"), false));
+    EXPECT_EQ(unsigned_req.status, 401u);
+    auto tampered = ashby_request(submit("w-2"));
+    tampered.body += " ";
+    EXPECT_EQ(call(tampered).status, 401u);
+    // Not even a malformed body is quarantined when unsigned.
+    auto junk = ashby_request("not json", false);
+    EXPECT_EQ(call(junk).status, 401u);
+    auto q = store_->list_quarantine(10);
+    ASSERT_TRUE(q);
+    EXPECT_TRUE(q->empty());
+}
+
+TEST_F(HandlerTest, SignedJunkIsQuarantinedWithItsReason) {
+    auto r = call(ashby_request("{\"action\": 5}"));
+    EXPECT_EQ(r.status, 400u);
+    EXPECT_EQ(json::parse(r.body)["error"], "malformed_payload");
+    auto q = store_->list_quarantine(10);
+    ASSERT_TRUE(q);
+    ASSERT_EQ(q->size(), 1u);
+    EXPECT_EQ((*q)[0].source, "ashby");
+    EXPECT_EQ((*q)[0].request_id, "req-1");
+    EXPECT_FALSE((*q)[0].reason.empty());
+}
+
+TEST_F(HandlerTest, DeeplyNestedJsonIsRefusedWithoutParsing) {
+    const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+    auto r = call(ashby_request(deep));
+    EXPECT_EQ(r.status, 400u);
+    EXPECT_NE(json::parse(r.body)["message"].get<std::string>().find("nested"), std::string::npos);
+}
+
+TEST_F(HandlerTest, StageTriggersNeedTheStage) {
+    auto change = [](const std::string& id, const std::string& stage) {
+        return json{{"webhookActionId", id},
+                    {"action", "candidateStageChange"},
+                    {"data",
+                     {{"application",
+                       {{"id", "app-s" + id},
+                        {"candidate", {{"id", "c"}}},
+                        {"currentInterviewStage", {{"title", stage}, {"type", "Active"}}}}}}}}
+            .dump();
+    };
+    EXPECT_EQ(json::parse(call(ashby_request(change("1", "offer"))).body)["status"], "accepted");
+    EXPECT_EQ(json::parse(call(ashby_request(change("2", "Onsite"))).body)["status"], "ignored");
+    const std::string no_stage =
+        R"({"webhookActionId":"3","action":"candidateStageChange","data":{"application":{"id":"x","candidate":{"id":"c"}}}})";
+    EXPECT_EQ(json::parse(call(ashby_request(no_stage)).body)["status"], "ignored");
+}
+
+TEST_F(HandlerTest, RiskosOlderDocvEnvelopeIsAcceptedAndDedupedOnItsId) {
+    const std::string body = R"({"id":"9fb17966-c07d-4e33-80d0-6f0a08907c3a","origId":"45ac9531",
+        "eventGroup":"DocvNotification","reason":"WAITING_FOR_USER_TO_REDIRECT",
+        "environmentName":"Production","event":{"created":"2024-08-07T21:13:10.406Z",
+        "docVTransactionToken":"45ac9531-60ae-4bc7-805e-f7823e4e5545",
+        "eventType":"WAITING_FOR_USER_TO_REDIRECT","message":"Process Initiated"}})";
+    request r;
+    r.method = "POST";
+    r.target = "/webhooks/riskos";
+    r.body = body;
+    r.headers.emplace_back("Authorization", "Bearer bearer-1");
+    auto first = call(r);
+    EXPECT_EQ(first.status, 200u);
+    EXPECT_EQ(json::parse(first.body)["status"], "accepted");
+    EXPECT_EQ(json::parse(call(r).body)["status"], "duplicate");
+}
+
+TEST_F(HandlerTest, ReadinessFollowsTheStoreAndTheWorkers) {
+    bool workers = true;
+    webhook_handler h(cfg_, *store_, [&workers] { return workers; });
+    auto get = [&h](const char* path) {
+        request r;
+        r.method = "GET";
+        r.target = path;
+        std::promise<response> p;
+        h.handle(r, [&p](response resp) { p.set_value(std::move(resp)); });
+        return p.get_future().get();
+    };
+    EXPECT_EQ(get("/readyz").status, 200u);
+    workers = false;
+    EXPECT_EQ(get("/readyz").status, 503u);
+    EXPECT_EQ(get("/healthz").status, 200u);  // liveness does not depend on the workers
+    workers = true;
+    store_->shutdown();
+    EXPECT_EQ(get("/readyz").status, 503u);
+}
+
+TEST_F(HandlerTest, StoreThatCannotTakeTheEventAnswers503WithRetryAfter) {
+    store_->shutdown();  // later enqueues answer `unavailable`
+    auto r = call(ashby_request(submit("w-9")));
+    EXPECT_EQ(r.status, 503u);
+    bool has_retry_after = false;
+    for (const auto& [k, v] : r.headers) {
+        has_retry_after = has_retry_after || (k == "Retry-After" && !v.empty());
+    }
+    EXPECT_TRUE(has_retry_after);
+    // A malformed body that cannot be quarantined is not answered 400 (it would be lost).
+    EXPECT_EQ(call(ashby_request("junk")).status, 503u);
+}
+
+}  // namespace
+}  // namespace riskbridge::http

@@ -1,0 +1,417 @@
+// The RiskOS client against the fake RiskOS over real loopback sockets: auth, the decision
+// rules, re-runs, DocV captures and their webhooks, faults and timeouts.
+
+#include "riskbridge/sim/riskos_sim.hpp"
+
+#include <chrono>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "receiver.hpp"
+#include "riskbridge/clients/riskos/riskos_client.hpp"
+
+namespace riskbridge::sim {
+namespace {
+
+using namespace std::chrono_literals;
+using clients::failure_kind;
+using clients::riskos::decision;
+using clients::riskos::evaluation_request;
+using clients::riskos::parse_evaluation;
+using nlohmann::json;
+
+constexpr const char* api_key = "test-riskos-key";
+constexpr const char* bearer = "test-webhook-bearer";
+
+evaluation_request request_for(const std::string& id, const std::string& email,
+                               const std::string& workflow = "workforce_verification") {
+    evaluation_request r;
+    r.id = id;
+    r.timestamp = "2026-02-01T10:00:00.000Z";
+    r.workflow = workflow;
+    r.ip_address = "203.0.113.10";
+    r.individual.id = "cand-" + id;
+    r.individual.given_name = "Ada";
+    r.individual.family_name = "Lovelace";
+    if (!email.empty()) {
+        r.individual.email = email;
+    }
+    r.individual.phone_number = "+14155550101";
+    r.individual.address =
+        clients::riskos::address{"1 Market St", std::nullopt, "San Francisco", "CA", "94105", "US"};
+    return r;
+}
+
+class RiskosSimTest : public ::testing::Test {
+protected:
+    void start(std::optional<milliseconds> auto_delay = std::nullopt) {
+        riskos_sim_options o;
+        o.api_key = api_key;
+        o.webhook_url = target_.url("/webhooks/riskos");
+        o.webhook_bearer = bearer;
+        o.docv_auto_delay = auto_delay;
+        o.docv_step_interval = 1ms;
+        o.webhook_retry_delay = 10ms;
+        o.seed = 5;
+        sim_ = std::make_unique<riskos_simulator>(o);
+        ASSERT_TRUE(sim_->start().has_value());
+        clients::curl_options co;
+        co.connect_timeout = 2s;
+        co.total_timeout = 5s;
+        http_ = clients::make_curl_client(co);
+        client_ = make_client(api_key);
+    }
+    void SetUp() override { start(); }
+
+    std::unique_ptr<clients::riskos::riskos_client> make_client(const std::string& key) {
+        clients::riskos::riskos_options o;
+        o.base_url = sim_->base_url();
+        o.api_key = key;
+        return std::make_unique<clients::riskos::riskos_client>(*http_, o);
+    }
+
+    std::vector<std::string> notes_received() {
+        std::vector<std::string> out;
+        for (const auto& r : target_.requests()) {
+            const json j = json::parse(r.body);
+            out.push_back(j["event_type"] == "case_notes_added"
+                              ? j["data"]["notes"].get<std::string>()
+                              : j["event_type"].get<std::string>());
+        }
+        return out;
+    }
+
+    testing::receiver target_;
+    std::unique_ptr<riskos_simulator> sim_;
+    std::unique_ptr<clients::http_client> http_;
+    std::unique_ptr<clients::riskos::riskos_client> client_;
+};
+
+TEST_F(RiskosSimTest, AWrongOrMissingKeyIsAPermanent401) {
+    auto ev = make_client("wrong")->evaluate(request_for("r-1", "accept@example.com"));
+    ASSERT_FALSE(ev.has_value());
+    EXPECT_EQ(ev.error().kind, failure_kind::http_status);
+    EXPECT_EQ(ev.error().status, 401);
+    EXPECT_FALSE(ev.error().transient);
+    EXPECT_EQ(ev.error().to_error().code, errc::unauthorized);
+    EXPECT_TRUE(sim_->eval_ids().empty());
+    EXPECT_EQ(sim_->calls("POST /api/evaluation"), 1);
+}
+
+TEST_F(RiskosSimTest, DecisionsFollowTheEmailRules) {
+    struct row {
+        std::string email;
+        decision want;
+        long http_status;
+        std::vector<std::string> tags;
+    };
+    for (const auto& r : std::vector<row>{
+             {"accept.ada@example.com", decision::accept, 200, {}},
+             {"review.grace@example.com", decision::review, 200, {"Email Risk Review"}},
+             {"Reject.Alan@example.com",
+              decision::reject,
+              200,
+              {"Sigma Identity Fraud Reject", "High Risk Individual"}},
+             {"someone@example.com", decision::accept, 200, {}}}) {
+        SCOPED_TRACE(r.email);
+        auto ev = client_->evaluate(request_for("req-" + r.email, r.email));
+        ASSERT_TRUE(ev.has_value()) << ev.error().message;
+        EXPECT_EQ(ev->decision, r.want);
+        EXPECT_EQ(ev->http_status, r.http_status);
+        EXPECT_TRUE(ev->completed());
+        EXPECT_FALSE(ev->docv.has_value());
+        EXPECT_EQ(ev->tags, r.tags);
+        EXPECT_EQ(ev->workflow, "workforce_verification");
+        EXPECT_EQ(ev->id, "req-" + r.email);
+        EXPECT_TRUE(ev->warnings.empty());
+        ASSERT_NE(ev->find_by_name("Socure Email Risk"), nullptr);
+        ASSERT_NE(ev->find_by_name("Socure GraphIntelligence + Sigma Fraud"), nullptr);
+    }
+    auto reject = client_->evaluate(request_for("sigma", "reject.x@example.com"));
+    ASSERT_TRUE(reject.has_value());
+    const auto* fraud =
+        reject->find_by_name("Socure GraphIntelligence + Sigma Fraud")->find_module("fraud");
+    ASSERT_NE(fraud, nullptr);
+    EXPECT_DOUBLE_EQ(fraud->scores.at(0).score, 0.991);
+    EXPECT_EQ(fraud->reason_codes.front(), "R207");
+    auto review = client_->evaluate(request_for("emailrisk", "review.x@example.com"));
+    ASSERT_TRUE(review.has_value());
+    EXPECT_EQ(
+        review->find_by_name("Socure Email Risk")->find_module("emailRisk")->reason_codes.front(),
+        "R551");
+}
+
+TEST_F(RiskosSimTest, MissingEmailFailsTheEnrichmentLikeTheSandbox) {
+    auto ev = client_->evaluate(request_for("no-email", ""));
+    ASSERT_TRUE(ev.has_value()) << ev.error().message;
+    EXPECT_EQ(ev->decision, decision::reject);
+    EXPECT_EQ(ev->tags, (std::vector<std::string>{"Email Risk Error", "Socure Fraud Suite Error"}));
+    const auto* email = ev->find_by_name("Socure Email Risk");
+    ASSERT_NE(email, nullptr);
+    EXPECT_EQ(email->status_code, 400);
+    EXPECT_TRUE(email->response_was_string);
+}
+
+TEST_F(RiskosSimTest, DocvPausesWithACaptureRequestAndTheSameIdIsARerun) {
+    auto first = client_->evaluate(request_for("job-9", "docv.katherine@example.com"));
+    ASSERT_TRUE(first.has_value()) << first.error().message;
+    EXPECT_EQ(first->http_status, 201);
+    EXPECT_TRUE(first->paused());
+    EXPECT_EQ(first->decision, decision::review);
+    EXPECT_EQ(first->status, "ON_HOLD");
+    ASSERT_TRUE(first->needs_documents());
+    EXPECT_FALSE(first->docv->token.empty());
+    EXPECT_EQ(first->docv->url, "https://verify.socure.com/#/dv/" + first->docv->token);
+    EXPECT_TRUE(first->docv->has_qr_code);
+
+    auto again = client_->evaluate(request_for("job-9", "docv.katherine@example.com"));
+    ASSERT_TRUE(again.has_value());
+    EXPECT_EQ(again->eval_id, first->eval_id);
+    EXPECT_EQ(again->docv->token, first->docv->token);
+    EXPECT_EQ(sim_->eval_ids().size(), 1u);
+    EXPECT_EQ(sim_->eval_id_for("job-9"), first->eval_id);
+    EXPECT_EQ(sim_->calls("POST /api/evaluation"), 2);
+
+    auto other = client_->evaluate(request_for("job-10", "docv.katherine@example.com"));
+    ASSERT_TRUE(other.has_value());
+    EXPECT_NE(other->eval_id, first->eval_id);
+
+    // The request arrived with the workforce shape.
+    const json sent = json::parse(*sim_->request_json(first->eval_id));
+    EXPECT_EQ(sent["data"]["event_category"], "workforce_verification");
+    EXPECT_EQ(sent["data"]["individual"]["address"]["postal_code"], "94105");
+
+    auto read = client_->get_evaluation(first->eval_id);
+    ASSERT_TRUE(read.has_value());
+    EXPECT_EQ(read->eval_id, first->eval_id);
+    EXPECT_TRUE(read->paused());
+    EXPECT_EQ(sim_->calls("GET /api/evaluation"), 1);
+}
+
+TEST_F(RiskosSimTest, EvalIdsAreReproducibleForASeed) {
+    auto a = client_->evaluate(request_for("stable-id", "accept@example.com"));
+    ASSERT_TRUE(a.has_value());
+    sim_->stop();
+    start();
+    auto b = client_->evaluate(request_for("stable-id", "accept@example.com"));
+    ASSERT_TRUE(b.has_value());
+    EXPECT_EQ(a->eval_id, b->eval_id);
+}
+
+TEST_F(RiskosSimTest, UnknownEvaluationsAndBadRequestsArePermanent) {
+    auto missing = client_->get_evaluation("00000000-0000-4000-8000-000000000000");
+    ASSERT_FALSE(missing.has_value());
+    EXPECT_EQ(missing.error().status, 404);
+    EXPECT_FALSE(missing.error().transient);
+
+    for (const char* body : {"not json", R"({"id": "x"})", R"({"id": "x", "workflow": "w"})",
+                             R"({"id": "x", "workflow": "w", "data": {"individual": 3}})"}) {
+        auto bad = client_->evaluate_json(body);
+        ASSERT_FALSE(bad.has_value()) << body;
+        EXPECT_EQ(bad.error().status, 400);
+        EXPECT_FALSE(bad.error().transient);
+    }
+}
+
+TEST_F(RiskosSimTest, ADocvCaptureSendsProgressThenTheDecision) {
+    auto ev = client_->evaluate(request_for("job-docv", "docv.katherine@example.com"));
+    ASSERT_TRUE(ev.has_value());
+    const auto sent = sim_->run_docv(ev->eval_id);
+    ASSERT_EQ(sent.size(), 8u);
+    for (const auto& d : sent) {
+        EXPECT_TRUE(d.delivered()) << d.event_type << " " << d.error;
+        EXPECT_EQ(d.eval_id, ev->eval_id);
+    }
+    ASSERT_TRUE(target_.wait_for(8, 5s));
+    EXPECT_EQ(notes_received(),
+              (std::vector<std::string>{"Process Initiated", "Capture App Opened",
+                                        "Document Front Uploaded", "Document Back Uploaded",
+                                        "Document Selfie Uploaded", "Documents Upload Successful",
+                                        "Session Complete", "evaluation_completed"}));
+    const auto requests = target_.requests();
+    for (const auto& r : requests) {
+        EXPECT_EQ(r.path(), "/webhooks/riskos");
+        EXPECT_EQ(r.header("Authorization"), std::string("Bearer ") + bearer);
+    }
+    const json progress = json::parse(requests.front().body);
+    EXPECT_EQ(progress["data"]["reviewer_id"], "Webhook");
+    EXPECT_EQ(progress["data"]["eval_id"], ev->eval_id);
+    EXPECT_EQ(progress["data"]["id"], "job-docv");
+    EXPECT_FALSE(progress["event_id"].get<std::string>().empty());
+
+    const json completed = json::parse(requests.back().body);
+    auto final_eval = parse_evaluation(completed["data"]);
+    ASSERT_TRUE(final_eval.has_value()) << final_eval.error().message;
+    EXPECT_EQ(final_eval->eval_id, ev->eval_id);
+    EXPECT_TRUE(final_eval->completed());
+    EXPECT_EQ(final_eval->decision, decision::accept);
+    ASSERT_TRUE(final_eval->docv_outcome.has_value());
+    EXPECT_EQ(final_eval->docv_outcome->decision, decision::accept);
+    EXPECT_EQ(final_eval->docv_outcome->document.type, "Drivers License");
+    EXPECT_EQ(final_eval->docv->status, "SESSION_COMPLETE");
+
+    // Read back, the evaluation is now complete; nothing is left to send.
+    auto read = client_->get_evaluation(ev->eval_id);
+    ASSERT_TRUE(read.has_value());
+    EXPECT_TRUE(read->completed());
+    EXPECT_TRUE(sim_->run_docv(ev->eval_id).empty());
+    // A re-run does not restart the capture.
+    auto rerun = client_->evaluate(request_for("job-docv", "docv.katherine@example.com"));
+    ASSERT_TRUE(rerun.has_value());
+    EXPECT_EQ(rerun->http_status, 200);
+    EXPECT_TRUE(rerun->completed());
+}
+
+TEST_F(RiskosSimTest, DocvOutcomesFollowTheKeywords) {
+    EXPECT_EQ(docv_outcome_for("docv.expire.x@example.com"), docv_outcome::session_expired);
+    EXPECT_EQ(docv_outcome_for("docv.decline@example.com"), docv_outcome::consent_declined);
+    EXPECT_EQ(docv_outcome_for("reject.x@example.com"), docv_outcome::reject);
+    EXPECT_EQ(docv_outcome_for("docv.resubmit@example.com"), docv_outcome::resubmit);
+    EXPECT_EQ(docv_outcome_for("review@example.com"), docv_outcome::review);
+    EXPECT_EQ(docv_outcome_for("accept@example.com"), docv_outcome::accept);
+    EXPECT_EQ(docv_outcome_for(""), docv_outcome::accept);
+}
+
+TEST_F(RiskosSimTest, DeclinedAndExpiredCapturesNeverComplete) {
+    auto declined = client_->evaluate(request_for("d", "docv.decline.e@example.com"));
+    ASSERT_TRUE(declined.has_value());
+    auto sent = sim_->run_docv(declined->eval_id);
+    ASSERT_EQ(sent.size(), 3u);
+    EXPECT_EQ(sent.back().notes, "Consent Declined");
+    EXPECT_EQ(sent.back().event_type, "case_notes_added");
+
+    auto expired = client_->evaluate(request_for("e", "docv.expire.b@example.com"));
+    ASSERT_TRUE(expired.has_value());
+    sent = sim_->run_docv(expired->eval_id);
+    ASSERT_EQ(sent.size(), 2u);
+    EXPECT_EQ(sent[0].notes, "Process Initiated");
+    EXPECT_EQ(sent[1].notes, "Session Expired");
+    ASSERT_TRUE(target_.wait_for(5, 5s));
+    for (const auto& id : {declined->eval_id, expired->eval_id}) {
+        auto read = client_->get_evaluation(id);
+        ASSERT_TRUE(read.has_value());
+        EXPECT_TRUE(read->paused());
+    }
+    EXPECT_FALSE(sim_->complete_silently(expired->eval_id));
+}
+
+TEST_F(RiskosSimTest, TheDocvWorkflowAlwaysAsksForDocuments) {
+    auto ev = client_->evaluate(request_for("hire-1", "reject.alan@example.com", "workforce_docv"));
+    ASSERT_TRUE(ev.has_value()) << ev.error().message;
+    EXPECT_EQ(ev->http_status, 201);
+    EXPECT_TRUE(ev->needs_documents());
+    EXPECT_EQ(ev->workflow, "workforce_docv");
+    const auto sent = sim_->run_docv(ev->eval_id);
+    ASSERT_FALSE(sent.empty());
+    EXPECT_EQ(sent.back().event_type, "evaluation_completed");
+    auto read = client_->get_evaluation(ev->eval_id);
+    ASSERT_TRUE(read.has_value());
+    EXPECT_EQ(read->decision, decision::reject);
+    EXPECT_EQ(read->docv_outcome->decision, decision::reject);
+    EXPECT_EQ(read->docv_outcome->reason_codes.front(), "R827");
+}
+
+TEST_F(RiskosSimTest, CompletingSilentlyLeavesOnlyTheApiToTell) {
+    auto ev = client_->evaluate(request_for("quiet", "docv.review@example.com"));
+    ASSERT_TRUE(ev.has_value());
+    EXPECT_TRUE(sim_->complete_silently(ev->eval_id));
+    EXPECT_FALSE(sim_->complete_silently(ev->eval_id));
+    EXPECT_TRUE(sim_->deliveries().empty());
+    auto read = client_->get_evaluation(ev->eval_id);
+    ASSERT_TRUE(read.has_value());
+    EXPECT_TRUE(read->completed());
+    EXPECT_EQ(read->decision, decision::review);
+    EXPECT_TRUE(target_.requests().empty());
+}
+
+TEST_F(RiskosSimTest, AutomaticCapturesRetryAFailedWebhook) {
+    sim_->stop();
+    start(0ms);
+    target_.answer_with({503});  // the first delivery fails once
+    auto ev = client_->evaluate(request_for("auto", "docv.a@example.com"));
+    ASSERT_TRUE(ev.has_value());
+    ASSERT_TRUE(sim_->wait_for_deliveries(8, 10s));
+    const auto d = sim_->deliveries();
+    ASSERT_EQ(d.size(), 8u);
+    EXPECT_EQ(d.front().attempts, 2);
+    for (const auto& one : d) {
+        EXPECT_TRUE(one.delivered());
+    }
+    EXPECT_EQ(d.back().event_type, "evaluation_completed");
+    ASSERT_TRUE(target_.wait_for(9, 5s));  // 8 events + 1 refused attempt
+    auto read = client_->get_evaluation(ev->eval_id);
+    ASSERT_TRUE(read.has_value());
+    EXPECT_TRUE(read->completed());
+}
+
+TEST_F(RiskosSimTest, ACaptureCanBeStartedOverHttp) {
+    auto ev = client_->evaluate(request_for("http-docv", "docv.x@example.com"));
+    ASSERT_TRUE(ev.has_value());
+    clients::http_call c;
+    c.url = sim_->base_url() + "/_sim/docv/" + ev->eval_id;
+    auto r = http_->send(c);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->status, 202);
+    ASSERT_TRUE(sim_->wait_for_deliveries(8, 10s));
+    c.url = sim_->base_url() + "/_sim/docv/unknown";
+    auto unknown = http_->send(c);
+    ASSERT_TRUE(unknown.has_value());
+    EXPECT_EQ(unknown->status, 404);
+
+    clients::http_call state;
+    state.method = clients::http_method::get;
+    state.url = sim_->base_url() + "/_sim/state";
+    auto s = http_->send(state);
+    ASSERT_TRUE(s.has_value());
+    const json j = json::parse(s->body);
+    EXPECT_EQ(j["evaluations"][0]["eval_id"], ev->eval_id);
+    EXPECT_EQ(j["evaluations"][0]["eval_status"], "evaluation_completed");
+    EXPECT_EQ(j["webhooks"].size(), 8u);
+    EXPECT_EQ(s->body.find("Lovelace"), std::string::npos);  // no personal data
+    EXPECT_EQ(s->body.find("docv.x@"), std::string::npos);
+}
+
+TEST_F(RiskosSimTest, FaultsAndTimeoutsAreClassified) {
+    sim_->faults().force_next({fault::rate_limited, {}});
+    sim_->faults().set({.retry_after_seconds = 4});
+    auto limited = client_->evaluate(request_for("f-1", "accept@example.com"));
+    ASSERT_FALSE(limited.has_value());
+    EXPECT_EQ(limited.error().status, 429);
+    EXPECT_TRUE(limited.error().transient);
+    EXPECT_EQ(limited.error().retry_after, milliseconds{4'000});
+    EXPECT_TRUE(sim_->eval_ids().empty());  // refused before any effect
+
+    sim_->faults().force_next({fault::error_500, {}});
+    auto failed = client_->evaluate(request_for("f-1", "accept@example.com"));
+    ASSERT_FALSE(failed.has_value());
+    EXPECT_EQ(failed.error().status, 500);
+    EXPECT_TRUE(failed.error().transient);
+
+    // A lost reply: retrying the same id is a re-run, not a second case.
+    sim_->faults().force_next({fault::lost_reply, {}});
+    auto lost = client_->evaluate(request_for("f-2", "accept@example.com"));
+    ASSERT_FALSE(lost.has_value());
+    EXPECT_TRUE(lost.error().transient);
+    auto retried = client_->evaluate(request_for("f-2", "accept@example.com"));
+    ASSERT_TRUE(retried.has_value());
+    EXPECT_EQ(sim_->eval_ids().size(), 1u);
+    EXPECT_EQ(sim_->eval_id_for("f-2"), retried->eval_id);
+
+    clients::riskos::riskos_options o;
+    o.base_url = sim_->base_url();
+    o.api_key = api_key;
+    o.timeout = 250ms;
+    clients::riskos::riskos_client impatient(*http_, o);
+    sim_->faults().force_next({fault::none, 5s});
+    const auto started = std::chrono::steady_clock::now();
+    auto slow = impatient.evaluate(request_for("f-3", "accept@example.com"));
+    const auto elapsed = std::chrono::steady_clock::now() - started;
+    ASSERT_FALSE(slow.has_value());
+    EXPECT_EQ(slow.error().kind, failure_kind::timeout);
+    EXPECT_TRUE(slow.error().transient);
+    EXPECT_LT(elapsed, 2s);
+}
+
+}  // namespace
+}  // namespace riskbridge::sim
