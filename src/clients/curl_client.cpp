@@ -23,7 +23,7 @@ void global_init_once() {
 
 /// Move-only owner of a CURL easy handle.
 class easy_handle {
-  public:
+public:
     easy_handle() : h_(curl_easy_init()) {}
     easy_handle(easy_handle&&) noexcept = default;
     easy_handle& operator=(easy_handle&&) noexcept = default;
@@ -32,7 +32,7 @@ class easy_handle {
     CURL* get() const noexcept { return h_.get(); }
     explicit operator bool() const noexcept { return h_ != nullptr; }
 
-  private:
+private:
     struct deleter {
         void operator()(CURL* h) const noexcept { curl_easy_cleanup(h); }
     };
@@ -193,7 +193,7 @@ bool has_line_break(std::string_view s) {
 }
 
 class curl_client final : public http_client {
-  public:
+public:
     explicit curl_client(curl_options options)
         : options_(std::move(options)), handle_(init_handle()) {}
 
@@ -283,7 +283,7 @@ class curl_client final : public http_client {
         return std::move(t.response);
     }
 
-  private:
+private:
     static easy_handle init_handle() {
         global_init_once();
         return easy_handle{};

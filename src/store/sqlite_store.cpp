@@ -25,6 +25,8 @@
 #include <mutex>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "riskbridge/observability/log.hpp"
 #include "riskbridge/store/job_store.hpp"
 #include "store/sqlite_db.hpp"
@@ -549,15 +551,21 @@ public:
 
     // --- workers ----------------------------------------------------------------------
 
-    result<std::optional<job>> claim(std::string_view owner, time_point now,
-                                     milliseconds lease) override {
+    result<std::optional<job>> claim(std::string_view owner, time_point now, milliseconds lease,
+                                     const std::vector<std::string>& kinds) override {
         if (owner.empty()) {
             return make_error(errc::invalid_argument, "claim needs an owner");
         }
         const std::int64_t now_ms = to_unix_ms(now);
+        // The kinds travel as one JSON array parameter (json_each), so the statement stays
+        // prepared whatever their number; none means any kind.
+        std::optional<std::string> kinds_json;
+        if (!kinds.empty()) {
+            kinds_json = nlohmann::json(kinds).dump();
+        }
         std::lock_guard lock(sync_mutex_);
         // Look first without the write lock: idle polls never contend with the writer.
-        auto peek = find_due(now_ms);
+        auto peek = find_due(now_ms, kinds_json);
         if (!peek) {
             return std::move(peek).error();
         }
@@ -568,7 +576,7 @@ public:
         if (auto r = t.begin(); !r) {
             return r.error();
         }
-        auto due = find_due(now_ms);
+        auto due = find_due(now_ms, kinds_json);
         if (!due) {
             return std::move(due).error();
         }
@@ -1323,11 +1331,13 @@ private:
     /// lease, by (next_run_at, id). Each comes from one seek in its partial index; the
     /// statements name the index (INDEXED BY) because without statistics the planner
     /// prefers jobs_state and sorts every due job.
-    result<std::optional<due_job>> find_due(std::int64_t now_ms) {
+    result<std::optional<due_job>> find_due(std::int64_t now_ms,
+                                            const std::optional<std::string>& kinds_json) {
         std::optional<due_job> best;
         {
             use u(sync_.due_queued);
             u->bind(1, now_ms);
+            u->bind(2, kinds_json);
             const int rc = u->step();
             if (rc == SQLITE_ROW) {
                 best = due_job{u->int64(0), u->int64(1), false, {}};
@@ -1337,6 +1347,7 @@ private:
         }
         use u(sync_.due_expired);
         u->bind(1, now_ms);
+        u->bind(2, kinds_json);
         const int rc = u->step();
         if (rc == SQLITE_ROW) {
             due_job e{u->int64(0), u->int64(1), true, u->text(2)};
@@ -1446,11 +1457,15 @@ private:
         s(sync_.due_queued,
           "SELECT id, next_run_at FROM jobs INDEXED BY jobs_due "
           "WHERE state IN ('queued', 'retry_wait') "
-          "AND next_run_at <= ?1 ORDER BY next_run_at, id LIMIT 1");
+          "AND next_run_at <= ?1 "
+          "AND (?2 IS NULL OR kind IN (SELECT value FROM json_each(?2))) "
+          "ORDER BY next_run_at, id LIMIT 1");
         s(sync_.due_expired,
           "SELECT id, next_run_at, lease_owner FROM jobs INDEXED BY jobs_lease "
           "WHERE state = 'running' "
-          "AND lease_until <= ?1 ORDER BY lease_until, id LIMIT 1");
+          "AND lease_until <= ?1 "
+          "AND (?2 IS NULL OR kind IN (SELECT value FROM json_each(?2))) "
+          "ORDER BY lease_until, id LIMIT 1");
         s(sync_.claim,
           "UPDATE jobs SET state = 'running', lease_owner = ?2, lease_until = ?3, "
           "attempts = attempts + 1, updated_at = ?4 WHERE id = ?1 RETURNING " RB_JOB_COLUMNS);

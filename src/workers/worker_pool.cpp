@@ -32,6 +32,16 @@ const job_handler* handler_registry::find(std::string_view kind) const {
     return it == handlers_.end() ? nullptr : &it->second;
 }
 
+std::vector<std::string> handler_registry::kinds() const {
+    std::vector<std::string> out;
+    out.reserve(handlers_.size());
+    for (const auto& [kind, handler] : handlers_) {
+        out.push_back(kind);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
 namespace {
 
 std::string default_owner_id() {
@@ -137,6 +147,7 @@ public:
               random_source& rng)
         : store_(st),
           handlers_(std::move(handlers)),
+          kinds_(handlers_.kinds()),
           options_(std::move(options)),
           clock_(clk),
           rng_(rng) {
@@ -234,7 +245,9 @@ private:
             }
             bool claimed = false;
             try {
-                auto c = store_.claim(owner, clock_.now(), options_.lease);
+                // No handler at all: claim nothing (an empty list would mean any kind).
+                auto c = kinds_.empty() ? result<std::optional<store::job>>(std::nullopt)
+                                        : store_.claim(owner, clock_.now(), options_.lease, kinds_);
                 if (!c) {
                     log::warn("job_claim_failed",
                               {{"code", to_string(c.error().code)}, {"error", c.error().message}});
@@ -392,6 +405,7 @@ private:
 
     store::job_store& store_;
     const handler_registry handlers_;
+    const std::vector<std::string> kinds_;  ///< claimed kinds: those with a handler
     pool_options options_;
     clock& clock_;
     random_source& rng_;

@@ -75,7 +75,7 @@ struct upstream_error {
 /// A value or an upstream_error (the same shape as riskbridge::result).
 template <class T>
 class upstream_result {
-  public:
+public:
     upstream_result(T value) : v_(std::in_place_index<0>, std::move(value)) {}       // NOLINT
     upstream_result(upstream_error e) : v_(std::in_place_index<1>, std::move(e)) {}  // NOLINT
 
@@ -93,13 +93,13 @@ class upstream_result {
     const upstream_error& error() const& { return std::get<1>(v_); }
     upstream_error&& error() && { return std::get<1>(std::move(v_)); }
 
-  private:
+private:
     std::variant<T, upstream_error> v_;
 };
 
 template <>
 class upstream_result<void> {
-  public:
+public:
     upstream_result() = default;
     upstream_result(upstream_error e) : err_(std::move(e)), ok_(false) {}  // NOLINT
 
@@ -107,7 +107,7 @@ class upstream_result<void> {
     explicit operator bool() const noexcept { return ok_; }
     const upstream_error& error() const& { return err_; }
 
-  private:
+private:
     upstream_error err_;
     bool ok_ = true;
 };
@@ -132,7 +132,7 @@ std::string describe_url(std::string_view url);
 ///
 /// Implementations are NOT thread-safe: use one client per thread (one per worker).
 class http_client {
-  public:
+public:
     virtual ~http_client() = default;
     virtual upstream_result<http_response> send(const http_call& call) = 0;
 };

@@ -161,9 +161,12 @@ public:
     // --- workers: synchronous ------------------------------------------------------------
     /// Leases the oldest due job: queued or retry_wait with next_run_at <= now, or running
     /// with lease_until <= now (its owner died). Sets running, owner, lease_until = now +
-    /// lease, attempts + 1. Returns nullopt when nothing is due.
+    /// lease, attempts + 1. Returns nullopt when nothing is due. With `kinds`, only jobs of
+    /// those kinds are taken: a process leaves alone the work it has no handler for (e.g. an
+    /// older replica during a rolling deployment) instead of dead-lettering it.
     virtual result<std::optional<job>> claim(std::string_view owner, time_point now,
-                                             milliseconds lease) = 0;
+                                             milliseconds lease,
+                                             const std::vector<std::string>& kinds = {}) = 0;
     /// The operations below fail with errc::conflict when `owner` no longer holds the lease.
     virtual result<void> extend_lease(job_id id, std::string_view owner, time_point until) = 0;
     virtual result<void> save_checkpoint(job_id id, std::string_view owner,

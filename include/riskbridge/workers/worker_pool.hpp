@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "riskbridge/core/clock.hpp"
 #include "riskbridge/store/job_store.hpp"
@@ -56,6 +57,8 @@ class handler_registry {
 public:
     void add(std::string kind, job_handler handler);
     const job_handler* find(std::string_view kind) const;
+    /// The kinds with a handler, sorted: the pool claims only these.
+    std::vector<std::string> kinds() const;
 
 private:
     std::unordered_map<std::string, job_handler> handlers_;

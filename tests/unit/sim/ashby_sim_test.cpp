@@ -277,6 +277,35 @@ TEST_F(AshbySimTest, TlsToAPlainServerIsATlsFailure) {
     EXPECT_EQ(c.error().kind, failure_kind::tls);
 }
 
+TEST_F(AshbySimTest, AnOversizedAnswerIsRefused) {
+    clients::curl_options co;
+    co.max_response_bytes = 64;  // candidate.info answers are larger
+    auto small_http = clients::make_curl_client(co);
+    clients::ashby::ashby_options o;
+    o.base_url = sim_->base_url();
+    o.api_key = api_key;
+    clients::ashby::ashby_client small(*small_http, o);
+    auto c = small.candidate_info(sample("accept").candidate_id);
+    ASSERT_FALSE(c.has_value());
+    EXPECT_EQ(c.error().kind, failure_kind::protocol);
+    EXPECT_EQ(c.error().code, "response_too_large");
+    EXPECT_FALSE(c.error().transient);
+}
+
+TEST_F(AshbySimTest, TheVersionedAcceptHeaderIsRequired) {
+    clients::http_call raw;
+    raw.url = sim_->base_url() + "/candidate.info";
+    raw.headers = {{"Authorization", "Basic dGVzdC1hc2hieS1rZXk6"},  // test-ashby-key:
+                   {"Accept", "application/json"}};
+    raw.body = json{{"id", sample("accept").candidate_id}}.dump();
+    auto r = http_->send(raw);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->status, 200);
+    const json body = json::parse(r->body);
+    EXPECT_EQ(body["success"], false);
+    EXPECT_EQ(body["errorInfo"]["code"], "invalid_api_version");
+}
+
 TEST_F(AshbySimTest, FaultRatesAreDeterministicForASeed) {
     auto sequence = [](std::uint64_t seed) {
         fault_injector f(seed);

@@ -78,6 +78,34 @@ TEST_F(jobs, claim_takes_the_oldest_due_job_first) {
     EXPECT_EQ(running->size(), 4u);
 }
 
+TEST_F(jobs, claim_takes_only_the_kinds_asked_for) {
+    const time_point t0 = clock_.now();
+    const job_id unknown = add("not_built_yet", t0 - 10s);
+    const job_id screening = add("screening", t0 - 5s);
+    const job_id docv = add("document_verification", t0);
+    const std::vector<std::string> kinds{"document_verification", "screening"};
+
+    auto a = store_->claim("w", clock_.now(), 60s, kinds);
+    ASSERT_TRUE(a && a->has_value());
+    EXPECT_EQ((*a)->id, screening);
+    auto b = store_->claim("w", clock_.now(), 60s, kinds);
+    ASSERT_TRUE(b && b->has_value());
+    EXPECT_EQ((*b)->id, docv);
+    auto none = store_->claim("w", clock_.now(), 60s, kinds);
+    ASSERT_TRUE(none);
+    EXPECT_FALSE(none->has_value());
+    EXPECT_EQ(get(unknown).state, job_state::queued);
+
+    // An expired lease is taken over only by a claimer of its kind too.
+    clock_.advance(61s);
+    auto other = store_->claim("x", clock_.now(), 60s, {"riskos_event"});
+    ASSERT_TRUE(other);
+    EXPECT_FALSE(other->has_value());
+    auto any = store_->claim("x", clock_.now(), 60s);
+    ASSERT_TRUE(any && any->has_value());
+    EXPECT_EQ((*any)->id, unknown);  // no filter: the oldest due job of any kind
+}
+
 TEST_F(jobs, expired_lease_is_claimed_again_and_the_old_owner_loses_it) {
     const job_id id = add("screening", clock_.now());
     job a = claim_one("owner-a", 1s);

@@ -133,7 +133,7 @@ struct ashby_options {
 };
 
 class ashby_client {
-  public:
+public:
     /// `http` must outlive the client.
     ashby_client(http_client& http, ashby_options options);
 
@@ -157,7 +157,7 @@ class ashby_client {
     /// The raw call: `results` as JSON text on success. For endpoints without a typed wrapper.
     upstream_result<std::string> call(const std::string& endpoint, const std::string& body_json);
 
-  private:
+private:
     struct envelope;
     upstream_result<envelope> post(const std::string& endpoint, const std::string& body_json);
 

@@ -6,10 +6,10 @@
 //   POST /api/evaluation            start (or re-run, same `id`) an evaluation
 //   GET  /api/evaluation/{eval_id}  read it back (reconcile a missed webhook)
 //
-// 200 (done) and 201 (accepted, paused or asynchronous), like any 2xx, are success; the body is
-// parsed with parse_evaluation and `http_status` says which. 408/429/5xx are transient (Retry-After
-// honoured), other statuses permanent (400 bad request, 401/403 credentials, 404 unknown
-// eval_id). A success body that does not parse is a protocol error (permanent).
+// 200 (done) and 201 (accepted, paused or asynchronous), like any 2xx, are success: the body
+// is parsed with parse_evaluation and `http_status` says which. 408/429/5xx are transient
+// (Retry-After honoured), other statuses permanent (400 bad request, 401/403 credentials, 404
+// unknown eval_id). A success body that does not parse is a protocol error (permanent).
 // Not thread-safe (as its http_client): one per worker thread.
 
 #include <optional>
@@ -29,7 +29,7 @@ struct riskos_options {
 };
 
 class riskos_client {
-  public:
+public:
     /// `http` must outlive the client.
     riskos_client(http_client& http, riskos_options options);
 
@@ -39,7 +39,7 @@ class riskos_client {
     /// `eval_id` must be a plain id (letters, digits, '-', '_'); others are refused unsent.
     upstream_result<evaluation> get_evaluation(const std::string& eval_id);
 
-  private:
+private:
     upstream_result<evaluation> exchange(http_method method, const std::string& path,
                                          const std::string& body);
 
