@@ -21,6 +21,7 @@
 #include "riskbridge/observability/log.hpp"
 #include "riskbridge/observability/metrics.hpp"
 #include "riskbridge/store/job_store.hpp"
+#include "riskbridge/workers/periodic.hpp"
 #include "riskbridge/workers/worker_pool.hpp"
 
 namespace riskbridge::app {
@@ -111,6 +112,30 @@ int run_daemon(const std::string& config_path) {
         return 1;
     }
     pool->start();
+
+    // Background upkeep, off the request path: retention and the queue-depth gauges.
+    workers::periodic_runner upkeep;
+    upkeep.add("retention", std::chrono::hours(1), [&store, &cfg] {
+        const auto cutoff =
+            system_clock().now() - std::chrono::hours(24) * cfg.store.retention_days;
+        if (auto purged = store->purge_finished(cutoff); !purged) {
+            log::warn("retention_failed", {{"error", purged.error().message}});
+        } else if (*purged > 0) {
+            log::info("retention_purged", {{"rows", *purged}, {"days", cfg.store.retention_days}});
+        }
+    });
+    upkeep.add("queue_metrics", std::chrono::seconds(10), [&store, &metrics] {
+        if (auto stats = store->stats(); stats) {
+            for (const auto state :
+                 {store::job_state::queued, store::job_state::running, store::job_state::retry_wait,
+                  store::job_state::done, store::job_state::dead}) {
+                const auto it = stats->jobs_by_state.find(state);
+                metrics.set_jobs(store::to_string(state),
+                                 it == stats->jobs_by_state.end() ? 0 : it->second);
+            }
+        }
+    });
+    upkeep.start();
     log::info("ready", {{"port", static_cast<unsigned>(server->port())}});
 
     int sig = 0;
@@ -123,6 +148,7 @@ int run_daemon(const std::string& config_path) {
     bool clean = true;
     std::thread drainer([&] {
         clean = server->drain(cfg.server.drain_timeout);
+        upkeep.stop();
         pool->stop();
         store->shutdown();
         drained.store(true);

@@ -235,6 +235,7 @@ public:
         const auto connect = std::min(options_.connect_timeout, total);
 
         curl_easy_setopt(h, CURLOPT_URL, call.url.c_str());
+        curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, call.fresh_connection ? 1L : 0L);
         curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect.count()));
         curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,

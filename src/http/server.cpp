@@ -384,6 +384,9 @@ private:
             stream.expires_never();  // the store may take a moment; no socket op pending
             response answer = co_await async_call(handler_, std::move(req), use_awaitable);
 
+            if (answer.close_without_answer) {
+                break;
+            }
             const bool keep_alive = msg.keep_alive() && !draining_.load();
             auto res = to_beast(answer, msg.version(), keep_alive, request_id, head);
             stream.expires_after(cfg_.write_timeout);

@@ -199,13 +199,11 @@ void sim_host::handle(http::request req, http::respond_fn respond) {
                                         std::to_string(faults_.settings().retry_after_seconds));
             break;
         case fault::drop:
-            answer.status = 502;
-            answer.headers.emplace_back("Connection", "close");
+            answer.close_without_answer = true;
             break;
         case fault::lost_reply:
             (void)handlers_.api(req);  // the effect happens, the answer is lost
-            answer.status = 502;
-            answer.headers.emplace_back("Connection", "close");
+            answer.close_without_answer = true;
             break;
         case fault::none:
             answer = handlers_.api(req);

@@ -481,6 +481,29 @@ TEST_F(DaemonTest, SigtermFinishesInFlightRequestsAndExitsZero) {
     EXPECT_FALSE(after.connect(port_));
 }
 
+TEST_F(DaemonTest, SecondSignalForcesAnExitDuringTheDrain) {
+    start();
+    // A request whose body never comes holds the drain open.
+    http_connection stuck;
+    ASSERT_TRUE(stuck.connect(port_));
+    ASSERT_TRUE(
+        stuck.send_raw("POST /webhooks/ashby HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
+                       "Expect: 100-continue\r\n\r\n"));
+    auto interim = stuck.read_reply(5s, /*return_interim=*/true);
+    ASSERT_TRUE(interim);
+    ASSERT_EQ(interim->status, 100);
+    daemon_->send_signal(SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (daemon_->logs().find("shutdown_requested") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(5ms);  // polling the log for the first signal's effect
+    }
+    ASSERT_NE(daemon_->logs().find("shutdown_requested"), std::string::npos);
+    daemon_->send_signal(SIGTERM);
+    EXPECT_EQ(daemon_->wait_exit(5s), std::optional<int>(1)) << daemon_->logs();
+    EXPECT_NE(daemon_->logs().find("forced_shutdown"), std::string::npos);
+}
+
 TEST_F(DaemonTest, ServeRefusesAnInvalidConfig) {
     std::ofstream(config_path_) << "server:\n  listen: \"nonsense\"\n  bogus: 1\n";
     auto r = run_riskbridge({"serve", "--config", config_path_}, {});

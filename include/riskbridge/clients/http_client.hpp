@@ -37,6 +37,11 @@ struct http_call {
     std::string body;
     /// Overrides the client's total timeout for this call.
     std::optional<milliseconds> timeout;
+    /// Use a new connection. For calls that are not idempotent (Ashby's createNote): libcurl
+    /// silently resends a request once when a reused keep-alive connection dies before any
+    /// answer, which would apply a non-idempotent call twice; on a fresh connection the
+    /// failure is reported instead and the flow's own idempotency check decides.
+    bool fresh_connection = false;
 };
 
 struct http_response {

@@ -30,6 +30,9 @@ struct response {
     std::string body;
     std::string content_type = "application/json";
     std::vector<std::pair<std::string, std::string>> headers;
+    /// Close the connection without writing anything (the simulators' "dropped connection"
+    /// fault); the daemon's own handler never sets it.
+    bool close_without_answer = false;
 };
 
 /// {"status": status_word} or {"error": code, "message": message} bodies with a status code.

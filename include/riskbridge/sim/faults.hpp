@@ -5,10 +5,8 @@
 // answer is lost), and a fraction of answers delayed. Deterministic for a given seed and
 // request order; settable at runtime from C++ or from `POST /_sim/faults` (JSON below).
 //
-// Dropped connections: the project's HTTP server (riskbridge::http) has no way for a handler
-// to close a connection without answering, so a "drop" is approximated by an immediate
-// `502` with an empty body and `Connection: close`. A client sees an http_status failure
-// (transient) rather than a network failure; the retry classification is the same.
+// Dropped connections (and lost replies) close the connection without writing an answer
+// (`http::response::close_without_answer`): the client sees a network failure (transient).
 //
 // JSON form (every key optional; rates in [0, 1]):
 //   {"error_rate": 0.1, "rate_limit_rate": 0.05, "retry_after_seconds": 2, "drop_rate": 0,

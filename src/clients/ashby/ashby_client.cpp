@@ -341,6 +341,7 @@ upstream_result<ashby_client::envelope> ashby_client::post(const std::string& en
                  {"Content-Type", "application/json"}};
     c.body = body_json;
     c.timeout = options_.timeout;
+    c.fresh_connection = endpoint == "candidate.createNote";  // not idempotent
     const std::string what = "POST " + describe_url(c.url);
 
     auto sent = http_.send(c);

@@ -212,7 +212,7 @@ TEST_F(AshbySimTest, InjectedFaultsAreClassifiedForRetry) {
     sim_->faults().set({.drop_rate = 1.0});
     auto dropped = client_->candidate_info(cid);
     ASSERT_FALSE(dropped.has_value());
-    EXPECT_EQ(dropped.error().status, 502);
+    EXPECT_EQ(dropped.error().kind, riskbridge::clients::failure_kind::network);
     EXPECT_TRUE(dropped.error().transient);
 
     sim_->faults().clear();
@@ -220,13 +220,19 @@ TEST_F(AshbySimTest, InjectedFaultsAreClassifiedForRetry) {
     const auto counts = sim_->faults().counts();
     EXPECT_EQ(counts.at(fault::rate_limited), 1u);
     EXPECT_EQ(counts.at(fault::error_500), 1u);
-    EXPECT_EQ(counts.at(fault::drop), 1u);
-    EXPECT_EQ(sim_->calls("candidate.info"), 4);
+    // libcurl resends once by itself when a reused connection dies before any answer, so a
+    // drop on a kept-alive connection is seen twice before the client reports it.
+    EXPECT_GE(counts.at(fault::drop), 1u);
+    EXPECT_LE(counts.at(fault::drop), 2u);
+    EXPECT_EQ(sim_->calls("candidate.info"), 3 + static_cast<int>(counts.at(fault::drop)));
 }
 
 TEST_F(AshbySimTest, ALostReplyStillWroteTheNote) {
     // What a note's idempotency check must cope with: the write happened, the answer did not.
     const std::string cid = sample("reject").candidate_id;
+    // A kept-alive connection first: libcurl would resend a request on it by itself if it
+    // died, which must not happen to a note (createNote uses a fresh connection).
+    ASSERT_TRUE(client_->candidate_info(cid).has_value());
     sim_->faults().force_next({fault::lost_reply, {}});
     auto n = client_->create_note({cid, "<p>step 3</p>", false, std::nullopt});
     ASSERT_FALSE(n.has_value());

