@@ -3,7 +3,10 @@
 //
 // In one invocation it measures, with the same client and the same request mix:
 //   1. "bare":   riskbridge's own HTTP server with a handler that answers 200 at once;
-//   2. "daemon": the real daemon (build/riskbridge serve) on a fresh SQLite store.
+//   2. "daemon": the real daemon (build/riskbridge serve) on a fresh SQLite store;
+//   3. with --postgres-url (or RISKBRIDGE_BENCH_POSTGRES_URL): "pg-1", the daemon on a fresh
+//      PostgreSQL schema, and "pg-2", two daemons sharing one fresh schema as replicas behind
+//      a load balancer (the connections split between them).
 // For each: peak accepted/s over C keep-alive connections (closed loop), then latency at half
 // of that peak (open loop, measured from each request's scheduled time).
 
@@ -14,6 +17,9 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,6 +33,7 @@
 #include "support/daemon_process.hpp"
 #include "support/http_client.hpp"
 #include "support/paths.hpp"
+#include "unit/store/pg_scratch.hpp"
 
 namespace {
 
@@ -65,10 +72,11 @@ std::string delivery(const std::string& run, std::size_t i) {
         .dump();
 }
 
-/// Sends `total` deliveries over `connections` connections. With rate > 0 the sends follow a
-/// fixed schedule (open loop) and latency counts from the scheduled time.
-run_result load(std::uint16_t port, const std::string& run, std::size_t total, int connections,
-                double rate) {
+/// Sends `total` deliveries over `connections` connections, connection c to ports[c % n]. With
+/// rate > 0 the sends follow a fixed schedule (open loop) and latency counts from the
+/// scheduled time.
+run_result load(const std::vector<std::uint16_t>& ports, const std::string& run, std::size_t total,
+                int connections, double rate) {
     // Bodies and signatures are prepared up front so the client costs little while measuring.
     std::vector<std::string> requests(total);
     for (std::size_t i = 0; i < total; ++i) {
@@ -84,6 +92,7 @@ run_result load(std::uint16_t port, const std::string& run, std::size_t total, i
     std::vector<std::thread> threads;
     for (int c = 0; c < connections; ++c) {
         threads.emplace_back([&, c] {
+            const std::uint16_t port = ports[static_cast<std::size_t>(c) % ports.size()];
             http_connection conn;
             if (!conn.connect(port)) {
                 failed += 1;
@@ -131,17 +140,63 @@ struct measured {
     run_result peak, half;
 };
 
-measured measure(const char* name, std::uint16_t port, std::size_t n, int connections) {
-    load(port, std::string(name) + "-warm", std::min<std::size_t>(n / 10, 2000), connections, 0);
+measured measure(const char* name, const std::vector<std::uint16_t>& ports, std::size_t n,
+                 int connections) {
+    load(ports, std::string(name) + "-warm", std::min<std::size_t>(n / 10, 2000), connections, 0);
     measured m;
-    m.peak = load(port, std::string(name) + "-peak", n, connections, 0);
-    m.half = load(port, std::string(name) + "-half", n / 2, connections, m.peak.rate() / 2);
+    m.peak = load(ports, std::string(name) + "-peak", n, connections, 0);
+    m.half = load(ports, std::string(name) + "-half", n / 2, connections, m.peak.rate() / 2);
     std::printf("%-7s peak %9.0f req/s  p50 %6.2f ms  p99 %6.2f ms  max %7.2f ms  (failed %zu)\n",
                 name, m.peak.rate(), m.peak.percentile(0.5), m.peak.percentile(0.99),
                 m.peak.percentile(1.0), m.peak.failed);
     std::printf("%-7s @%6.0f/s        p50 %6.2f ms  p99 %6.2f ms  max %7.2f ms  (failed %zu)\n",
                 name, m.peak.rate() / 2, m.half.percentile(0.5), m.half.percentile(0.99),
                 m.half.percentile(1.0), m.half.failed);
+    return m;
+}
+
+/// The daemon's configuration, with `store` as the store line.
+std::string write_config(const riskbridge::testing::temp_dir& dir, const std::string& name,
+                         const std::string& store) {
+    const std::string cfg = dir.file(name + ".yaml");
+    std::ofstream(cfg) << "server: { listen: \"127.0.0.1:0\", threads: 2 }\n"
+                          "ashby: { api_key: k, webhook_secrets: [\""
+                       << secret
+                       << "\"] }\n"
+                          "riskos: { api_key: k, webhook_auth: { bearer_tokens: [t] } }\n"
+                       << "store: " << store << "\n"
+                       << "workers: { threads: 2 }\n"
+                          "logging: { level: info }\n";
+    return cfg;
+}
+
+/// Runs `replicas` daemons on one configuration and measures them together; nullopt when one
+/// did not start.
+std::optional<measured> measure_daemons(const char* name, const riskbridge::testing::temp_dir& dir,
+                                        const std::string& cfg,
+                                        const std::map<std::string, std::string>& env, int replicas,
+                                        std::size_t requests, int connections) {
+    std::vector<std::unique_ptr<riskbridge::testing::daemon_process>> daemons;
+    std::vector<std::uint16_t> ports;
+    for (int i = 0; i < replicas; ++i) {
+        daemons.push_back(std::make_unique<riskbridge::testing::daemon_process>(
+            std::vector<std::string>{"serve", "--config", cfg}, env,
+            dir.file(std::string(name) + "-" + std::to_string(i) + ".log")));
+    }
+    for (auto& d : daemons) {
+        if (!d->wait_ready()) {
+            std::fprintf(stderr, "%s: a daemon did not start:\n%s\n", name, d->logs().c_str());
+            return std::nullopt;
+        }
+        ports.push_back(d->port());
+    }
+    measured m = measure(name, ports, requests, connections);
+    for (auto& d : daemons) {
+        d->send_signal(SIGTERM);
+    }
+    for (auto& d : daemons) {
+        d->wait_exit(seconds(20));
+    }
     return m;
 }
 
@@ -152,9 +207,14 @@ int main(int argc, char** argv) {
     std::size_t requests = 20000;
     int connections = 16;
     std::string binary = riskbridge::testing::daemon_binary();
+    std::string postgres_url;
     app.add_option("-n,--requests", requests, "deliveries per measured run");
     app.add_option("-c,--connections", connections, "keep-alive connections");
     app.add_option("--daemon", binary, "path of the riskbridge binary");
+    app.add_option("--postgres-url", postgres_url,
+                   "also measure the daemon on PostgreSQL, one and two replicas (a fresh schema "
+                   "in this database each time, dropped afterwards)")
+        ->envname("RISKBRIDGE_BENCH_POSTGRES_URL");
     CLI11_PARSE(app, argc, argv);
     riskbridge::log::init(riskbridge::log::level::warn);
 
@@ -170,32 +230,42 @@ int main(int argc, char** argv) {
         });
     if (!bare->start())
         return 1;
-    measured b = measure("bare", bare->port(), requests, connections);
+    measured b = measure("bare", {bare->port()}, requests, connections);
     bare->drain(seconds(5));
 
     riskbridge::testing::temp_dir dir;
-    const std::string cfg = dir.file("bench.yaml");
-    std::ofstream(cfg) << "server: { listen: \"127.0.0.1:0\", threads: 2 }\n"
-                          "ashby: { api_key: k, webhook_secrets: [\""
-                       << secret
-                       << "\"] }\n"
-                          "riskos: { api_key: k, webhook_auth: { bearer_tokens: [t] } }\n"
-                          "store: { sqlite_path: \""
-                       << dir.file("bench.db")
-                       << "\" }\n"
-                          "workers: { threads: 2 }\n"
-                          "logging: { level: info }\n";
-    riskbridge::testing::daemon_process daemon({"serve", "--config", cfg}, {},
-                                               dir.file("daemon.log"));
-    if (!daemon.wait_ready()) {
-        std::fprintf(stderr, "daemon did not start:\n%s\n", daemon.logs().c_str());
+    const std::string sqlite_cfg =
+        write_config(dir, "sqlite", "{ sqlite_path: \"" + dir.file("bench.db") + "\" }");
+    auto d = measure_daemons("daemon", dir, sqlite_cfg, {}, 1, requests, connections);
+    if (!d) {
         return 1;
     }
-    measured d = measure("daemon", daemon.port(), requests, connections);
-    daemon.send_signal(SIGTERM);
-    daemon.wait_exit(seconds(20));
-
     std::printf("ratio   %.0f%% of the bare server's peak; p99 at half peak %.2f ms\n",
-                100.0 * d.peak.rate() / std::max(1.0, b.peak.rate()), d.half.percentile(0.99));
+                100.0 * d->peak.rate() / std::max(1.0, b.peak.rate()), d->half.percentile(0.99));
+
+    if (postgres_url.empty()) {
+        return 0;
+    }
+    // The URL (it may hold a password) reaches the daemons through the environment only.
+    const std::string pg_cfg =
+        write_config(dir, "postgres", "{ postgres_url: \"${RB_BENCH_PG_URL}\" }");
+    for (int replicas : {1, 2}) {
+        riskbridge::store::testing::pg_scratch_schema schema(postgres_url, "rb_bench");
+        if (!schema.ok()) {
+            std::fprintf(stderr, "postgres: %s\n", schema.error().c_str());
+            return 1;
+        }
+        const std::string name = "pg-" + std::to_string(replicas);
+        auto p = measure_daemons(name.c_str(), dir, pg_cfg, {{"RB_BENCH_PG_URL", schema.url()}},
+                                 replicas, requests, connections);
+        if (!p) {
+            return 1;
+        }
+        std::printf(
+            "ratio   %.0f%% of the bare server's peak, %.0f%% of SQLite's; p99 at half "
+            "peak %.2f ms\n",
+            100.0 * p->peak.rate() / std::max(1.0, b.peak.rate()),
+            100.0 * p->peak.rate() / std::max(1.0, d->peak.rate()), p->half.percentile(0.99));
+    }
     return 0;
 }

@@ -1,4 +1,4 @@
-// The command line: serve, check-config, jobs, sim, --version.
+// The command line: serve, check-config, preview, jobs, sim, --version.
 
 #include "app/commands.hpp"
 #include "app/sim_command.hpp"
@@ -10,9 +10,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include "riskbridge/clients/http_client.hpp"
 #include "riskbridge/config/loader.hpp"
 #include "riskbridge/core/clock.hpp"
 #include "riskbridge/core/version.hpp"
+#include "riskbridge/flows/preview.hpp"
 #include "riskbridge/observability/log.hpp"
 #include "riskbridge/store/job_store.hpp"
 
@@ -151,6 +153,27 @@ int jobs_retry(store::job_store& st, std::optional<long long> id, bool all_dead)
     return 0;
 }
 
+/// `riskbridge preview`: reads the application through the Ashby API and prints the request
+/// the screening flow would send (masked), the consent result and what is missing. Exit 0 when
+/// the request would be sent, 3 when consent or required fields block it, 1 on errors.
+int run_preview(const std::string& path, const std::string& application_id) {
+    auto loaded = config::load_config(path);
+    for (const auto& p : loaded.problems) {
+        std::cerr << config::format_problem(p) << '\n';
+    }
+    if (!loaded.ok()) {
+        return 1;
+    }
+    log::init(log::level::warn);
+    clients::curl_options o;
+    o.connect_timeout = loaded.cfg.ashby.connect_timeout;
+    o.total_timeout = loaded.cfg.ashby.request_timeout;
+    auto http = clients::make_curl_client(o);
+    const auto r = flows::preview_application(loaded.cfg, application_id, *http, system_clock());
+    (r.exit_code == 1 ? std::cerr : std::cout) << r.report;
+    return r.exit_code;
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -191,6 +214,12 @@ int run_cli(int argc, char** argv) {
     retry->add_option("id", retry_id, "job id");
     retry->add_flag("--all-dead", all_dead, "every dead job");
 
+    std::string preview_application;
+    auto* preview = app.add_subcommand(
+        "preview", "print the RiskOS request for an application, personal values masked");
+    preview->add_option("-c,--config", config_path, "configuration file")->required();
+    preview->add_option("--application", preview_application, "Ashby application id")->required();
+
     sim_command_options sim_options;
     auto* sim_cmd = app.add_subcommand("sim", "run the Ashby and RiskOS simulators");
     sim_cmd->add_option("-c,--config", sim_options.config_path, "configuration file")->required();
@@ -216,6 +245,9 @@ int run_cli(int argc, char** argv) {
     }
     if (check->parsed()) {
         return check_config(config_path, dump);
+    }
+    if (preview->parsed()) {
+        return run_preview(config_path, preview_application);
     }
     if (sim_cmd->parsed()) {
         return run_sim(sim_options);

@@ -16,6 +16,7 @@
 #include "riskbridge/config/loader.hpp"
 #include "riskbridge/core/clock.hpp"
 #include "riskbridge/core/version.hpp"
+#include "riskbridge/flows/flow_service.hpp"
 #include "riskbridge/http/server.hpp"
 #include "riskbridge/http/webhook_handler.hpp"
 #include "riskbridge/observability/log.hpp"
@@ -96,6 +97,7 @@ int run_daemon(const std::string& config_path) {
     }
 
     workers::handler_registry handlers;  // flows register here
+    flows::register_flows(handlers, std::make_shared<flows::flow_service>(cfg, system_clock()));
     auto rng = make_random_source();
     auto pool = workers::make_worker_pool(*store, std::move(handlers), pool_options_from(cfg),
                                           system_clock(), *rng);

@@ -53,7 +53,13 @@ const char* to_string(enqueue_status s) noexcept {
 
 result<std::unique_ptr<job_store>> open_store(const config::store_config& cfg, clock& clk) {
     if (cfg.postgres_url) {
-        return make_error(errc::invalid_argument, "PostgreSQL store not built yet");
+        // The URL may hold a password: it is never logged (make_postgres_store logs the host
+        // and database name only, parsed by libpq).
+        postgres_options options;
+        options.url = cfg.postgres_url->reveal();
+        options.pool_size = cfg.postgres_pool_size;
+        options.max_pending_writes = cfg.max_pending_writes;
+        return make_postgres_store(options, clk);
     }
     if (!cfg.sqlite_path || cfg.sqlite_path->empty()) {
         return make_error(errc::invalid_argument, "store: set sqlite_path or postgres_url");

@@ -131,6 +131,16 @@ CREATE TABLE audit (
 );
 CREATE INDEX audit_job ON audit (job_id, id);
 )sql"},
+    {2, R"sql(
+-- Named leases for periodic work that runs in one process at a time (see
+-- job_store::try_acquire_singleton); trivial on one node, kept for the same semantics.
+CREATE TABLE singletons (
+    name        TEXT    PRIMARY KEY,
+    owner       TEXT    NOT NULL,
+    lease_until INTEGER NOT NULL,
+    acquired_at INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql"},
 };
 
 constexpr int latest_schema_version = migrations[std::size(migrations) - 1].version;
@@ -217,7 +227,16 @@ result<database> open_connection(const std::string& path, busy_wait& busy) {
         return db;
     }
     sqlite3_busy_handler(db->get(), &on_busy, &busy);
+    // Switching a new file to WAL takes an exclusive lock; connections (processes) opening it
+    // at the same moment can get SQLITE_BUSY at once, without the busy handler (SQLite's
+    // deadlock avoidance): try again until the busy timeout.
+    const auto deadline = std::chrono::steady_clock::now() + busy.timeout;
     auto mode = db->query_text("PRAGMA journal_mode=WAL");
+    while (!mode && mode.error().code == errc::unavailable &&
+           std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        mode = db->query_text("PRAGMA journal_mode=WAL");
+    }
     if (!mode) {
         return std::move(mode).error();
     }
@@ -414,7 +433,7 @@ struct sync_statements {
     statement due_queued, due_expired, claim, expired_attempt;
     statement extend, checkpoint, done, retry, dead, attempt_from_job;
     statement release_attempts, release;
-    statement insert_job, find_job_by_key;
+    statement insert_job, find_job_by_key, singleton;
     statement upsert_evaluation, insert_audit;
     statement retry_dead_one, retry_dead_all, purge_jobs, purge_quarantine;
 };
@@ -731,6 +750,23 @@ public:
             return sync_db_.fail(rc, "add_job");
         }
         return job_id{u->int64(0)};
+    }
+
+    result<bool> try_acquire_singleton(std::string_view name, std::string_view owner,
+                                       time_point now, milliseconds ttl) override {
+        if (name.empty() || owner.empty()) {
+            return make_error(errc::invalid_argument, "a singleton needs a name and an owner");
+        }
+        std::lock_guard lock(sync_mutex_);
+        use u(sync_.singleton);
+        u->bind(1, name);
+        u->bind(2, owner);
+        u->bind(3, to_unix_ms(now + ttl));
+        u->bind(4, to_unix_ms(now));
+        if (const int rc = u->step(); rc != SQLITE_DONE) {
+            return sync_db_.fail(rc, "try_acquire_singleton");
+        }
+        return sqlite3_changes(sync_db_.get()) == 1;
     }
 
     // --- evaluations and audit --------------------------------------------------------
@@ -1505,6 +1541,14 @@ private:
           "created_at, updated_at) VALUES (?1, ?2, 'queued', ?3, ?4, ?5, ?6, ?6) "
           "ON CONFLICT (unique_key) DO NOTHING");
         s(sync_.find_job_by_key, "SELECT id FROM jobs WHERE unique_key = ?1");
+        // Taken when free or expired, renewed when ours; no change: someone else holds it.
+        s(sync_.singleton,
+          "INSERT INTO singletons AS s (name, owner, lease_until, acquired_at) "
+          "VALUES (?1, ?2, ?3, ?4) "
+          "ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, "
+          "lease_until = excluded.lease_until, acquired_at = CASE WHEN s.owner = excluded.owner "
+          "THEN s.acquired_at ELSE excluded.acquired_at END "
+          "WHERE s.owner = excluded.owner OR s.lease_until <= excluded.acquired_at");
         s(sync_.upsert_evaluation,
           "INSERT INTO evaluations (" RB_EVAL_COLUMNS
           ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "

@@ -29,10 +29,12 @@ constexpr const char* secret = "crash-test-secret";
 std::string write_config(const temp_dir& dir) {
     const std::string path = dir.file("crash.yaml");
     std::ofstream(path) << "server: { listen: \"127.0.0.1:0\", threads: 2 }\n"
-                           "ashby: { api_key: k, webhook_secrets: [\""
+                           "ashby: { api_base_url: \"http://127.0.0.1:9\", api_key: k, "
+                           "webhook_secrets: [\""
                         << secret
                         << "\"] }\n"
-                           "riskos: { api_key: k, webhook_auth: { bearer_tokens: [t] } }\n"
+                           "riskos: { api_base_url: \"http://127.0.0.1:9\", api_key: k, "
+                           "webhook_auth: { bearer_tokens: [t] } }\n"
                            "store: { sqlite_path: \""
                         << dir.file("crash.db")
                         << "\", lease_ms: 2000 }\n"

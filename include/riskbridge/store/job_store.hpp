@@ -182,6 +182,19 @@ public:
     /// returns the existing job's id when unique_key is taken.
     virtual result<job_id> add_job(const new_job& j, time_point run_at) = 0;
 
+    // --- periodic work, once across replicas --------------------------------------------
+    /// A named lease for periodic work that must run in one process at a time even when
+    /// several replicas share the store (reconciliation, retention). Takes the lease `name`
+    /// for `owner` until now + ttl when it is free or expired, or renews it when `owner`
+    /// already holds it; true when `owner` holds it afterwards, false while another owner's
+    /// lease runs. Call it before every run, with a ttl longer than the interval between
+    /// runs, so the holder keeps the work and another replica takes over only once the
+    /// holder has stopped renewing (crashed or shut down). `owner` must be unique per process
+    /// (e.g. "<host>:<pid>"). SQLite keeps the same lease in its file: with one node (one
+    /// owner) the answer is always true.
+    virtual result<bool> try_acquire_singleton(std::string_view name, std::string_view owner,
+                                               time_point now, milliseconds ttl) = 0;
+
     // --- evaluations and audit ----------------------------------------------------------
     virtual result<void> upsert_evaluation(const evaluation_record& e) = 0;
     virtual result<std::optional<evaluation_record>> find_evaluation(std::string_view eval_id) = 0;
@@ -221,7 +234,25 @@ struct sqlite_options {
 
 result<std::unique_ptr<job_store>> make_sqlite_store(const sqlite_options& options, clock& clk);
 
-/// Opens the store the configuration names (SQLite now; PostgreSQL later).
+/// The store shared by several replicas. Same semantics as SQLite; claims use
+/// SELECT ... FOR UPDATE SKIP LOCKED, so replicas never take the same job, and expired leases
+/// are taken over by claim() (release_leases("") must not be called at start-up: the other
+/// replicas' leases are alive). Migrations run under an advisory lock, once.
+struct postgres_options {
+    /// libpq connection URI ("postgresql://user:password@host:port/db?...") or key=value
+    /// string. May hold a password: never logged.
+    std::string url;
+    int pool_size = 4;  ///< connections for the synchronous calls; the writer has its own
+    std::size_t max_pending_writes = 10'000;  ///< queue bound for back-pressure (503)
+    std::size_t max_batch = 512;              ///< requests per transaction at most
+    milliseconds lock_timeout{5'000};         ///< how long a statement waits for a lock
+    milliseconds statement_timeout{30'000};   ///< server-side limit for any one statement
+    milliseconds connect_timeout{5'000};
+};
+
+result<std::unique_ptr<job_store>> make_postgres_store(const postgres_options& options, clock& clk);
+
+/// Opens the store the configuration names: PostgreSQL when postgres_url is set, else SQLite.
 result<std::unique_ptr<job_store>> open_store(const config::store_config& cfg, clock& clk);
 
 }  // namespace riskbridge::store

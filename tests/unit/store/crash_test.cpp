@@ -13,9 +13,9 @@ namespace {
 
 /// The child: enqueues forever and writes the id of every accepted job to `fd` from the
 /// callback, i.e. only after the commit that holds it. Never returns.
-[[noreturn]] void enqueue_until_killed(const std::string& path, int fd) {
+[[noreturn]] void enqueue_until_killed(backend b, const std::string& target, int fd) {
     manual_clock clk;
-    auto opened = make_sqlite_store({path}, clk);
+    auto opened = open_backend(b, target, clk);
     if (!opened) {
         _exit(3);
     }
@@ -35,16 +35,18 @@ namespace {
     }
 }
 
-TEST(crash, acknowledged_jobs_survive_sigkill) {
-    riskbridge::testing::temp_dir dir;
-    const std::string path = dir.file("crash.db");
+using crash = store_test;
+RB_STORE_BACKENDS(crash);
+
+TEST_P(crash, acknowledged_jobs_survive_sigkill) {
+    const std::string where = target();  // made before fork(): no connection is open now
     int fds[2];
     ASSERT_EQ(pipe(fds), 0);
     const pid_t pid = fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
         close(fds[0]);
-        enqueue_until_killed(path, fds[1]);
+        enqueue_until_killed(backend_, where, fds[1]);
     }
     close(fds[1]);
 
@@ -69,8 +71,7 @@ TEST(crash, acknowledged_jobs_survive_sigkill) {
     close(fds[0]);
     ASSERT_GE(acked.size(), 3000u);
 
-    manual_clock clk;
-    auto reopened = make_sqlite_store({path}, clk);
+    auto reopened = try_open();
     ASSERT_TRUE(reopened) << reopened.error().message;
     auto& store = **reopened;
     for (std::int64_t id : acked) {

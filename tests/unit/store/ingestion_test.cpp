@@ -9,8 +9,9 @@ namespace riskbridge::store::testing {
 namespace {
 
 using ingestion = store_test;
+RB_STORE_BACKENDS(ingestion);
 
-TEST_F(ingestion, accepted_job_is_visible_as_queued) {
+TEST_P(ingestion, accepted_job_is_visible_as_queued) {
     auto store = open();
     ASSERT_TRUE(store);
     EXPECT_TRUE(store->writable());
@@ -39,7 +40,7 @@ TEST_F(ingestion, accepted_job_is_visible_as_queued) {
     EXPECT_EQ(st->pending_writes, 0u);
 }
 
-TEST_F(ingestion, repeated_delivery_is_duplicate_with_the_same_job) {
+TEST_P(ingestion, repeated_delivery_is_duplicate_with_the_same_job) {
     auto store = open();
     ASSERT_TRUE(store);
     auto first = enqueue_sync(*store, make_request("wa-1:applicationSubmit"));
@@ -59,7 +60,7 @@ TEST_F(ingestion, repeated_delivery_is_duplicate_with_the_same_job) {
     EXPECT_EQ(st->deliveries, 2);
 }
 
-TEST_F(ingestion, concurrent_copies_of_one_delivery_store_one_job) {
+TEST_P(ingestion, concurrent_copies_of_one_delivery_store_one_job) {
     auto store = open();
     ASSERT_TRUE(store);
     collector<enqueue_result> results;
@@ -95,7 +96,7 @@ TEST_F(ingestion, concurrent_copies_of_one_delivery_store_one_job) {
     EXPECT_EQ(st->jobs_by_state.at(job_state::queued), 1);
 }
 
-TEST_F(ingestion, taken_unique_key_is_duplicate_of_the_existing_job) {
+TEST_P(ingestion, taken_unique_key_is_duplicate_of_the_existing_job) {
     auto store = open();
     ASSERT_TRUE(store);
     auto first = enqueue_sync(
@@ -121,7 +122,7 @@ TEST_F(ingestion, taken_unique_key_is_duplicate_of_the_existing_job) {
     EXPECT_EQ(st->deliveries, 4);
 }
 
-TEST_F(ingestion, delivery_only_request_stores_no_job) {
+TEST_P(ingestion, delivery_only_request_stores_no_job) {
     auto store = open();
     ASSERT_TRUE(store);
     enqueue_request r;
@@ -140,7 +141,7 @@ TEST_F(ingestion, delivery_only_request_stores_no_job) {
     }
 }
 
-TEST_F(ingestion, malformed_requests_are_refused_at_once) {
+TEST_P(ingestion, malformed_requests_are_refused_at_once) {
     auto store = open();
     ASSERT_TRUE(store);
     enqueue_request no_key;
@@ -153,13 +154,13 @@ TEST_F(ingestion, malformed_requests_are_refused_at_once) {
     EXPECT_EQ(st->deliveries, 0);
 }
 
-TEST_F(ingestion, full_queue_answers_overloaded_and_queued_requests_complete_later) {
-    sqlite_options opts;
+TEST_P(ingestion, full_queue_answers_overloaded_and_queued_requests_complete_later) {
+    test_options opts;
     opts.max_pending_writes = 2;
     auto store = open(opts);
     ASSERT_TRUE(store);
-    raw_db blocker(db_path());
-    ASSERT_TRUE(blocker.exec("BEGIN IMMEDIATE"));  // the writer cannot commit now
+    auto blocker = hold_write_lock();  // the writer cannot commit now
+    ASSERT_TRUE(blocker->held());
 
     collector<enqueue_result> results;
     // The writer takes the first request and waits for the lock...
@@ -191,7 +192,7 @@ TEST_F(ingestion, full_queue_answers_overloaded_and_queued_requests_complete_lat
     }
     EXPECT_EQ(results.size(), 0u) << "nothing is answered before its commit";
 
-    ASSERT_TRUE(blocker.exec("ROLLBACK"));
+    ASSERT_TRUE(blocker->release());
     ASSERT_TRUE(results.wait_for(3));
     auto got = results.values();
     ASSERT_EQ(got.size(), 3u);
@@ -202,28 +203,28 @@ TEST_F(ingestion, full_queue_answers_overloaded_and_queued_requests_complete_lat
     EXPECT_TRUE(store->writable());
 }
 
-TEST_F(ingestion, database_failure_answers_unavailable_until_a_commit_succeeds) {
-    sqlite_options opts;
-    opts.busy_timeout = milliseconds{50};
+TEST_P(ingestion, database_failure_answers_unavailable_until_a_commit_succeeds) {
+    test_options opts;
+    opts.lock_timeout = milliseconds{50};
     auto store = open(opts);
     ASSERT_TRUE(store);
     {
-        raw_db blocker(db_path());
-        ASSERT_TRUE(blocker.exec("BEGIN IMMEDIATE"));
+        auto blocker = hold_write_lock();
+        ASSERT_TRUE(blocker->held());
         auto r = enqueue_sync(*store, make_request("k1"));
         EXPECT_EQ(r.status, enqueue_status::unavailable);
         EXPECT_FALSE(r.detail.empty());
         EXPECT_FALSE(store->writable());
         auto q = quarantine_sync(*store, {"ashby", "bad", "{", "req"});
         EXPECT_FALSE(q);
-        ASSERT_TRUE(blocker.exec("ROLLBACK"));
+        ASSERT_TRUE(blocker->release());
     }
     auto r = enqueue_sync(*store, make_request("k1"));
     EXPECT_EQ(r.status, enqueue_status::accepted) << "nothing of the failed batch was stored";
     EXPECT_TRUE(store->writable());
 }
 
-TEST_F(ingestion, after_shutdown_everything_is_unavailable) {
+TEST_P(ingestion, after_shutdown_everything_is_unavailable) {
     auto store = open();
     ASSERT_TRUE(store);
     collector<enqueue_result> results;
@@ -253,7 +254,7 @@ TEST_F(ingestion, after_shutdown_everything_is_unavailable) {
     EXPECT_EQ(st->deliveries, 20);
 }
 
-TEST_F(ingestion, shutdown_from_a_callback_does_not_deadlock) {
+TEST_P(ingestion, shutdown_from_a_callback_does_not_deadlock) {
     auto store = open();
     ASSERT_TRUE(store);
     std::promise<enqueue_result> answered;
@@ -269,7 +270,7 @@ TEST_F(ingestion, shutdown_from_a_callback_does_not_deadlock) {
     store.reset();  // joins the writer
 }
 
-TEST_F(ingestion, quarantined_body_is_stored_and_listed) {
+TEST_P(ingestion, quarantined_body_is_stored_and_listed) {
     auto store = open();
     ASSERT_TRUE(store);
     const std::string body("not json \0 with a nul", 21);
@@ -287,8 +288,7 @@ TEST_F(ingestion, quarantined_body_is_stored_and_listed) {
     EXPECT_EQ(q.request_id, "req-7");
     EXPECT_EQ(q.body_bytes, body.size());
     EXPECT_EQ(q.received_at, clock_.now() - 1s);
-    raw_db raw(db_path());
-    EXPECT_EQ(raw.scalar("SELECT length(body) FROM quarantine WHERE request_id = 'req-7'"),
+    EXPECT_EQ(raw()->scalar("SELECT length(body) FROM quarantine WHERE request_id = 'req-7'"),
               std::to_string(body.size()));
     auto limited = store->list_quarantine(1);
     ASSERT_TRUE(limited);
@@ -298,7 +298,7 @@ TEST_F(ingestion, quarantined_body_is_stored_and_listed) {
     EXPECT_EQ(st->quarantined, 2);
 }
 
-TEST_F(ingestion, a_throwing_callback_does_not_stop_the_writer) {
+TEST_P(ingestion, a_throwing_callback_does_not_stop_the_writer) {
     auto store = open();
     ASSERT_TRUE(store);
     std::promise<void> thrown;
@@ -310,7 +310,7 @@ TEST_F(ingestion, a_throwing_callback_does_not_stop_the_writer) {
     EXPECT_EQ(enqueue_sync(*store, make_request("k2")).status, enqueue_status::accepted);
 }
 
-TEST_F(ingestion, acknowledged_jobs_survive_closing_and_reopening) {
+TEST_P(ingestion, acknowledged_jobs_survive_closing_and_reopening) {
     constexpr int n = 600;
     std::vector<enqueue_result> acked;
     {
@@ -352,7 +352,7 @@ TEST_F(ingestion, acknowledged_jobs_survive_closing_and_reopening) {
     EXPECT_EQ(enqueue_sync(*store, make_request("k7")).status, enqueue_status::duplicate);
 }
 
-TEST_F(ingestion, throughput_of_10000_enqueues_from_4_threads) {
+TEST_P(ingestion, throughput_of_10000_enqueues_from_4_threads) {
     auto store = open();
     ASSERT_TRUE(store);
     constexpr int n = 10'000;

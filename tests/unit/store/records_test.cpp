@@ -2,6 +2,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+
+#include "riskbridge/observability/log.hpp"
 
 #include "store_test_support.hpp"
 
@@ -9,8 +12,9 @@ namespace riskbridge::store::testing {
 namespace {
 
 using schema = store_test;
+RB_STORE_BACKENDS(schema);
 
-TEST_F(schema, empty_file_is_migrated_and_reopening_is_a_no_op) {
+TEST_F(sqlite_only, empty_file_is_migrated_and_reopening_is_a_no_op) {
     { std::ofstream touch(db_path()); }  // a zero-byte file, as an operator might create
     ASSERT_EQ(std::filesystem::file_size(db_path()), 0u);
     {
@@ -20,12 +24,12 @@ TEST_F(schema, empty_file_is_migrated_and_reopening_is_a_no_op) {
     {
         raw_db raw(db_path());
         EXPECT_EQ(raw.scalar("PRAGMA journal_mode"), "wal");
-        EXPECT_EQ(raw.scalar("SELECT max(version) FROM schema_version"), "1");
+        EXPECT_EQ(raw.scalar("SELECT max(version) FROM schema_version"), "2");
         auto tables =
             raw.column("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
         EXPECT_EQ(tables,
                   (std::vector<std::string>{"audit", "deliveries", "evaluations", "job_attempts",
-                                            "jobs", "quarantine", "schema_version"}));
+                                            "jobs", "quarantine", "schema_version", "singletons"}));
     }
     {
         auto store = open();
@@ -33,23 +37,62 @@ TEST_F(schema, empty_file_is_migrated_and_reopening_is_a_no_op) {
         EXPECT_EQ(enqueue_sync(*store, make_request("k1")).status, enqueue_status::accepted);
     }
     raw_db raw(db_path());
-    EXPECT_EQ(raw.scalar("SELECT count(*) FROM schema_version"), "1");
+    EXPECT_EQ(raw.scalar("SELECT count(*) FROM schema_version"), "2");
     EXPECT_EQ(raw.scalar("SELECT count(*) FROM jobs"), "1");
 }
 
-TEST_F(schema, newer_schema_than_the_code_knows_is_refused) {
-    { ASSERT_TRUE(open()); }
+TEST_F(sqlite_only, a_version_1_file_is_upgraded_in_place) {
     {
-        raw_db raw(db_path());
-        ASSERT_TRUE(raw.exec("INSERT INTO schema_version (version, applied_at) VALUES (99, 0)"));
+        auto store = open();
+        ASSERT_TRUE(store);
+        EXPECT_EQ(enqueue_sync(*store, make_request("k1")).status, enqueue_status::accepted);
     }
-    auto s = make_sqlite_store({db_path()}, clock_);
+    {
+        raw_db raw(db_path());  // as the first release left it
+        ASSERT_TRUE(
+            raw.exec("DROP TABLE singletons; DELETE FROM schema_version WHERE version = 2"));
+    }
+    auto store = open();
+    ASSERT_TRUE(store);
+    auto held = store->try_acquire_singleton("retention", "me", clock_.now(), 1min);
+    ASSERT_TRUE(held) << held.error().message;
+    EXPECT_TRUE(*held);
+    EXPECT_EQ(enqueue_sync(*store, make_request("k1")).status, enqueue_status::duplicate);
+    EXPECT_EQ(raw()->scalar("SELECT max(version) FROM schema_version"), "2");
+}
+
+TEST_F(postgres_only, schema_is_migrated_and_reopening_is_a_no_op) {
+    {
+        auto store = open();
+        ASSERT_TRUE(store);
+    }
+    auto raw_conn = raw();
+    EXPECT_EQ(raw_conn->scalar("SELECT max(version) FROM schema_version"), "2");
+    const std::string tables_sql =
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = '" +
+        schema_->name() + "' ORDER BY table_name";
+    EXPECT_EQ(raw_conn->column(tables_sql),
+              (std::vector<std::string>{"audit", "deliveries", "evaluations", "job_attempts",
+                                        "jobs", "quarantine", "schema_version", "singletons"}));
+    {
+        auto store = open();
+        ASSERT_TRUE(store);
+        EXPECT_EQ(enqueue_sync(*store, make_request("k1")).status, enqueue_status::accepted);
+    }
+    EXPECT_EQ(raw_conn->scalar("SELECT count(*) FROM schema_version"), "2");
+    EXPECT_EQ(raw_conn->scalar("SELECT count(*) FROM jobs"), "1");
+}
+
+TEST_P(schema, newer_schema_than_the_code_knows_is_refused) {
+    { ASSERT_TRUE(open()); }
+    ASSERT_TRUE(raw()->exec("INSERT INTO schema_version (version, applied_at) VALUES (99, 0)"));
+    auto s = try_open();
     ASSERT_FALSE(s);
     EXPECT_EQ(s.error().code, errc::invalid_argument);
     EXPECT_NE(s.error().message.find("99"), std::string::npos);
 }
 
-TEST_F(schema, claim_queries_are_served_by_their_indexes) {
+TEST_F(sqlite_only, claim_queries_are_served_by_their_indexes) {
     { ASSERT_TRUE(open()); }
     raw_db raw(db_path());
     // The plan of the same statements the store prepares for claim().
@@ -81,7 +124,39 @@ TEST_F(schema, claim_queries_are_served_by_their_indexes) {
     EXPECT_EQ(lease_plan.find("TEMP B-TREE"), std::string::npos) << lease_plan;
 }
 
-TEST_F(schema, memory_databases_are_refused) {
+TEST_F(postgres_only, claim_statement_is_served_by_its_indexes) {
+    { ASSERT_TRUE(open()); }
+    auto raw_conn = raw();
+    // Enough rows, half of them leased, for the planner to prefer the indexes on its own.
+    ASSERT_TRUE(raw_conn->exec(
+        "INSERT INTO jobs (kind, state, next_run_at, lease_until, created_at, updated_at) "
+        "SELECT 'k', CASE WHEN i % 2 = 0 THEN 'queued' ELSE 'running' END, i, i, 0, 0 "
+        "FROM generate_series(1, 20000) AS i; ANALYZE jobs"));
+    // The claim statement's two row sources, as the store prepares them.
+    const auto plan = [&](const std::string& sql) {
+        std::string all;
+        for (const auto& line : raw_conn->column("EXPLAIN " + sql)) {
+            all += line + "\n";
+        }
+        return all;
+    };
+    const std::string due_plan = plan(
+        "SELECT id, next_run_at, attempts, lease_owner, false AS expired FROM jobs "
+        "WHERE state IN ('queued', 'retry_wait') AND next_run_at <= 15000 "
+        "AND (NULL::text[] IS NULL OR kind = ANY(NULL::text[])) "
+        "ORDER BY next_run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED");
+    EXPECT_NE(due_plan.find("Index Scan using jobs_due"), std::string::npos) << due_plan;
+    EXPECT_EQ(due_plan.find("Sort"), std::string::npos) << due_plan;
+    const std::string lease_plan = plan(
+        "SELECT id, next_run_at, attempts, lease_owner, true AS expired FROM jobs "
+        "WHERE state = 'running' AND lease_until <= 15000 "
+        "AND (ARRAY['k']::text[] IS NULL OR kind = ANY(ARRAY['k']::text[])) "
+        "ORDER BY lease_until, id LIMIT 1 FOR UPDATE SKIP LOCKED");
+    EXPECT_NE(lease_plan.find("Index Scan using jobs_lease"), std::string::npos) << lease_plan;
+    EXPECT_EQ(lease_plan.find("Sort"), std::string::npos) << lease_plan;
+}
+
+TEST_F(sqlite_only, memory_databases_are_refused) {
     auto s = make_sqlite_store({":memory:"}, clock_);
     ASSERT_FALSE(s);
     EXPECT_EQ(s.error().code, errc::invalid_argument);
@@ -89,7 +164,7 @@ TEST_F(schema, memory_databases_are_refused) {
     ASSERT_FALSE(empty);
 }
 
-TEST_F(schema, open_store_creates_directories_and_refuses_postgres_for_now) {
+TEST_F(sqlite_only, open_store_creates_directories) {
     config::store_config cfg;
     cfg.sqlite_path = dir_.file("nested/deeper/riskbridge.db");
     cfg.max_pending_writes = 7;
@@ -97,14 +172,43 @@ TEST_F(schema, open_store_creates_directories_and_refuses_postgres_for_now) {
     ASSERT_TRUE(s) << s.error().message;
     EXPECT_TRUE(std::filesystem::exists(*cfg.sqlite_path));
     EXPECT_EQ(enqueue_sync(**s, make_request("k")).status, enqueue_status::accepted);
+}
 
-    config::store_config pg;
-    pg.sqlite_path.reset();
-    pg.postgres_url = config::secret{"postgresql://u:p@localhost/db"};
-    auto p = open_store(pg, clock_);
-    ASSERT_FALSE(p);
-    EXPECT_EQ(p.error().code, errc::invalid_argument);
-    EXPECT_EQ(p.error().message, "PostgreSQL store not built yet");
+TEST_F(postgres_only, open_store_opens_postgres_when_postgres_url_is_set) {
+    config::store_config cfg;
+    cfg.sqlite_path = dir_.file("not-used.db");  // postgres_url wins
+    cfg.postgres_url = config::secret{schema_->url()};
+    cfg.postgres_pool_size = 2;
+    auto s = open_store(cfg, clock_);
+    ASSERT_TRUE(s) << s.error().message;
+    auto r = enqueue_sync(**s, make_request("k"));
+    EXPECT_EQ(r.status, enqueue_status::accepted);
+    EXPECT_EQ(raw()->scalar("SELECT count(*) FROM deliveries"), "1");
+    EXPECT_FALSE(std::filesystem::exists(*cfg.sqlite_path));
+}
+
+// No server needed: a wrong or unreachable URL fails fast, and neither the error nor the
+// logs ever show the password it holds.
+TEST(postgres_url, failures_never_show_the_password) {
+    std::ostringstream logs;
+    log::init_to_stream(logs, log::level::debug);
+    manual_clock clk;
+    config::store_config cfg;
+    cfg.postgres_url = config::secret{"postgresql://rb:hunter2-secret@127.0.0.1:1/rb"};
+    auto unreachable = open_store(cfg, clk);
+    ASSERT_FALSE(unreachable);
+    EXPECT_EQ(unreachable.error().code, errc::unavailable);
+    EXPECT_EQ(unreachable.error().message.find("hunter2"), std::string::npos)
+        << unreachable.error().message;
+
+    cfg.postgres_url = config::secret{"postgresql://rb:hunter2%zz@127.0.0.1/rb"};
+    auto malformed = open_store(cfg, clk);
+    ASSERT_FALSE(malformed);
+    EXPECT_EQ(malformed.error().code, errc::invalid_argument);
+    EXPECT_EQ(malformed.error().message.find("hunter2"), std::string::npos)
+        << malformed.error().message;
+    log::init(log::level::info);
+    EXPECT_EQ(logs.str().find("hunter2"), std::string::npos) << logs.str();
 }
 
 TEST(store_names, states_and_statuses_round_trip) {
@@ -123,6 +227,10 @@ TEST(store_names, states_and_statuses_round_trip) {
 class records : public store_test {
 protected:
     void SetUp() override {
+        store_test::SetUp();
+        if (IsSkipped() || HasFatalFailure()) {
+            return;
+        }
         store_ = open();
         ASSERT_TRUE(store_);
     }
@@ -139,8 +247,9 @@ protected:
     }
     std::unique_ptr<job_store> store_;
 };
+RB_STORE_BACKENDS(records);
 
-TEST_F(records, evaluation_upsert_and_lookups) {
+TEST_P(records, evaluation_upsert_and_lookups) {
     const time_point t0 = clock_.now();
     ASSERT_TRUE(store_->upsert_evaluation(eval("ev-1", "cand-1", "requested")));
     auto found = store_->find_evaluation("ev-1");
@@ -192,7 +301,7 @@ TEST_F(records, evaluation_upsert_and_lookups) {
     EXPECT_EQ(bad.error().code, errc::invalid_argument);
 }
 
-TEST_F(records, stale_evaluations_oldest_first_in_the_given_states) {
+TEST_P(records, stale_evaluations_oldest_first_in_the_given_states) {
     const time_point t0 = clock_.now();
     auto at = [&](const std::string& id, const std::string& state, std::chrono::minutes m) {
         auto e = eval(id, "c", state);
@@ -220,7 +329,7 @@ TEST_F(records, stale_evaluations_oldest_first_in_the_given_states) {
     EXPECT_TRUE(none->empty());
 }
 
-TEST_F(records, audit_trail_in_order_per_job) {
+TEST_P(records, audit_trail_in_order_per_job) {
     const time_point t0 = clock_.now();
     ASSERT_TRUE(store_->append_audit({7, t0, "candidate_read", "ok", ""}));
     ASSERT_TRUE(store_->append_audit({8, t0, "other_job", "ok", ""}));

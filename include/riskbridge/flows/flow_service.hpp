@@ -1,0 +1,210 @@
+#pragma once
+
+// What every flow shares: the configuration, the Ashby and RiskOS clients (one set per worker
+// at a time: curl handles are never shared between threads), the tag-id cache, the job
+// checkpoint and the steps that write to Ashby exactly once (tag, note, decision).
+//
+// Checkpoint: one JSON object per job, saved after every side effect, e.g.
+//   {"v":1,"step":"evaluated","eval_id":"...","eval_state":"completed","decision":"REJECT",
+//    "workflow":"workforce_verification","reasons":[{"code":"R201","module":"fraud",
+//    "enrichment":"..."}],"tags":{"decision":"HIGH_RISK_IDENTITY"},
+//    "notes":{"decision":"done"},"note_ids":{"decision":"<ashby note id>"}}
+// `notes.<key>` is "pending" (saved before candidate.createNote: the outcome is uncertain
+// until "done"), then "done". A step whose note is "pending" lists the candidate's notes and
+// looks for the step's marker (notes.hpp) before writing again.
+//
+// Evaluation records (store::evaluation_record.state) written by the flows:
+//   pending    RiskOS answered paused or in progress: the riskos_event handler finishes it
+//              with apply_decision() when `evaluation_completed` arrives
+//   deciding   completed synchronously: the job that started it is applying the decision
+//   completed  tag and note written (decision set)
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "riskbridge/clients/ashby/ashby_client.hpp"
+#include "riskbridge/clients/http_client.hpp"
+#include "riskbridge/clients/riskos/riskos_client.hpp"
+#include "riskbridge/config/config.hpp"
+#include "riskbridge/core/clock.hpp"
+#include "riskbridge/flows/notes.hpp"
+#include "riskbridge/workers/worker_pool.hpp"
+
+namespace riskbridge::flows {
+
+enum class upstream { ashby, riskos };
+
+/// Makes the HTTP client for one upstream (tests hand in fakes). Default: libcurl with the
+/// configured timeouts.
+using http_factory = std::function<std::unique_ptr<clients::http_client>(upstream)>;
+
+/// The clients one worker uses for one job.
+struct flow_clients {
+    std::unique_ptr<clients::http_client> ashby_http;
+    std::unique_ptr<clients::http_client> riskos_http;
+    clients::ashby::ashby_client ashby;
+    clients::riskos::riskos_client riskos;
+
+    flow_clients(const config::config& cfg, const clock& clk, const http_factory& make);
+};
+
+/// Hands each caller a set of clients no other thread is using; returns it to an idle list
+/// when the lease ends, so connections are kept alive across jobs. Thread-safe.
+class client_pool {
+public:
+    client_pool(const config::config& cfg, const clock& clk, http_factory make);
+
+    class lease {
+    public:
+        lease(client_pool& pool, std::unique_ptr<flow_clients> c)
+            : pool_(&pool), clients_(std::move(c)) {}
+        ~lease();
+        lease(lease&& other) noexcept = default;
+        lease& operator=(lease&&) = delete;
+        lease(const lease&) = delete;
+        lease& operator=(const lease&) = delete;
+        flow_clients& operator*() const { return *clients_; }
+        flow_clients* operator->() const { return clients_.get(); }
+
+    private:
+        client_pool* pool_;
+        std::unique_ptr<flow_clients> clients_;
+    };
+
+    lease acquire();
+    std::size_t created() const;
+
+private:
+    const config::config& cfg_;
+    const clock& clk_;
+    http_factory make_;
+    mutable std::mutex mutex_;
+    std::vector<std::unique_ptr<flow_clients>> idle_;
+    std::size_t created_ = 0;
+};
+
+/// Tag title -> Ashby tag id, filled by candidateTag.create (create-or-get) once per title.
+/// Thread-safe; two threads may both create the same title (Ashby returns the same tag).
+class tag_cache {
+public:
+    clients::upstream_result<std::string> id_for(clients::ashby::ashby_client& ashby,
+                                                 const std::string& title);
+    void forget(const std::string& title);
+    std::optional<std::string> cached(const std::string& title) const;
+
+private:
+    mutable std::mutex mutex_;
+    std::unordered_map<std::string, std::string> ids_;
+};
+
+/// A job's checkpoint as JSON. Unreadable text starts empty (the flow starts over; every
+/// effect is idempotent or marked).
+class flow_checkpoint {
+public:
+    static flow_checkpoint parse(std::string_view text);
+    std::string dump() const;
+
+    nlohmann::json& doc() { return doc_; }
+    const nlohmann::json& doc() const { return doc_; }
+    std::string step() const;
+    void set_step(std::string_view step);
+    /// A string member, "" when absent.
+    std::string text(std::string_view key) const;
+    /// notes.<key> / tags.<key>
+    std::string note_state(std::string_view key) const;
+    bool tag_done(std::string_view key) const;
+    /// notes.<key> = state ("pending" | "done"), note_ids.<key> = note_id when given.
+    void set_note(std::string_view key, std::string_view state, std::string_view note_id = {});
+    /// tags.<key> = title.
+    void set_tag(std::string_view key, std::string_view title);
+
+    /// Saves through the job context (durable when it returns).
+    result<void> save(workers::job_context& ctx) const;
+
+private:
+    nlohmann::json doc_ = nlohmann::json::object();
+};
+
+/// A decision to write to Ashby: the tag of tags.<flow> and a note with the case link.
+struct decision_input {
+    config::flow_kind flow = config::flow_kind::screening;
+    std::string candidate_id;
+    std::string application_id;
+    std::string eval_id;
+    std::string workflow;
+    std::string decision;  ///< upper case: ACCEPT, REVIEW, REJECT, RESUBMIT, ...
+    std::vector<reason_code> reasons;
+    std::string ref;  ///< the note marker reference, e.g. rb-screening-<application_id>/decision
+};
+
+/// The tag title for a decision of a flow (tags.screening / tags.document_verification);
+/// nullopt when the decision has none (e.g. UNKNOWN).
+std::optional<std::string> tag_for(const config::tags_config& tags, config::flow_kind flow,
+                                   std::string_view decision);
+
+/// The outcome for a failed upstream call: retry (with Retry-After) when transient, a
+/// permanent failure otherwise. `what` names the call ("ashby candidate.info").
+workers::job_outcome outcome_for(const clients::upstream_error& e, std::string_view what);
+
+/// The request id of a flow's evaluation for an application: reusing it makes RiskOS re-run
+/// the same evaluation, so at most one evaluation exists per application and flow.
+std::string evaluation_request_id(config::flow_kind flow, std::string_view application_id);
+
+/// The note marker reference of a flow's step for an application, e.g.
+/// "rb-screening-<application_id>/decision" (step: decision, consent, missing). The
+/// riskos_event handler uses the same reference when it finishes a paused evaluation, so the
+/// decision note is written once whichever job writes it.
+std::string note_ref(config::flow_kind flow, std::string_view application_id,
+                     std::string_view step);
+
+class flow_service {
+public:
+    flow_service(config::config cfg, clock& clk, http_factory make = {});
+
+    const config::config& cfg() const noexcept { return cfg_; }
+    clock& clk() noexcept { return clk_; }
+    client_pool& clients() noexcept { return clients_; }
+    tag_cache& tags() noexcept { return tags_; }
+
+    /// The `screening` job handler (screening.cpp).
+    workers::job_outcome run_screening(workers::job_context& ctx);
+
+    // ---- steps shared by the flows; each returns nullopt when done, an outcome to stop ----
+
+    /// Adds the tag `title` to the candidate once (checkpoint tags.<key>).
+    std::optional<workers::job_outcome> ensure_tag(workers::job_context& ctx, flow_checkpoint& cp,
+                                                   flow_clients& c, std::string_view key,
+                                                   const std::string& candidate_id,
+                                                   const std::string& title);
+    /// Writes the note once (checkpoint notes.<key>; marker `ref` in the HTML).
+    std::optional<workers::job_outcome> ensure_note(workers::job_context& ctx, flow_checkpoint& cp,
+                                                    flow_clients& c, std::string_view key,
+                                                    const std::string& candidate_id,
+                                                    std::string_view ref, const std::string& html,
+                                                    bool notify);
+
+    /// Tag by tags.<flow>, note with the decision, reason codes and case link, then the
+    /// evaluation record `completed`. Resumable from `cp` (keys tags.decision,
+    /// notes.decision); for the screening job and for the riskos_event handler alike.
+    workers::job_outcome apply_decision(workers::job_context& ctx, flow_checkpoint& cp,
+                                        flow_clients& c, const decision_input& in);
+
+private:
+    config::config cfg_;
+    clock& clk_;
+    client_pool clients_;
+    tag_cache tags_;
+};
+
+/// Registers the flow handlers (`screening`) with the worker pool's registry.
+void register_flows(workers::handler_registry& registry, std::shared_ptr<flow_service> service);
+
+}  // namespace riskbridge::flows

@@ -1,0 +1,63 @@
+#pragma once
+
+// The Ashby notes riskbridge writes (HTML, `{"type": "text/html"}`), limited to the tags Ashby
+// keeps (b, i, u, a, ul, ol, li, code, pre). Everything that came from outside (decisions,
+// reason codes, module names, ids) is HTML-escaped.
+//
+// Every note ends with a step marker, a short visible footer
+//     <i>riskbridge:ref rb-screening-<application_id>/decision</i>
+// (an HTML comment would be stripped by Ashby). Before writing a note again after an
+// uncertain attempt, a flow lists the candidate's notes and skips the write when one already
+// carries the marker: a note is never written twice for the same step.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "riskbridge/clients/riskos/evaluation.hpp"
+#include "riskbridge/flows/consent.hpp"
+
+namespace riskbridge::flows {
+
+std::string html_escape(std::string_view text);
+
+/// The marker text for a step reference, e.g. "riskbridge:ref rb-screening-a1/decision".
+std::string note_marker(std::string_view ref);
+/// True when `content` (as Ashby stores it) carries the marker of `ref`.
+bool has_note_marker(std::string_view content, std::string_view ref);
+
+/// `<case_url_base>/<workflow>/<eval_id>` (one slash between the parts).
+std::string case_url(std::string_view base, std::string_view workflow, std::string_view eval_id);
+
+/// One reason code and where it came from.
+struct reason_code {
+    std::string code;        ///< e.g. R201
+    std::string module;      ///< e.g. fraud, emailRisk
+    std::string enrichment;  ///< e.g. "Socure Sigma Identity Fraud"
+    friend bool operator==(const reason_code&, const reason_code&) = default;
+};
+
+/// The reason codes of an evaluation, risk codes (R...) before informational ones (I...),
+/// then in the order RiskOS gave them, without repeats, at most `limit`.
+std::vector<reason_code> top_reasons(const clients::riskos::evaluation& e, std::size_t limit = 8);
+
+struct decision_note {
+    std::string flow_title = "Identity screening";  ///< what was checked
+    std::string decision;                           ///< ACCEPT, REVIEW, ...
+    std::optional<std::string> tag;                 ///< the tag applied, if any
+    std::vector<reason_code> reasons;
+    std::string case_link;  ///< empty when unknown
+    std::string eval_id;
+    std::string ref;  ///< the step marker's reference
+};
+
+std::string render_decision_note(const decision_note& n);
+/// "Identity screening was not run: the candidate has not given consent ..."
+std::string render_consent_note(consent_status status, std::string_view question,
+                                const std::optional<std::string>& tag, std::string_view ref);
+/// "Identity screening was not run: missing email, phone."
+std::string render_missing_note(const std::vector<std::string>& missing_labels,
+                                std::string_view ref);
+
+}  // namespace riskbridge::flows
