@@ -10,7 +10,11 @@
 // For each: peak accepted/s over C keep-alive connections (closed loop), then latency at half
 // of that peak (open loop, measured from each request's scheduled time).
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -155,19 +159,45 @@ measured measure(const char* name, const std::vector<std::uint16_t>& ports, std:
     return m;
 }
 
+/// Where the daemon's workers send their Ashby and RiskOS calls (see bench/README.md):
+/// "stalled", a loopback listener that never answers, so workers sit on one job each as they
+/// do behind a slow upstream; or "fail-fast", a closed port, so every job fails at once and
+/// backs off, the worst case of worker traffic beside the acknowledgement path.
+std::string g_upstream = "http://127.0.0.1:9";
+std::string g_log_level = "info";
+
 /// The daemon's configuration, with `store` as the store line.
 std::string write_config(const riskbridge::testing::temp_dir& dir, const std::string& name,
                          const std::string& store) {
     const std::string cfg = dir.file(name + ".yaml");
     std::ofstream(cfg) << "server: { listen: \"127.0.0.1:0\", threads: 2 }\n"
-                          "ashby: { api_key: k, webhook_secrets: [\""
-                       << secret
+                          "ashby: { api_base_url: \""
+                       << g_upstream << "\", api_key: k, request_timeout_ms: 600000, "
+                       << "webhook_secrets: [\"" << secret
                        << "\"] }\n"
-                          "riskos: { api_key: k, webhook_auth: { bearer_tokens: [t] } }\n"
+                          "riskos: { api_base_url: \""
+                       << g_upstream << "\", api_key: k, webhook_auth: { bearer_tokens: [t] } }\n"
                        << "store: " << store << "\n"
-                       << "workers: { threads: 2 }\n"
-                          "logging: { level: info }\n";
+                       << "workers: { threads: 2, backoff_base_ms: 600000 }\n"
+                          "logging: { level: "
+                       << g_log_level << " }\n";
     return cfg;
+}
+
+/// A loopback port that completes TCP handshakes (the kernel's backlog) and never answers.
+int stalled_listener(std::uint16_t& port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(fd, 128) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+        return -1;
+    }
+    port = ntohs(addr.sin_port);
+    return fd;
 }
 
 /// Runs `replicas` daemons on one configuration and measures them together; nullopt when one
@@ -215,7 +245,21 @@ int main(int argc, char** argv) {
                    "also measure the daemon on PostgreSQL, one and two replicas (a fresh schema "
                    "in this database each time, dropped afterwards)")
         ->envname("RISKBRIDGE_BENCH_POSTGRES_URL");
+    std::string upstream = "stalled";
+    app.add_option("--upstream", upstream, "the workers' upstreams: stalled | fail-fast")
+        ->check(CLI::IsMember({"stalled", "fail-fast"}));
+    app.add_option("--daemon-log-level", g_log_level, "the daemon's logging.level");
     CLI11_PARSE(app, argc, argv);
+    int stalled_fd = -1;
+    if (upstream == "stalled") {
+        std::uint16_t port = 0;
+        stalled_fd = stalled_listener(port);
+        if (stalled_fd < 0) {
+            return 1;
+        }
+        g_upstream = "http://127.0.0.1:" + std::to_string(port);
+    }
+    std::printf("upstream %s\n", upstream.c_str());
     riskbridge::log::init(riskbridge::log::level::warn);
 
     riskbridge::config::server_config scfg;

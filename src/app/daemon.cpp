@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
@@ -39,6 +40,15 @@ sigset_t shutdown_signals() {
 
 const char* signal_name(int sig) {
     return sig == SIGTERM ? "SIGTERM" : "SIGINT";
+}
+
+/// host:pid, as the worker pool names its lease owners.
+std::string instance_id() {
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') {
+        std::snprintf(host, sizeof host, "%s", "localhost");
+    }
+    return std::string(host) + ":" + std::to_string(getpid());
 }
 
 workers::pool_options pool_options_from(const config::config& cfg) {
@@ -75,12 +85,12 @@ int run_daemon(const std::string& config_path) {
     const sigset_t signals = shutdown_signals();
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-    log::info("starting", {{"version", version_string},
-                           {"config", config_path},
-                           {"pid", static_cast<long long>(getpid())},
-                           {"listen", cfg.server.listen},
-                           {"workers", cfg.workers.threads},
-                           {"store", cfg.store.postgres_url ? "postgresql" : "sqlite"}});
+    log::lifecycle("starting", {{"version", version_string},
+                                {"config", config_path},
+                                {"pid", static_cast<long long>(getpid())},
+                                {"listen", cfg.server.listen},
+                                {"workers", cfg.workers.threads},
+                                {"store", cfg.store.postgres_url ? "postgresql" : "sqlite"}});
 
     auto opened = store::open_store(cfg.store, system_clock());
     if (!opened) {
@@ -117,7 +127,14 @@ int run_daemon(const std::string& config_path) {
 
     // Background upkeep, off the request path: retention and the queue-depth gauges.
     workers::periodic_runner upkeep;
-    upkeep.add("retention", std::chrono::hours(1), [&store, &cfg] {
+    // Replicas sharing PostgreSQL purge once: the holder of the "retention" lease does it.
+    const std::string upkeep_owner = instance_id();
+    upkeep.add("retention", std::chrono::hours(1), [&store, &cfg, upkeep_owner] {
+        auto held = store->try_acquire_singleton("retention", upkeep_owner, system_clock().now(),
+                                                 std::chrono::hours(2));
+        if (!held || !*held) {
+            return;
+        }
         const auto cutoff =
             system_clock().now() - std::chrono::hours(24) * cfg.store.retention_days;
         if (auto purged = store->purge_finished(cutoff); !purged) {
@@ -137,14 +154,24 @@ int run_daemon(const std::string& config_path) {
             }
         }
     });
+    // Reconciliation: waiting evaluations become `reconcile` jobs that the workers run (the
+    // upstream calls stay off this thread); one replica schedules at a time.
+    upkeep.add("reconcile", cfg.riskos.reconcile_interval, [&store, &cfg, &pool, upkeep_owner] {
+        auto n = flows::schedule_reconciliation(*store, cfg, upkeep_owner, system_clock().now());
+        if (!n) {
+            log::warn("reconcile_schedule_failed", {{"error", n.error().message}});
+        } else if (*n > 0) {
+            pool->notify();
+        }
+    });
     upkeep.start();
-    log::info("ready", {{"port", static_cast<unsigned>(server->port())}});
+    log::lifecycle("ready", {{"port", static_cast<unsigned>(server->port())}});
 
     int sig = 0;
     sigwait(&signals, &sig);
-    log::info("shutdown_requested",
-              {{"signal", signal_name(sig)},
-               {"drain_ms", static_cast<long long>(cfg.server.drain_timeout.count())}});
+    log::lifecycle("shutdown_requested",
+                   {{"signal", signal_name(sig)},
+                    {"drain_ms", static_cast<long long>(cfg.server.drain_timeout.count())}});
 
     std::atomic<bool> drained{false};
     bool clean = true;
@@ -167,7 +194,7 @@ int run_daemon(const std::string& config_path) {
         }
     }
     drainer.join();
-    log::info("stopped", {{"clean", clean}});
+    log::lifecycle("stopped", {{"clean", clean}});
     log::flush();
     return 0;
 }

@@ -170,6 +170,16 @@ void write(level lvl, std::string_view event, std::initializer_list<field> field
     if (!enabled(lvl)) {
         return;
     }
+    write_unfiltered(lvl, event, fields);
+}
+
+void lifecycle(std::string_view event, std::initializer_list<field> fields) {
+    if (g_level.load(std::memory_order_relaxed) != static_cast<int>(level::off)) {
+        write_unfiltered(level::info, event, fields);
+    }
+}
+
+void write_unfiltered(level lvl, std::string_view event, std::initializer_list<field> fields) {
     const std::string ts = format_rfc3339(system_clock().now());
     nlohmann::ordered_json obj;
     obj["ts"] = ts;

@@ -49,6 +49,11 @@ bool enabled(level lvl) noexcept;
 void flush();
 
 void write(level lvl, std::string_view event, std::initializer_list<field> fields = {});
+/// Process lifecycle lines (starting, ready, shutdown, stopped): written at "info" whatever
+/// the configured level (unless it is off), so operators and tools always see them.
+void lifecycle(std::string_view event, std::initializer_list<field> fields = {});
+/// Writes without consulting the level (used by write() and lifecycle()).
+void write_unfiltered(level lvl, std::string_view event, std::initializer_list<field> fields);
 
 inline void trace(std::string_view ev, std::initializer_list<field> f = {}) {
     write(level::trace, ev, f);
