@@ -1,4 +1,4 @@
-// The command line: serve, check-config, preview, jobs, sim, --version.
+// The command line: serve, check-config, preview, jobs, evaluations, sim, --version.
 
 #include "app/commands.hpp"
 #include "app/sim_command.hpp"
@@ -153,6 +153,42 @@ int jobs_retry(store::job_store& st, std::optional<long long> id, bool all_dead)
     return 0;
 }
 
+/// `riskbridge evaluations show --candidate ID`: the candidate's evaluations, their states and
+/// each one's audit trail (the flow job's, which also holds the lines of the RiskOS event,
+/// reconcile and finish jobs). Ids, states, decisions and codes only: no personal data, and
+/// not the DocV transaction token (it opens the candidate's capture session).
+int evaluations_show(store::job_store& st, const std::string& candidate_id) {
+    auto list = st.evaluations_for_candidate(candidate_id);
+    if (!list) {
+        std::cerr << "riskbridge: " << list.error().message << '\n';
+        return 1;
+    }
+    if (list->empty()) {
+        std::cerr << "no evaluations for candidate " << candidate_id << '\n';
+        return 1;
+    }
+    std::printf("candidate %s: %zu evaluation(s)\n", candidate_id.c_str(), list->size());
+    for (const auto& e : *list) {
+        std::printf("\nevaluation %s\n  flow:        %s\n  state:       %s\n  decision:    %s\n",
+                    e.eval_id.c_str(), e.flow.c_str(), e.state.c_str(),
+                    e.decision.empty() ? "-" : e.decision.c_str());
+        std::printf(
+            "  application: %s\n  job:         %lld\n  created:     %s\n"
+            "  updated:     %s\n  link until:  %s\n  docv token:  %s\n",
+            e.application_id.c_str(), static_cast<long long>(e.job), when(e.created_at).c_str(),
+            when(e.updated_at).c_str(), when(e.expires_at).c_str(),
+            e.docv_token.empty() ? "-" : "present");
+        if (auto audit = st.audit_for_job(e.job); audit && !audit->empty()) {
+            std::printf("  audit:\n");
+            for (const auto& a : *audit) {
+                std::printf("    %s %-22s %-16s %s\n", when(a.at).c_str(), a.step.c_str(),
+                            a.outcome.c_str(), a.detail.c_str());
+            }
+        }
+    }
+    return 0;
+}
+
 /// `riskbridge preview`: reads the application through the Ashby API and prints the request
 /// the screening flow would send (masked), the consent result and what is missing. Exit 0 when
 /// the request would be sent, 3 when consent or required fields block it, 1 on errors.
@@ -214,6 +250,15 @@ int run_cli(int argc, char** argv) {
     retry->add_option("id", retry_id, "job id");
     retry->add_flag("--all-dead", all_dead, "every dead job");
 
+    std::string candidate_id;
+    auto* evaluations =
+        app.add_subcommand("evaluations", "inspect evaluations (states, audit; no personal data)");
+    evaluations->require_subcommand(1);
+    auto* eval_show =
+        evaluations->add_subcommand("show", "a candidate's evaluations and their audit trail");
+    add_store_options(eval_show);
+    eval_show->add_option("--candidate", candidate_id, "Ashby candidate id")->required();
+
     std::string preview_application;
     auto* preview = app.add_subcommand(
         "preview", "print the RiskOS request for an application, personal values masked");
@@ -251,6 +296,17 @@ int run_cli(int argc, char** argv) {
     }
     if (sim_cmd->parsed()) {
         return run_sim(sim_options);
+    }
+    if (evaluations->parsed()) {
+        log::init(log::level::warn);
+        auto st = open_for_ops(config_path, db_path);
+        if (!st) {
+            std::cerr << "riskbridge: " << st.error().message << '\n';
+            return 1;
+        }
+        const int rc = evaluations_show(**st, candidate_id);
+        (*st)->shutdown();
+        return rc;
     }
     if (jobs->parsed()) {
         log::init(log::level::warn);

@@ -724,7 +724,7 @@ void read_webhook_auth(reader& r, const map_view& parent, riskos_webhook_auth& w
 void read_docv(reader& r, const entry& e, docv_config& d) {
     map_view m(r, e,
                {"send_message", "language", "use_case_key", "document_type", "redirect_url",
-                "redirect_method", "link_in_note", "link_lifetime_hours"});
+                "redirect_method", "link_in_note", "link_lifetime_hours", "expiry_grace_ms"});
     read_bool(r, m, "send_message", d.send_message);
     read_string(r, m, "language", d.language, true);
     read_optional(r, m, "use_case_key", d.use_case_key);
@@ -745,6 +745,7 @@ void read_docv(reader& r, const entry& e, docv_config& d) {
     if (read_int(r, m, "link_lifetime_hours", hours, 1, 24 * 365) != 0) {
         d.link_lifetime = std::chrono::hours(hours);
     }
+    read_ms(r, m, "expiry_grace_ms", d.expiry_grace);
 }
 
 void read_riskos(reader& r, const entry& e, riskos_config& c) {
@@ -1269,6 +1270,7 @@ void emit(YAML::Emitter& out, const config& cfg) {
     put(out, "link_lifetime_hours",
         static_cast<long long>(
             std::chrono::duration_cast<std::chrono::hours>(r.docv.link_lifetime).count()));
+    put(out, "expiry_grace_ms", r.docv.expiry_grace);
     out << YAML::EndMap;
     put(out, "connect_timeout_ms", r.connect_timeout);
     put(out, "request_timeout_ms", r.request_timeout);

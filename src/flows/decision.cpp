@@ -135,6 +135,7 @@ workers::job_outcome flow_service::apply_decision(workers::job_context& ctx, flo
     note.decision = in.decision.empty() ? std::string("UNKNOWN") : in.decision;
     note.tag = tag;
     note.reasons = in.reasons;
+    note.details = in.details;
     note.eval_id = in.eval_id;
     note.ref = in.ref;
     if (!in.eval_id.empty() && !in.workflow.empty()) {
@@ -160,7 +161,7 @@ workers::job_outcome flow_service::apply_decision(workers::job_context& ctx, flo
             rec.job = ctx.current().id;
             rec.created_at = ctx.now_source().now();
         }
-        rec.state = "completed";
+        rec.state = in.final_state.empty() ? std::string("completed") : in.final_state;
         rec.decision = in.decision;
         rec.updated_at = ctx.now_source().now();
         if (auto r = ctx.store().upsert_evaluation(rec); !r) {

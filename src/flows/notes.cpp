@@ -89,6 +89,9 @@ std::string render_decision_note(const decision_note& n) {
             (n.tag ? "<b>" + html_escape(*n.tag) + "</b>"
                    : std::string("none configured for this decision")) +
             "</li>";
+    for (const auto& d : n.details) {
+        html += "<li>" + html_escape(d) + "</li>";
+    }
     if (!n.reasons.empty()) {
         html += "<li>Top reason codes:<ul>";
         for (const auto& r : n.reasons) {

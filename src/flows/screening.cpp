@@ -280,6 +280,16 @@ workers::job_outcome flow_service::run_screening(workers::job_context& ctx) {
 void register_flows(workers::handler_registry& registry, std::shared_ptr<flow_service> service) {
     registry.add(config::to_string(config::flow_kind::screening),
                  [service](workers::job_context& ctx) { return service->run_screening(ctx); });
+    registry.add(
+        config::to_string(config::flow_kind::document_verification),
+        [service](workers::job_context& ctx) { return service->run_document_verification(ctx); });
+    registry.add(riskos_event_kind,
+                 [service](workers::job_context& ctx) { return service->run_riskos_event(ctx); });
+    registry.add(finish_evaluation_kind, [service](workers::job_context& ctx) {
+        return service->run_finish_evaluation(ctx);
+    });
+    registry.add(reconcile_kind,
+                 [service](workers::job_context& ctx) { return service->run_reconcile(ctx); });
 }
 
 }  // namespace riskbridge::flows

@@ -70,6 +70,8 @@ struct docv_config {
     std::string redirect_method = "GET";
     bool link_in_note = false;  ///< put the capture link in the Ashby note
     std::chrono::milliseconds link_lifetime{24LL * 3600 * 1000};
+    /// How long after link_lifetime a DocV request still paused in RiskOS is ended as expired.
+    std::chrono::milliseconds expiry_grace{3600LL * 1000};
 };
 
 struct riskos_config {

@@ -18,6 +18,8 @@
 //              with apply_decision() when `evaluation_completed` arrives
 //   deciding   completed synchronously: the job that started it is applying the decision
 //   completed  tag and note written (decision set)
+// The document verification flow adds `requested`, `declined` and `expired`; docv.hpp has the
+// whole state machine and the one job (finish_evaluation) that ends a waiting evaluation.
 
 #include <functional>
 #include <memory>
@@ -35,6 +37,7 @@
 #include "riskbridge/clients/riskos/riskos_client.hpp"
 #include "riskbridge/config/config.hpp"
 #include "riskbridge/core/clock.hpp"
+#include "riskbridge/flows/docv.hpp"
 #include "riskbridge/flows/notes.hpp"
 #include "riskbridge/workers/worker_pool.hpp"
 
@@ -143,6 +146,10 @@ struct decision_input {
     std::string decision;  ///< upper case: ACCEPT, REVIEW, REJECT, RESUBMIT, ...
     std::vector<reason_code> reasons;
     std::string ref;  ///< the note marker reference, e.g. rb-screening-<application_id>/decision
+    /// Extra note lines (plain text), e.g. the DocV document type or why the flow ended.
+    std::vector<std::string> details;
+    /// The evaluation record's state once applied: completed, declined or expired.
+    std::string final_state = "completed";
 };
 
 /// The tag title for a decision of a flow (tags.screening / tags.document_verification);
@@ -176,6 +183,14 @@ public:
 
     /// The `screening` job handler (screening.cpp).
     workers::job_outcome run_screening(workers::job_context& ctx);
+    /// The `document_verification` job handler (document_verification.cpp).
+    workers::job_outcome run_document_verification(workers::job_context& ctx);
+    /// The `riskos_event` job handler: a stored RiskOS webhook (riskos_events.cpp).
+    workers::job_outcome run_riskos_event(workers::job_context& ctx);
+    /// The `finish_evaluation` job handler: the one job that ends an evaluation (finish.cpp).
+    workers::job_outcome run_finish_evaluation(workers::job_context& ctx);
+    /// The `reconcile` job handler: reads a waiting evaluation back (reconcile.cpp).
+    workers::job_outcome run_reconcile(workers::job_context& ctx);
 
     // ---- steps shared by the flows; each returns nullopt when done, an outcome to stop ----
 
@@ -197,6 +212,22 @@ public:
     workers::job_outcome apply_decision(workers::job_context& ctx, flow_checkpoint& cp,
                                         flow_clients& c, const decision_input& in);
 
+    /// Writes the decision of a finished evaluation (tag, note, record in its final state)
+    /// and then, for the DocV flow, the final status. Resumable from `cp`. (finish.cpp)
+    workers::job_outcome finish(workers::job_context& ctx, flow_checkpoint& cp, flow_clients& c,
+                                const store::evaluation_record& rec, const finish_request& f);
+    /// Pushes the DocV verification status (docv.hpp) to ashby.status_custom_field, once per
+    /// value (checkpoint key "status"). A non-final status (requested, in progress) is
+    /// written only while the evaluation waits, and checked against the record afterwards:
+    /// when the evaluation was finished meanwhile, the final status is written again, so the
+    /// final one always wins (the finish job writes the record's final state before its
+    /// status). Nothing when no field is configured or the flow is not DocV. Permanent
+    /// failures are audited and skipped. (finish.cpp)
+    std::optional<workers::job_outcome> push_status(workers::job_context& ctx, flow_checkpoint& cp,
+                                                    flow_clients& c,
+                                                    const store::evaluation_record& rec,
+                                                    verification_status status);
+
 private:
     config::config cfg_;
     clock& clk_;
@@ -204,7 +235,8 @@ private:
     tag_cache tags_;
 };
 
-/// Registers the flow handlers (`screening`) with the worker pool's registry.
+/// Registers the flow handlers (`screening`, `document_verification`, `riskos_event`,
+/// `finish_evaluation`, `reconcile`) with the worker pool's registry.
 void register_flows(workers::handler_registry& registry, std::shared_ptr<flow_service> service);
 
 }  // namespace riskbridge::flows

@@ -47,6 +47,9 @@ struct decision_note {
     std::string decision;                           ///< ACCEPT, REVIEW, ...
     std::optional<std::string> tag;                 ///< the tag applied, if any
     std::vector<reason_code> reasons;
+    /// Extra lines after the tag (plain text, escaped when rendered), e.g. the DocV document
+    /// type or why the flow ended.
+    std::vector<std::string> details;
     std::string case_link;  ///< empty when unknown
     std::string eval_id;
     std::string ref;  ///< the step marker's reference

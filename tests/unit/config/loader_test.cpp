@@ -59,6 +59,7 @@ riskos:
     redirect_method: post
     link_in_note: true
     link_lifetime_hours: 48
+    expiry_grace_ms: 600000
   connect_timeout_ms: 3000
   request_timeout_ms: 4000
   reconcile_after_ms: 120000
@@ -145,6 +146,7 @@ TEST(Loader, FullFileIsMappedOntoTheStructs) {
     EXPECT_EQ(c.riskos.docv.redirect_method, "POST");
     EXPECT_TRUE(c.riskos.docv.link_in_note);
     EXPECT_EQ(c.riskos.docv.link_lifetime, 48h);
+    EXPECT_EQ(c.riskos.docv.expiry_grace, 600000ms);
     EXPECT_EQ(c.riskos.connect_timeout, 3000ms);
     EXPECT_EQ(c.riskos.request_timeout, 4000ms);
     EXPECT_EQ(c.riskos.reconcile_after, 120000ms);
@@ -472,7 +474,7 @@ TEST(Loader, EmptyWorkflowNamesAndOtherEmptyStringsAreReported) {
     const auto r = load(required_secrets + R"(  workflows:
     screening: ""
     document_verification:
-  docv: { language: "", redirect_method: PUT, link_lifetime_hours: 0 }
+  docv: { language: "", redirect_method: PUT, link_lifetime_hours: 0, expiry_grace_ms: 0 }
 mapping:
   default_phone_region: USA
   default_country: "1"
@@ -488,6 +490,8 @@ notes: { notify_on: [review] }
                     "f.yaml:10: riskos.docv.language: must not be empty",
                     "f.yaml:10: riskos.docv.redirect_method: must be GET or POST",
                     "f.yaml:10: riskos.docv.link_lifetime_hours: must be from 1 to 8760 (got 0)",
+                    "f.yaml:10: riskos.docv.expiry_grace_ms: must be from 1 to 31536000000 "
+                    "(got 0)",
                     "f.yaml:12: mapping.default_phone_region: must be a two-letter country code "
                     "such as US",
                     "f.yaml:13: mapping.default_country: must be a two-letter country code such "
@@ -657,6 +661,7 @@ TEST(ShippedConfig, ExampleLoadsCleanWithTheFourVariables) {
     EXPECT_EQ(r.cfg.server.max_header_bytes, d.server.max_header_bytes);
     EXPECT_EQ(r.cfg.riskos.reconcile_after, d.riskos.reconcile_after);
     EXPECT_EQ(r.cfg.riskos.docv.link_lifetime, d.riskos.docv.link_lifetime);
+    EXPECT_EQ(r.cfg.riskos.docv.expiry_grace, d.riskos.docv.expiry_grace);
     EXPECT_EQ(r.cfg.consent.accepted, d.consent.accepted);
     EXPECT_EQ(r.cfg.tags.screening, d.tags.screening);
     EXPECT_EQ(r.cfg.tags.document_verification, d.tags.document_verification);

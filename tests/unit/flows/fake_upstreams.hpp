@@ -1,12 +1,14 @@
 #pragma once
 
 // In-memory Ashby and RiskOS behind the http_client seam, for the flow tests: enough of both
-// APIs for the screening flow, call counting, and scripted faults per endpoint (an HTTP error
-// before any effect, a lost reply after the effect, or a "crash": an exception thrown after
-// the effect, as if the process died before it could record what it did).
+// APIs for the screening and DocV flows (GET /api/evaluation and customField.setValues too),
+// call counting, and scripted faults per endpoint (an HTTP error before any effect, a lost
+// reply after the effect, or a "crash": an exception thrown after the effect, as if the
+// process died before it could record what it did).
 
 #include <deque>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -155,12 +157,36 @@ public:
         std::lock_guard lock(mutex_);
         return eval_requests_;
     }
+    /// What GET /api/evaluation/{eval_id} answers (404 for an eval_id without one).
+    void riskos_get_answer(const std::string& eval_id, long status, json body) {
+        std::lock_guard lock(mutex_);
+        gets_[eval_id] = {status, std::move(body)};
+    }
+    /// Every customField.setValues value written for the object, in order ("\"passed\"").
+    std::vector<std::string> custom_value_history(const std::string& object_id) const {
+        std::lock_guard lock(mutex_);
+        auto it = custom_history_.find(object_id);
+        return it == custom_history_.end() ? std::vector<std::string>{} : it->second;
+    }
+    /// Called (without the world's lock) after an Ashby call took effect, before its answer:
+    /// lets a test make something happen "meanwhile".
+    void on_ashby_call(std::function<void(const std::string& endpoint, const json& body)> hook) {
+        std::lock_guard lock(mutex_);
+        hook_ = std::move(hook);
+    }
+    /// Every request body Ashby received (for checks that no personal data was sent).
+    std::vector<std::string> ashby_bodies() const {
+        std::lock_guard lock(mutex_);
+        return ashby_bodies_;
+    }
 
     clients::upstream_result<clients::http_response> handle(const clients::http_call& call) {
         std::string endpoint;
         const bool ashby = call.url.rfind(ashby_base, 0) == 0;
         if (ashby) {
             endpoint = call.url.substr(std::string(ashby_base).size() + 1);
+        } else if (call.method == clients::http_method::get) {
+            endpoint = "GET /api/evaluation";
         } else {
             endpoint = "POST /api/evaluation";
         }
@@ -184,8 +210,21 @@ public:
             }
             return r;
         }
-        const json body = json::parse(call.body);
-        clients::http_response answer = ashby ? ashby_call(endpoint, body) : riskos_call(body);
+        clients::http_response answer;
+        if (endpoint == "GET /api/evaluation") {
+            answer = riskos_get(call.url.substr(call.url.rfind('/') + 1));
+        } else {
+            const json body = json::parse(call.body);
+            answer = ashby ? ashby_call(endpoint, body) : riskos_call(body);
+            std::function<void(const std::string&, const json&)> hook;
+            {
+                std::lock_guard lock(mutex_);
+                hook = hook_;
+            }
+            if (ashby && hook) {
+                hook(endpoint, body);
+            }
+        }
         if (f && f->what == fault::kind::lost_reply) {
             return reply(502, json::object());
         }
@@ -212,8 +251,25 @@ private:
         return reply(200, json{{"success", false}, {"errorInfo", {{"code", "not_found"}}}});
     }
 
+    clients::http_response riskos_get(const std::string& eval_id) {
+        std::lock_guard lock(mutex_);
+        auto it = gets_.find(eval_id);
+        if (it == gets_.end()) {
+            return reply(404, json{{"error", "not found"}});
+        }
+        return reply(it->second.first, it->second.second);
+    }
+
     clients::http_response ashby_call(const std::string& endpoint, const json& body) {
         std::lock_guard lock(mutex_);
+        ashby_bodies_.push_back(body.dump());
+        if (endpoint == "customField.setValues") {
+            const std::string object_id = body.value("objectId", "");
+            for (const auto& v : body["values"]) {
+                custom_history_[object_id].push_back(v["fieldValue"].dump());
+            }
+            return ok(json{{"success", true}});
+        }
         if (endpoint == "candidate.info") {
             auto it = candidates_.find(body.value("id", ""));
             return it == candidates_.end() ? not_found() : ok(it->second);
@@ -285,6 +341,10 @@ private:
     std::vector<written_note> notes_;
     std::vector<json> eval_requests_;
     std::map<std::string, int> calls_;
+    std::map<std::string, std::pair<long, json>> gets_;
+    std::map<std::string, std::vector<std::string>> custom_history_;
+    std::vector<std::string> ashby_bodies_;
+    std::function<void(const std::string&, const json&)> hook_;
     std::map<std::string, std::deque<fault>> faults_;
     long riskos_status_ = 200;
     json riskos_body_;

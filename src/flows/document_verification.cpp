@@ -1,0 +1,291 @@
+// The document verification flow (DESIGN §3; seeds 000 and 003): Candidate Hired (or a stage
+// trigger such as Offer) -> a DocV evaluation -> "document verification requested" -> wait.
+//
+//   read      application.info, candidate.info
+//   consent   when consent.required: no consent -> a note, skipped (no RiskOS call)
+//   mapping   missing required fields -> a note naming them, skipped
+//   evaluate  POST /api/evaluation on riskos.workflows.document_verification with the DocV
+//             settings (individual.docv.config), id rb-document_verification-<application_id>
+//             -> checkpoint "evaluated"
+//   paused    the evaluation recorded `requested` (docv_token, expires_at = now + link
+//             lifetime), a note "document verification requested" (the capture link only
+//             when riskos.docv.link_in_note), status "requested"; done. The riskos_event,
+//             reconcile and finish_evaluation jobs take it from there (docv.hpp).
+//   completed at once -> `deciding`, tag, note, `completed`, final status, in this job
+
+#include "flow_util.hpp"
+#include "riskbridge/flows/consent.hpp"
+#include "riskbridge/flows/flow_service.hpp"
+#include "riskbridge/flows/mapping.hpp"
+#include "riskbridge/observability/log.hpp"
+
+namespace riskbridge::flows {
+
+namespace {
+
+using detail::checkpoint_failed;
+using detail::store_failed;
+using detail::text_of;
+using nlohmann::json;
+
+constexpr config::flow_kind docv_flow = config::flow_kind::document_verification;
+
+const char* state_name(clients::riskos::eval_state s) {
+    switch (s) {
+        case clients::riskos::eval_state::completed:
+            return "completed";
+        case clients::riskos::eval_state::paused:
+            return "paused";
+        case clients::riskos::eval_state::in_progress:
+            return "in_progress";
+        case clients::riskos::eval_state::unknown:
+            break;
+    }
+    return "unknown";
+}
+
+/// individual.docv.config of the request (SPEC §3).
+json docv_config_json(const config::docv_config& d) {
+    json c{{"send_message", d.send_message}, {"language", d.language}};
+    if (d.use_case_key && !d.use_case_key->empty()) {
+        c["use_case_key"] = *d.use_case_key;
+    }
+    if (d.document_type && !d.document_type->empty()) {
+        c["document_type"] = *d.document_type;
+    }
+    if (d.redirect_url && !d.redirect_url->empty()) {
+        c["redirect"] = {{"url", *d.redirect_url}, {"method", d.redirect_method}};
+    }
+    return c;
+}
+
+std::string join(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& i : items) {
+        out += out.empty() ? i : ", " + i;
+    }
+    return out;
+}
+
+}  // namespace
+
+workers::job_outcome flow_service::run_document_verification(workers::job_context& ctx) {
+    const store::job& job = ctx.current();
+    const json payload = json::parse(job.payload, nullptr, /*allow_exceptions=*/false);
+    const std::string application_id = text_of(payload, "application_id");
+    std::string candidate_id = text_of(payload, "candidate_id");
+    if (application_id.empty()) {
+        ctx.audit("start", "invalid_payload");
+        return workers::job_outcome::fail("payload lacks application_id");
+    }
+    log::scoped_context app_ctx("application_id", application_id);
+
+    flow_checkpoint cp = flow_checkpoint::parse(ctx.checkpoint());
+    if (const std::string cid = cp.text("candidate_id"); !cid.empty()) {
+        candidate_id = cid;
+    }
+    auto lease = clients_.acquire();
+    flow_clients& c = *lease;
+
+    if (cp.step().empty()) {
+        auto app = c.ashby.application_info(application_id);
+        if (!app) {
+            ctx.audit("read_application", "error", app.error().code);
+            return outcome_for(app.error(), "ashby application.info");
+        }
+        if (!app->candidate_id.empty()) {
+            candidate_id = app->candidate_id;
+        }
+        if (candidate_id.empty()) {
+            ctx.audit("read_application", "no_candidate");
+            return workers::job_outcome::fail("application has no candidate id");
+        }
+        log::scoped_context cand_ctx("candidate_id", candidate_id);
+        auto cand = c.ashby.candidate_info(candidate_id);
+        if (!cand) {
+            ctx.audit("read_candidate", "error", cand.error().code);
+            return outcome_for(cand.error(), "ashby candidate.info");
+        }
+        ctx.audit("read", "ok", "candidate " + candidate_id);
+        cp.doc()["candidate_id"] = candidate_id;
+
+        const consent_result consent = check_consent(cfg_.consent, *app);
+        ctx.audit("consent", to_string(consent.status));
+        const mapped_applicant mapped = map_applicant(cfg_.mapping, *cand, *app);
+        if (!consent.allowed()) {
+            cp.set_step("skipped");
+            cp.doc()["skip"] = "consent";
+            cp.doc()["consent"] = to_string(consent.status);
+        } else if (!mapped.complete()) {
+            cp.set_step("skipped");
+            cp.doc()["skip"] = "missing";
+            std::vector<std::string> labels;
+            for (const auto& m : mapped.missing) {
+                labels.push_back(field_label(m));
+            }
+            cp.doc()["missing"] = labels;
+            ctx.audit("mapping", "missing", join(mapped.missing));
+        } else {
+            ctx.audit("mapping", "complete", std::to_string(mapped.fields.size()) + " fields");
+            if (ctx.stopping()) {
+                return workers::job_outcome::retry("stopping before the evaluation");
+            }
+            const std::string& workflow = cfg_.riskos.document_verification_workflow;
+            const time_point now = ctx.now_source().now();
+            json body = json::parse(
+                build_request_json(mapped, evaluation_request_id(docv_flow, application_id),
+                                   format_rfc3339(now), workflow),
+                nullptr, /*allow_exceptions=*/false);
+            if (!body.is_object() || !body["data"].is_object() ||
+                !body["data"]["individual"].is_object()) {
+                ctx.audit("evaluate", "bad_request");
+                return workers::job_outcome::fail("the evaluation request could not be built");
+            }
+            body["data"]["individual"]["docv"] = {{"config", docv_config_json(cfg_.riskos.docv)}};
+            auto eval =
+                c.riskos.evaluate_json(body.dump(-1, ' ', false, json::error_handler_t::replace));
+            if (!eval) {
+                ctx.audit("evaluate", "error", eval.error().code);
+                return outcome_for(eval.error(), "riskos POST /api/evaluation");
+            }
+            cp.set_step("evaluated");
+            cp.doc()["eval_id"] = eval->eval_id;
+            cp.doc()["eval_state"] = state_name(eval->state);
+            cp.doc()["workflow"] = eval->workflow.empty() ? workflow : eval->workflow;
+            if (eval->completed()) {
+                cp.doc()["finish"] =
+                    json::parse(to_json_text(finish_from_evaluation(*eval, "evaluation")));
+            } else if (eval->docv) {
+                cp.doc()["docv_token"] = eval->docv->token;
+                cp.doc()["expires_at_ms"] = to_unix_ms(now + cfg_.riskos.docv.link_lifetime);
+                if (cfg_.riskos.docv.link_in_note && !eval->docv->url.empty()) {
+                    cp.doc()["link"] = eval->docv->url;
+                }
+            }
+            log::info("docv_evaluated", {{"eval_id", eval->eval_id},
+                                         {"eval_status", to_string(eval->state)},
+                                         {"capture_requested", eval->docv.has_value()},
+                                         {"http_status", eval->http_status}});
+            ctx.audit("evaluate", state_name(eval->state),
+                      eval->eval_id + (eval->docv ? " capture requested" : ""));
+        }
+        if (auto saved = cp.save(ctx); !saved) {
+            return checkpoint_failed(saved.error());
+        }
+    }
+
+    log::scoped_context cand_ctx("candidate_id", candidate_id);
+    if (cp.step() == "skipped") {
+        const std::string skip = cp.text("skip");
+        const std::string ref = note_ref(docv_flow, application_id, skip);
+        std::string reason;
+        if (skip == "consent") {
+            reason = cp.text("consent") == "refused"
+                         ? "the application does not accept the consent question"
+                         : "the application has no answer to the consent question";
+        } else {
+            std::vector<std::string> labels;
+            for (const auto& l : cp.doc().value("missing", json::array())) {
+                if (l.is_string()) {
+                    labels.push_back(l.get<std::string>());
+                }
+            }
+            reason = "missing " + join(labels);
+        }
+        if (auto stop = ensure_note(ctx, cp, c, skip, candidate_id, ref,
+                                    render_docv_skipped_note(reason, ref), false)) {
+            return *stop;
+        }
+        log::info("docv_skipped", {{"reason", skip}});
+        return workers::job_outcome::done("skipped: " + reason);
+    }
+
+    const std::string eval_id = cp.text("eval_id");
+    if (cp.step() != "evaluated" || eval_id.empty()) {
+        ctx.audit("resume", "bad_checkpoint", cp.step());
+        return workers::job_outcome::fail("checkpoint step '" + cp.step() + "' is not known");
+    }
+    log::scoped_context eval_ctx("eval_id", eval_id);
+
+    auto existing = ctx.store().find_evaluation(eval_id);
+    if (!existing) {
+        return store_failed("evaluation not read", existing.error());
+    }
+    store::evaluation_record rec;
+    if (*existing) {
+        rec = **existing;
+    } else {
+        rec.eval_id = eval_id;
+        rec.flow = config::to_string(docv_flow);
+        rec.application_id = application_id;
+        rec.candidate_id = candidate_id;
+        rec.job = job.id;
+    }
+
+    if (cp.text("eval_state") == "completed") {
+        auto f = parse_finish_request(cp.doc().value("finish", json::object()).dump());
+        if (!f) {
+            ctx.audit("resume", "bad_checkpoint", "finish");
+            return workers::job_outcome::fail("checkpoint lacks the decision");
+        }
+        if (*existing && rec.job != job.id) {
+            // Not ours to decide (cannot happen with one job per application and flow, but
+            // the one finish job keeps it single-writer whatever happened).
+            if (is_waiting_state(rec.state)) {
+                auto queued = enqueue_finish(ctx.store(), *f, ctx.now_source().now());
+                if (!queued) {
+                    return store_failed("finish not queued", queued.error());
+                }
+                return workers::job_outcome::done("finish queued: job " + std::to_string(*queued));
+            }
+            return workers::job_outcome::done("already " + rec.state);
+        }
+        if (!*existing) {
+            rec.state = eval_state_names::deciding;
+            rec.decision = f->decision;
+            if (auto r = ctx.store().upsert_evaluation(rec); !r) {
+                return store_failed("evaluation not recorded", r.error());
+            }
+        }
+        return finish(ctx, cp, c, rec, *f);
+    }
+
+    // Paused (capture requested) or still running: wait for RiskOS.
+    if (!*existing) {
+        const std::string token = cp.text("docv_token");
+        rec.state = eval_state_names::requested;
+        rec.docv_token = token;
+        if (const auto it = cp.doc().find("expires_at_ms");
+            it != cp.doc().end() && it->is_number_integer()) {
+            rec.expires_at = from_unix_ms(it->get<std::int64_t>());
+        }
+        if (auto r = ctx.store().upsert_evaluation(rec); !r) {
+            return store_failed("evaluation not recorded", r.error());
+        }
+    }
+    ctx.audit("wait", cp.text("eval_state"), eval_id);
+    if (is_final_state(rec.state) || rec.state == eval_state_names::deciding) {
+        // RiskOS's webhook was faster than this job: the decision is (being) written already.
+        ctx.audit("note", "skipped", "evaluation already " + rec.state);
+    } else if (!cp.text("docv_token").empty()) {
+        const std::string ref = note_ref(docv_flow, application_id, "requested");
+        const std::optional<std::string> link =
+            cp.text("link").empty() ? std::nullopt : std::optional<std::string>(cp.text("link"));
+        const std::string html = render_docv_requested_note(
+            eval_id, case_url(cfg_.riskos.case_url_base, cp.text("workflow"), eval_id),
+            rec.expires_at, cfg_.riskos.docv.send_message, link, ref);
+        if (auto stop = ensure_note(ctx, cp, c, "requested", candidate_id, ref, html, false)) {
+            return *stop;
+        }
+    }
+    if (auto stop = push_status(ctx, cp, c, rec, verification_status::requested)) {
+        return *stop;
+    }
+    log::info("docv_waiting", {{"eval_status", cp.text("eval_state")}});
+    return workers::job_outcome::done("waiting: document verification " +
+                                      std::string(cp.text("docv_token").empty()
+                                                      ? "evaluation " + cp.text("eval_state")
+                                                      : "requested"));
+}
+
+}  // namespace riskbridge::flows
