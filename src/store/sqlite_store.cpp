@@ -485,6 +485,15 @@ public:
             return std::move(s).error();
         }
         sync_db_ = std::move(*s);
+        // The workers' state transitions (claim, reschedule, done, audit) commit without their
+        // own flush: in WAL mode the next flush of the log (the writer's next group commit, a
+        // checkpoint save, a checkpoint) makes every earlier frame durable, and what a power
+        // cut loses is a suffix of transactions, i.e. the store as it was a moment earlier; a
+        // job then runs again from its last durable checkpoint (at least once). Checkpoint
+        // saves, which guard side effects, switch to FULL (save_checkpoint).
+        if (auto r = sync_db_.exec("PRAGMA synchronous=NORMAL;"); !r) {
+            return r;
+        }
         auto rd = open_connection(options_.path, read_busy_);
         if (!rd) {
             return std::move(rd).error();
@@ -648,6 +657,13 @@ public:
     result<void> save_checkpoint(job_id id, std::string_view owner,
                                  std::string_view checkpoint) override {
         std::lock_guard lock(sync_mutex_);
+        // Durable when it returns: a handler writes a checkpoint before and after each side
+        // effect, and relies on it after a power cut as much as after a crash.
+        struct full_sync {
+            database& db;
+            explicit full_sync(database& d) : db(d) { (void)db.exec("PRAGMA synchronous=FULL;"); }
+            ~full_sync() { (void)db.exec("PRAGMA synchronous=NORMAL;"); }
+        } durable(sync_db_);
         use u(sync_.checkpoint);
         u->bind(1, id);
         u->bind(2, owner);
