@@ -1,5 +1,7 @@
 #include "riskbridge/flows/flow_service.hpp"
 
+#include "riskbridge/observability/log.hpp"
+
 namespace riskbridge::flows {
 
 using nlohmann::json;
@@ -75,6 +77,32 @@ void flow_checkpoint::set_tag(std::string_view key, std::string_view title) {
 
 result<void> flow_checkpoint::save(workers::job_context& ctx) const {
     return ctx.save_checkpoint(dump());
+}
+
+std::variant<applicant_read, workers::job_outcome> read_applicant(workers::job_context& ctx,
+                                                                  flow_clients& c,
+                                                                  const std::string& application_id,
+                                                                  std::string candidate_id) {
+    auto app = c.ashby.application_info(application_id);
+    if (!app) {
+        ctx.audit("read_application", "error", app.error().code);
+        return outcome_for(app.error(), "ashby application.info");
+    }
+    if (!app->candidate_id.empty()) {
+        candidate_id = app->candidate_id;
+    }
+    if (candidate_id.empty()) {
+        ctx.audit("read_application", "no_candidate");
+        return workers::job_outcome::fail("application has no candidate id");
+    }
+    log::scoped_context cand_ctx("candidate_id", candidate_id);
+    auto cand = c.ashby.candidate_info(candidate_id);
+    if (!cand) {
+        ctx.audit("read_candidate", "error", cand.error().code);
+        return outcome_for(cand.error(), "ashby candidate.info");
+    }
+    ctx.audit("read", "ok", "candidate " + candidate_id);
+    return applicant_read{std::move(*app), std::move(*cand), std::move(candidate_id)};
 }
 
 workers::job_outcome outcome_for(const clients::upstream_error& e, std::string_view what) {

@@ -112,25 +112,15 @@ workers::job_outcome flow_service::run_screening(workers::job_context& ctx) {
     flow_clients& c = *lease;
 
     if (cp.step().empty()) {
-        auto app = c.ashby.application_info(application_id);
-        if (!app) {
-            ctx.audit("read_application", "error", app.error().code);
-            return outcome_for(app.error(), "ashby application.info");
+        auto read = read_applicant(ctx, c, application_id, candidate_id);
+        if (auto* failed = std::get_if<workers::job_outcome>(&read)) {
+            return std::move(*failed);
         }
-        if (!app->candidate_id.empty()) {
-            candidate_id = app->candidate_id;
-        }
-        if (candidate_id.empty()) {
-            ctx.audit("read_application", "no_candidate");
-            return workers::job_outcome::fail("application has no candidate id");
-        }
+        auto& [app_info, cand_info, read_candidate_id] = std::get<applicant_read>(read);
+        candidate_id = read_candidate_id;
+        const auto* app = &app_info;
+        const auto* cand = &cand_info;
         log::scoped_context cand_ctx("candidate_id", candidate_id);
-        auto cand = c.ashby.candidate_info(candidate_id);
-        if (!cand) {
-            ctx.audit("read_candidate", "error", cand.error().code);
-            return outcome_for(cand.error(), "ashby candidate.info");
-        }
-        ctx.audit("read", "ok", "candidate " + candidate_id);
         cp.doc()["candidate_id"] = candidate_id;
 
         const consent_result consent = check_consent(cfg_.consent, *app);

@@ -28,6 +28,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -160,6 +161,20 @@ std::optional<std::string> tag_for(const config::tags_config& tags, config::flow
 /// The outcome for a failed upstream call: retry (with Retry-After) when transient, a
 /// permanent failure otherwise. `what` names the call ("ashby candidate.info").
 workers::job_outcome outcome_for(const clients::upstream_error& e, std::string_view what);
+
+/// What both flows read first: the application (with its form submissions) and its candidate.
+struct applicant_read {
+    clients::ashby::application app;
+    clients::ashby::candidate cand;
+    std::string candidate_id;  ///< the application's candidate, else the one given
+};
+
+/// Reads the application, then its candidate, auditing each step. On failure: the job's
+/// outcome (retry with Retry-After when transient, a permanent failure otherwise).
+std::variant<applicant_read, workers::job_outcome> read_applicant(workers::job_context& ctx,
+                                                                  flow_clients& c,
+                                                                  const std::string& application_id,
+                                                                  std::string candidate_id);
 
 /// The request id of a flow's evaluation for an application: reusing it makes RiskOS re-run
 /// the same evaluation, so at most one evaluation exists per application and flow.
