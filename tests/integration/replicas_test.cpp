@@ -4,9 +4,9 @@
 // replica is answered duplicate. Skipped unless RISKBRIDGE_TEST_POSTGRES_URL names a database
 // (./scripts/with-postgres.sh sets it); the test works in a schema of its own, dropped after.
 //
-// TODO(flows): the daemon registers no flow handler yet (src/flows is being written), so the
-// jobs stay queued here. Once flows are registered, run both replicas against the simulators
-// (`riskbridge sim`) and add to this test:
+// TODO(issue 8): the flows are registered now, but this test's upstreams are a closed
+// loopback port, so its jobs only retry. Add a smaller run against the simulators (seed the
+// fake Ashby with the applicants, as tests/integration/screening_test.cpp does) and check:
 //   - every acknowledged delivery's job reaches `done` exactly once across the two replicas,
 //     including the jobs the killed replica held (taken over by claim() when their lease
 //     expires; release_leases("") is never called with PostgreSQL);
@@ -48,10 +48,12 @@ constexpr const char* secret = "replicas-test-secret";
 std::string write_config(const temp_dir& dir) {
     const std::string path = dir.file("replica.yaml");
     std::ofstream(path) << "server: { listen: \"127.0.0.1:0\", threads: 2 }\n"
-                           "ashby: { api_key: k, webhook_secrets: [\""
+                           "ashby: { api_base_url: \"http://127.0.0.1:9\", api_key: k, "
+                           "webhook_secrets: [\""
                         << secret
                         << "\"] }\n"
-                           "riskos: { api_key: k, webhook_auth: { bearer_tokens: [t] } }\n"
+                           "riskos: { api_base_url: \"http://127.0.0.1:9\", api_key: k, "
+                           "webhook_auth: { bearer_tokens: [t] } }\n"
                            "store: { postgres_url: \"${RB_REPLICA_PG_URL}\", "
                            "postgres_pool_size: 3, lease_ms: 2000 }\n"
                            "workers: { threads: 2, poll_interval_ms: 50 }\n"
