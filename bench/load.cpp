@@ -20,7 +20,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -34,6 +33,7 @@
 #include "riskbridge/http/server.hpp"
 #include "riskbridge/observability/log.hpp"
 #include "riskbridge/security/hmac.hpp"
+#include "support/daemon_config.hpp"
 #include "support/daemon_process.hpp"
 #include "support/http_client.hpp"
 #include "support/paths.hpp"
@@ -169,19 +169,14 @@ std::string g_log_level = "info";
 /// The daemon's configuration, with `store` as the store line.
 std::string write_config(const riskbridge::testing::temp_dir& dir, const std::string& name,
                          const std::string& store) {
-    const std::string cfg = dir.file(name + ".yaml");
-    std::ofstream(cfg) << "server: { listen: \"127.0.0.1:0\", threads: 2 }\n"
-                          "ashby: { api_base_url: \""
-                       << g_upstream << "\", api_key: k, request_timeout_ms: 600000, "
-                       << "webhook_secrets: [\"" << secret
-                       << "\"] }\n"
-                          "riskos: { api_base_url: \""
-                       << g_upstream << "\", api_key: k, webhook_auth: { bearer_tokens: [t] } }\n"
-                       << "store: " << store << "\n"
-                       << "workers: { threads: 2, backoff_base_ms: 600000 }\n"
-                          "logging: { level: "
-                       << g_log_level << " }\n";
-    return cfg;
+    riskbridge::testing::daemon_config c;
+    c.webhook_secret = secret;
+    c.store = store;
+    c.upstream = g_upstream;
+    c.ashby_extra = "request_timeout_ms: 600000";
+    c.workers = "{ threads: 2, backoff_base_ms: 600000 }";
+    c.log_level = g_log_level;
+    return c.write(dir, name);
 }
 
 /// A loopback port that completes TCP handshakes (the kernel's backlog) and never answers.

@@ -116,21 +116,19 @@ workers::job_outcome flow_service::run_screening(workers::job_context& ctx) {
         if (auto* failed = std::get_if<workers::job_outcome>(&read)) {
             return std::move(*failed);
         }
-        auto& [app_info, cand_info, read_candidate_id] = std::get<applicant_read>(read);
+        const auto& [app, cand, read_candidate_id] = std::get<applicant_read>(read);
         candidate_id = read_candidate_id;
-        const auto* app = &app_info;
-        const auto* cand = &cand_info;
         log::scoped_context cand_ctx("candidate_id", candidate_id);
         cp.doc()["candidate_id"] = candidate_id;
 
-        const consent_result consent = check_consent(cfg_.consent, *app);
+        const consent_result consent = check_consent(cfg_.consent, app);
         ctx.audit("consent", to_string(consent.status));
         if (!consent.allowed()) {
             cp.set_step("skipped");
             cp.doc()["skip"] = "consent";
             cp.doc()["consent"] = to_string(consent.status);
         } else {
-            const mapped_applicant mapped = map_applicant(cfg_.mapping, *cand, *app);
+            const mapped_applicant mapped = map_applicant(cfg_.mapping, cand, app);
             if (!mapped.complete()) {
                 cp.set_step("skipped");
                 cp.doc()["skip"] = "missing";

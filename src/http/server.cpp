@@ -63,7 +63,7 @@ std::string loggable_path(std::string_view target) {
     return out;
 }
 
-bhttp::response<bhttp::string_body> to_beast(const response& r, unsigned version, bool keep_alive,
+bhttp::response<bhttp::string_body> to_beast(response r, unsigned version, bool keep_alive,
                                              const std::string& request_id, bool head) {
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
     res.set(bhttp::field::server, "riskbridge");
@@ -76,7 +76,7 @@ bhttp::response<bhttp::string_body> to_beast(const response& r, unsigned version
     if (head) {
         res.content_length(r.body.size());
     } else {
-        res.body() = r.body;
+        res.body() = std::move(r.body);
         res.prepare_payload();
     }
     return res;
@@ -388,7 +388,8 @@ private:
                 break;
             }
             const bool keep_alive = msg.keep_alive() && !draining_.load();
-            auto res = to_beast(answer, msg.version(), keep_alive, request_id, head);
+            const unsigned status = answer.status;
+            auto res = to_beast(std::move(answer), msg.version(), keep_alive, request_id, head);
             stream.expires_after(cfg_.write_timeout);
             co_await bhttp::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
             const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -397,7 +398,7 @@ private:
             log::debug("http_request", {{"request_id", request_id},
                                         {"method", method},
                                         {"path", path},
-                                        {"status", answer.status},
+                                        {"status", status},
                                         {"bytes_in", bytes_in},
                                         {"duration_us", micros}});
             if (ec || !keep_alive) {

@@ -4,7 +4,6 @@
 #include <signal.h>
 
 #include <atomic>
-#include <fstream>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -14,6 +13,7 @@
 
 #include "riskbridge/security/hmac.hpp"
 #include "riskbridge/store/job_store.hpp"
+#include "support/daemon_config.hpp"
 #include "support/daemon_process.hpp"
 #include "support/http_client.hpp"
 #include "support/paths.hpp"
@@ -27,20 +27,10 @@ using namespace std::chrono_literals;
 constexpr const char* secret = "crash-test-secret";
 
 std::string write_config(const temp_dir& dir) {
-    const std::string path = dir.file("crash.yaml");
-    std::ofstream(path) << "server: { listen: \"127.0.0.1:0\", threads: 2 }\n"
-                           "ashby: { api_base_url: \"http://127.0.0.1:9\", api_key: k, "
-                           "webhook_secrets: [\""
-                        << secret
-                        << "\"] }\n"
-                           "riskos: { api_base_url: \"http://127.0.0.1:9\", api_key: k, "
-                           "webhook_auth: { bearer_tokens: [t] } }\n"
-                           "store: { sqlite_path: \""
-                        << dir.file("crash.db")
-                        << "\", lease_ms: 2000 }\n"
-                           "workers: { threads: 2, poll_interval_ms: 50 }\n"
-                           "logging: { level: info }\n";
-    return path;
+    daemon_config c;
+    c.webhook_secret = secret;
+    c.store = "{ sqlite_path: \"" + dir.file("crash.db") + "\", lease_ms: 2000 }";
+    return c.write(dir, "crash");
 }
 
 std::string delivery_body(int client, int i) {

@@ -20,7 +20,6 @@
 #include <array>
 #include <atomic>
 #include <cstdio>
-#include <fstream>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -30,6 +29,7 @@
 
 #include "riskbridge/security/hmac.hpp"
 #include "riskbridge/store/job_store.hpp"
+#include "support/daemon_config.hpp"
 #include "support/daemon_process.hpp"
 #include "support/http_client.hpp"
 #include "support/paths.hpp"
@@ -46,19 +46,10 @@ constexpr const char* secret = "replicas-test-secret";
 /// The same file for both replicas; the database URL (with its password) comes from the
 /// environment, not the file.
 std::string write_config(const temp_dir& dir) {
-    const std::string path = dir.file("replica.yaml");
-    std::ofstream(path) << "server: { listen: \"127.0.0.1:0\", threads: 2 }\n"
-                           "ashby: { api_base_url: \"http://127.0.0.1:9\", api_key: k, "
-                           "webhook_secrets: [\""
-                        << secret
-                        << "\"] }\n"
-                           "riskos: { api_base_url: \"http://127.0.0.1:9\", api_key: k, "
-                           "webhook_auth: { bearer_tokens: [t] } }\n"
-                           "store: { postgres_url: \"${RB_REPLICA_PG_URL}\", "
-                           "postgres_pool_size: 3, lease_ms: 2000 }\n"
-                           "workers: { threads: 2, poll_interval_ms: 50 }\n"
-                           "logging: { level: info }\n";
-    return path;
+    daemon_config c;
+    c.webhook_secret = secret;
+    c.store = "{ postgres_url: \"${RB_REPLICA_PG_URL}\", postgres_pool_size: 3, lease_ms: 2000 }";
+    return c.write(dir, "replica");
 }
 
 std::string delivery_body(int client, int i) {
