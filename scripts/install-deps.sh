@@ -9,6 +9,10 @@ packages=(
   libcurl4-openssl-dev libyaml-cpp-dev libgtest-dev libgmock-dev libsqlite3-dev
   libpq-dev libphonenumber-dev prometheus-cpp-dev libcli11-dev
 )
+if [ "${RISKBRIDGE_WITH_SANITIZERS:-1}" = "1" ]; then
+  # scripts/test-sanitizers.sh and tests/fuzz: clang with its sanitizer and libFuzzer runtimes.
+  packages+=(clang libclang-rt-14-dev)
+fi
 if [ "${RISKBRIDGE_WITH_EXTRAS:-1}" = "1" ]; then
   # Optional helpers: ccache speeds up rebuilds; sqlite3 is handy for operators.
   packages+=(ccache sqlite3)

@@ -1,6 +1,7 @@
-// The command line: serve, check-config, preview, jobs, evaluations, sim, --version.
+// The command line: serve, check-config, preview, jobs, evaluations, sim, demo, --version.
 
 #include "app/commands.hpp"
+#include "app/demo_command.hpp"
 #include "app/sim_command.hpp"
 
 #include <cstdio>
@@ -279,6 +280,17 @@ int run_cli(int argc, char** argv) {
                         "DocV captures complete by themselves after this (-1: never)");
     sim_cmd->add_option("--seed", sim_options.seed, "seed for ids and faults");
 
+    demo_command_options demo_options;
+    auto* demo_cmd = app.add_subcommand(
+        "demo", "run the simulators, the daemon and sample applicants; print what happened");
+    demo_cmd->add_flag("--keep", demo_options.keep,
+                       "keep the temporary directory (config, store, logs)");
+    demo_cmd
+        ->add_option("--timeout-s", demo_options.timeout_s,
+                     "how long to wait for every flow (default 60)")
+        ->check(CLI::Range(1, 3600));
+    demo_cmd->add_flag("--verbose", demo_options.verbose, "show the daemon's log at the end");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -296,6 +308,9 @@ int run_cli(int argc, char** argv) {
     }
     if (sim_cmd->parsed()) {
         return run_sim(sim_options);
+    }
+    if (demo_cmd->parsed()) {
+        return run_demo(demo_options);
     }
     if (evaluations->parsed()) {
         log::init(log::level::warn);

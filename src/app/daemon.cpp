@@ -92,13 +92,31 @@ int run_daemon(const std::string& config_path) {
                                 {"workers", cfg.workers.threads},
                                 {"store", cfg.store.postgres_url ? "postgresql" : "sqlite"}});
 
-    auto opened = store::open_store(cfg.store, system_clock());
+    // Before everything that records into it, so it outlives them all.
+    observability::metrics metrics;
+
+    auto opened =
+        store::open_store(cfg.store, system_clock(),
+                          [&metrics](std::size_t batch, std::chrono::microseconds latency) {
+                              metrics.store_commit(batch, latency);
+                          });
     if (!opened) {
         log::error("store_open_failed", {{"error", opened.error().message}});
         std::cerr << "riskbridge: cannot open the store: " << opened.error().message << '\n';
         return 1;
     }
     std::unique_ptr<store::job_store> store = std::move(opened).value();
+    // Personal data at rest: open_store encrypts when store.encryption has keys.
+    if (cfg.store.encryption.enabled()) {
+        log::info("store_encrypted",
+                  {{"active_key_id", cfg.store.encryption.keys.front().id},
+                   {"keys", static_cast<long long>(cfg.store.encryption.keys.size())}});
+    } else {
+        log::warn("store_unencrypted",
+                  {{"hint",
+                    "payloads and checkpoints hold personal data in clear; set "
+                    "store.encryption.keys"}});
+    }
     // A single SQLite node owns every lease: jobs left running by a crash go back to the queue.
     if (!cfg.store.postgres_url) {
         if (auto released = store->release_leases(""); released && *released > 0) {
@@ -107,12 +125,18 @@ int run_daemon(const std::string& config_path) {
     }
 
     workers::handler_registry handlers;  // flows register here
-    flows::register_flows(handlers, std::make_shared<flows::flow_service>(cfg, system_clock()));
+    flows::register_flows(handlers, std::make_shared<flows::flow_service>(
+                                        cfg, system_clock(), flows::http_factory{},
+                                        [&metrics](const clients::upstream_call& call) {
+                                            metrics.upstream_request(call.service, call.endpoint,
+                                                                     call.status, call.duration);
+                                        }));
     auto rng = make_random_source();
-    auto pool = workers::make_worker_pool(*store, std::move(handlers), pool_options_from(cfg),
+    workers::pool_options pool_opts = pool_options_from(cfg);
+    pool_opts.metrics = &metrics;
+    auto pool = workers::make_worker_pool(*store, std::move(handlers), std::move(pool_opts),
                                           system_clock(), *rng);
 
-    observability::metrics metrics;
     http::webhook_handler handler(
         cfg, *store, [&pool] { return pool->running(); }, &metrics);
     handler.on_job_stored([&pool] { pool->notify(); });

@@ -64,6 +64,13 @@ riskbridge::error upstream_error::to_error() const {
     return riskbridge::error{c, message};
 }
 
+std::string status_label(const upstream_error& e) {
+    if (e.kind == failure_kind::http_status && e.status > 0) {
+        return std::to_string(e.status);
+    }
+    return to_string(e.kind);
+}
+
 bool is_transient_status(long status) noexcept {
     return status == 408 || status == 429 || (status >= 500 && status <= 599);
 }

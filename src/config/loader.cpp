@@ -629,10 +629,111 @@ void read_string_list(reader& r, const map_view& m, std::string_view key,
 
 // ---- sections ------------------------------------------------------------------------------
 
+/// An IPv4 or IPv6 address, optionally with a /prefix length (CIDR).
+bool is_address_or_cidr(const std::string& s) {
+    const std::size_t slash = s.find('/');
+    const std::string address = s.substr(0, slash);
+    const bool v4 = is_ipv4(address);
+    if (!v4 && !is_ipv6(address)) {
+        return false;
+    }
+    if (slash == std::string::npos) {
+        return true;
+    }
+    const std::string prefix = s.substr(slash + 1);
+    unsigned bits = 0;
+    const auto [end, ec] = std::from_chars(prefix.data(), prefix.data() + prefix.size(), bits);
+    return !prefix.empty() && ec == std::errc() && end == prefix.data() + prefix.size() &&
+           bits <= (v4 ? 32u : 128u);
+}
+
+/// A PEM file named by server.tls.*: it must exist, be readable and look like PEM (the server
+/// loads it fully at start).
+void check_pem_file(reader& r, const entry& e, const std::string& path, const char* what) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) {
+        r.report(e.line, e.path, std::string("no such file: ") + path);
+        return;
+    }
+    std::ifstream in(path, std::ios::binary);
+    std::string head(4096, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+    if (!in && !in.eof()) {
+        r.report(e.line, e.path, "cannot read " + path);
+    } else if (head.find("-----BEGIN") == std::string::npos) {
+        r.report(e.line, e.path, path + " is not a PEM " + what);
+    }
+}
+
+/// trusted_proxies, auth_failure_limit and tls.
+void read_server_protection(reader& r, const map_view& m, server_config& s) {
+    if (auto pe = m.get("trusted_proxies")) {
+        if (auto list = r.items(*pe)) {
+            std::vector<std::string> proxies;
+            for (const entry& item : *list) {
+                auto v = r.value(item);
+                if (!v) {
+                    if (item.node.IsNull()) {
+                        r.report(item.line, item.path, "must not be empty");
+                    }
+                    continue;
+                }
+                if (!is_address_or_cidr(v->text)) {
+                    r.report(item.line, item.path,
+                             "expected an IP address or CIDR such as 10.0.0.0/8, got" + shown(*v));
+                    continue;
+                }
+                proxies.push_back(v->text);
+            }
+            s.trusted_proxies = std::move(proxies);
+        } else if (pe->node.IsNull()) {
+            s.trusted_proxies.clear();
+        }
+    }
+    if (auto le = m.get("auth_failure_limit")) {
+        map_view lm(r, *le, {"max", "window_ms", "max_addresses"});
+        read_int(r, lm, "max", s.auth_failure_limit.max, 0, 1'000'000);
+        read_ms(r, lm, "window_ms", s.auth_failure_limit.window);
+        read_int(r, lm, "max_addresses", s.auth_failure_limit.max_addresses, 1, 10'000'000);
+    }
+    if (auto te = m.get("tls"); te && !te->node.IsNull()) {
+        map_view tm(r, *te, {"cert_file", "key_file"});
+        if (!te->node.IsMap()) {
+            return;
+        }
+        const auto read_file_key = [&](const char* key, const char* what, std::string& out) {
+            auto fe = tm.get(key);
+            if (!fe) {
+                r.report(tm.line(), tm.child(key), "is required when tls is set");
+                return false;
+            }
+            auto v = r.value(*fe);
+            if (!v || v->text.empty()) {
+                if (fe->node.IsNull() || v) {
+                    r.report(fe->line, fe->path, "must not be empty");
+                }
+                return false;
+            }
+            const std::size_t before = r.problem_count();
+            check_pem_file(r, *fe, v->text, what);
+            out = v->text;
+            return r.problem_count() == before;
+        };
+        server_config::tls_config tls;
+        const bool cert_ok = read_file_key("cert_file", "certificate", tls.cert_file);
+        const bool key_ok = read_file_key("key_file", "private key", tls.key_file);
+        if (cert_ok && key_ok) {
+            s.tls = std::move(tls);
+        }
+    }
+}
+
 void read_server(reader& r, const entry& e, server_config& s) {
     map_view m(r, e,
                {"listen", "threads", "max_body_bytes", "max_header_bytes", "read_timeout_ms",
-                "idle_timeout_ms", "write_timeout_ms", "drain_timeout_ms", "max_connections"});
+                "idle_timeout_ms", "write_timeout_ms", "drain_timeout_ms", "max_connections",
+                "header_timeout_ms", "trusted_proxies", "auth_failure_limit", "tls"});
     if (auto le = m.get("listen")) {
         if (le->node.IsNull()) {
             r.report(le->line, le->path, "must not be empty; expected host:port");
@@ -653,6 +754,8 @@ void read_server(reader& r, const entry& e, server_config& s) {
     read_ms(r, m, "write_timeout_ms", s.write_timeout);
     read_ms(r, m, "drain_timeout_ms", s.drain_timeout);
     read_int(r, m, "max_connections", s.max_connections, 1, 1'000'000);
+    read_ms(r, m, "header_timeout_ms", s.header_timeout);
+    read_server_protection(r, m, s);
 }
 
 void read_ashby(reader& r, const entry& e, ashby_config& a) {
@@ -1033,10 +1136,167 @@ void read_mapping(reader& r, const entry& e, mapping_config& c) {
     read_string_list(r, m, "required_fields", c.required_fields);
 }
 
+/// A data key as the file writes it: 64 hex digits, or base64 (standard or URL-safe alphabet,
+/// padding optional). The decoded bytes, or nullopt when it is neither.
+std::optional<std::string> decode_data_key(std::string_view s) {
+    const auto hex_value = [](char c) -> int {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        const char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return l >= 'a' && l <= 'f' ? l - 'a' + 10 : -1;
+    };
+    if (s.size() == 64 &&
+        std::all_of(s.begin(), s.end(), [&](char c) { return hex_value(c) >= 0; })) {
+        std::string out;
+        for (std::size_t i = 0; i < s.size(); i += 2) {
+            out.push_back(static_cast<char>(hex_value(s[i]) * 16 + hex_value(s[i + 1])));
+        }
+        return out;
+    }
+    const auto b64_value = [](char c) -> int {
+        if (c >= 'A' && c <= 'Z') {
+            return c - 'A';
+        }
+        if (c >= 'a' && c <= 'z') {
+            return c - 'a' + 26;
+        }
+        if (c >= '0' && c <= '9') {
+            return c - '0' + 52;
+        }
+        return c == '+' || c == '-' ? 62 : (c == '/' || c == '_' ? 63 : -1);
+    };
+    std::size_t n = s.size();
+    while (n > 0 && s.size() - n < 2 && s[n - 1] == '=') {
+        --n;
+    }
+    if (n != s.size() && s.size() % 4 != 0) {
+        return std::nullopt;  // padded, but not to a multiple of four
+    }
+    if (n % 4 == 1) {
+        return std::nullopt;
+    }
+    std::string out;
+    unsigned buffer = 0;
+    int bits = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const int v = b64_value(s[i]);
+        if (v < 0) {
+            return std::nullopt;
+        }
+        buffer = (buffer << 6) | static_cast<unsigned>(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<char>((buffer >> bits) & 0xffU));
+        }
+    }
+    if ((buffer & ((1U << bits) - 1U)) != 0) {
+        return std::nullopt;  // stray bits: not the encoding of whole bytes
+    }
+    return out;
+}
+
+bool is_data_key_id(std::string_view s) {
+    return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+    });
+}
+
+/// store.encryption: { keys: [{id, key}, ...] }. Absent or null: not encrypted.
+void read_encryption(reader& r, const map_view& parent, store_encryption_config& out) {
+    auto e = parent.get("encryption");
+    if (!e || e->node.IsNull()) {
+        return;
+    }
+    map_view m(r, *e, {"keys"});
+    if (!e->node.IsMap()) {
+        return;
+    }
+    constexpr const char* need_key =
+        "at least one key is required (or remove store.encryption to store data unencrypted)";
+    auto ke = m.get("keys");
+    if (!ke || ke->node.IsNull()) {
+        r.report(ke ? ke->line : m.line(), m.child("keys"), need_key);
+        return;
+    }
+    auto list = r.items(*ke);
+    if (!list) {
+        return;
+    }
+    if (list->empty()) {
+        r.report(ke->line, ke->path, need_key);
+        return;
+    }
+    std::vector<data_key_config> keys;
+    std::map<std::string, std::string> ids;  // id -> path of the key that has it
+    bool ok = true;
+    for (const entry& item : *list) {
+        if (item.node.IsNull()) {
+            r.report(item.line, item.path, "expected {id, key}");
+            ok = false;
+            continue;
+        }
+        map_view km(r, item, {"id", "key"});
+        if (!item.node.IsMap()) {
+            ok = false;
+            continue;
+        }
+        data_key_config k;
+        if (!km.has("id")) {
+            r.report(km.line(), km.child("id"), "is required");
+            ok = false;
+        } else if (!read_string(r, km, "id", k.id, true)) {
+            ok = false;
+        } else if (!is_data_key_id(k.id)) {
+            r.report(km.get("id")->line, km.child("id"),
+                     "must be 1 to 64 letters, digits, '.', '_' or '-'");
+            ok = false;
+        } else if (auto [it, fresh] = ids.emplace(k.id, item.path); !fresh) {
+            r.report(km.get("id")->line, km.child("id"),
+                     "duplicate key id (also the id of " + it->second + ")");
+            ok = false;
+        }
+        if (!km.has("key")) {
+            r.report(km.line(), km.child("key"), "is required");
+            ok = false;
+            continue;
+        }
+        const entry key_entry = *km.get("key");
+        auto v = r.value(key_entry);
+        if (!v) {
+            if (key_entry.node.IsNull()) {
+                r.report(key_entry.line, key_entry.path, "is empty");
+            }
+            ok = false;
+            continue;
+        }
+        if (v->text.empty()) {
+            r.report(key_entry.line, key_entry.path, "is empty");
+            ok = false;
+            continue;
+        }
+        // Never echo the value: it is the key.
+        auto bytes = decode_data_key(v->text);
+        if (!bytes || bytes->size() != 32) {
+            r.report(key_entry.line, key_entry.path,
+                     "must be 32 bytes written as base64 (44 characters, e.g. from "
+                     "`openssl rand -base64 32`) or as 64 hex digits");
+            ok = false;
+            continue;
+        }
+        k.key = secret(std::move(*bytes));
+        keys.push_back(std::move(k));
+    }
+    if (ok) {
+        out.keys = std::move(keys);
+    }
+}
+
 void read_store(reader& r, const entry& e, store_config& s) {
     map_view m(r, e,
                {"sqlite_path", "postgres_url", "postgres_pool_size", "max_pending_writes",
-                "lease_ms", "retention_days"});
+                "lease_ms", "retention_days", "encryption"});
     std::string sqlite;
     bool sqlite_bad = false;
     if (auto se = m.get("sqlite_path"); se && !se->node.IsNull()) {
@@ -1077,6 +1337,7 @@ void read_store(reader& r, const entry& e, store_config& s) {
     read_int(r, m, "max_pending_writes", s.max_pending_writes, 1, 100'000'000);
     read_ms(r, m, "lease_ms", s.lease);
     read_int(r, m, "retention_days", s.retention_days, 1, 36'500);
+    read_encryption(r, m, s.encryption);
 }
 
 void read_workers(reader& r, const entry& e, workers_config& w) {
@@ -1227,6 +1488,22 @@ void emit(YAML::Emitter& out, const config& cfg) {
     put(out, "write_timeout_ms", s.write_timeout);
     put(out, "drain_timeout_ms", s.drain_timeout);
     put(out, "max_connections", static_cast<long long>(s.max_connections));
+    put(out, "header_timeout_ms", s.header_timeout);
+    put(out, "trusted_proxies", s.trusted_proxies);
+    begin(out, "auth_failure_limit");
+    put(out, "max", static_cast<long long>(s.auth_failure_limit.max));
+    put(out, "window_ms", s.auth_failure_limit.window);
+    put(out, "max_addresses", static_cast<long long>(s.auth_failure_limit.max_addresses));
+    out << YAML::EndMap;
+    out << YAML::Key << "tls" << YAML::Value;
+    if (s.tls) {
+        out << YAML::BeginMap;
+        put(out, "cert_file", s.tls->cert_file);
+        put(out, "key_file", s.tls->key_file);
+        out << YAML::EndMap;
+    } else {
+        out << YAML::Null;
+    }
     out << YAML::EndMap;
 
     const ashby_config& a = cfg.ashby;
@@ -1345,6 +1622,19 @@ void emit(YAML::Emitter& out, const config& cfg) {
     put(out, "max_pending_writes", static_cast<long long>(st.max_pending_writes));
     put(out, "lease_ms", st.lease);
     put(out, "retention_days", static_cast<long long>(st.retention_days));
+    out << YAML::Key << "encryption" << YAML::Value;
+    if (st.encryption.enabled()) {
+        out << YAML::BeginMap << YAML::Key << "keys" << YAML::Value << YAML::BeginSeq;
+        for (const auto& k : st.encryption.keys) {
+            out << YAML::Flow << YAML::BeginMap;
+            put(out, "id", k.id);
+            put(out, "key", k.key);
+            out << YAML::EndMap;
+        }
+        out << YAML::EndSeq << YAML::EndMap;
+    } else {
+        out << YAML::Null;
+    }
     out << YAML::EndMap;
 
     const workers_config& w = cfg.workers;

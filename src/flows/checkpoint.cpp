@@ -95,7 +95,7 @@ std::variant<applicant_read, workers::job_outcome> read_applicant(workers::job_c
         ctx.audit("read_application", "no_candidate");
         return workers::job_outcome::fail("application has no candidate id");
     }
-    log::scoped_context cand_ctx("candidate_id", candidate_id);
+    ctx.log_field("candidate_id", candidate_id);
     auto cand = c.ashby.candidate_info(candidate_id);
     if (!cand) {
         ctx.audit("read_candidate", "error", cand.error().code);

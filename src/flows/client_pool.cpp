@@ -21,16 +21,20 @@ std::unique_ptr<clients::http_client> make_http(const config::config& cfg, const
     return clients::make_curl_client(o);
 }
 
-clients::ashby::ashby_options ashby_options_from(const config::config& cfg, const clock& clk) {
+clients::ashby::ashby_options ashby_options_from(const config::config& cfg, const clock& clk,
+                                                 const clients::upstream_observer& observer) {
     clients::ashby::ashby_options o;
+    o.observer = observer;
     o.base_url = cfg.ashby.api_base_url;
     o.api_key = cfg.ashby.api_key.reveal();
     o.clk = &clk;
     return o;
 }
 
-clients::riskos::riskos_options riskos_options_from(const config::config& cfg, const clock& clk) {
+clients::riskos::riskos_options riskos_options_from(const config::config& cfg, const clock& clk,
+                                                    const clients::upstream_observer& observer) {
     clients::riskos::riskos_options o;
+    o.observer = observer;
     o.base_url = cfg.riskos.api_base_url;
     o.api_key = cfg.riskos.api_key.reveal();
     o.api_version = cfg.riskos.api_version;
@@ -40,14 +44,16 @@ clients::riskos::riskos_options riskos_options_from(const config::config& cfg, c
 
 }  // namespace
 
-flow_clients::flow_clients(const config::config& cfg, const clock& clk, const http_factory& make)
+flow_clients::flow_clients(const config::config& cfg, const clock& clk, const http_factory& make,
+                           const clients::upstream_observer& observer)
     : ashby_http(make_http(cfg, clk, make, upstream::ashby)),
       riskos_http(make_http(cfg, clk, make, upstream::riskos)),
-      ashby(*ashby_http, ashby_options_from(cfg, clk)),
-      riskos(*riskos_http, riskos_options_from(cfg, clk)) {}
+      ashby(*ashby_http, ashby_options_from(cfg, clk, observer)),
+      riskos(*riskos_http, riskos_options_from(cfg, clk, observer)) {}
 
-client_pool::client_pool(const config::config& cfg, const clock& clk, http_factory make)
-    : cfg_(cfg), clk_(clk), make_(std::move(make)) {}
+client_pool::client_pool(const config::config& cfg, const clock& clk, http_factory make,
+                         clients::upstream_observer observer)
+    : cfg_(cfg), clk_(clk), make_(std::move(make)), observer_(std::move(observer)) {}
 
 client_pool::lease::~lease() {
     if (clients_ && pool_ != nullptr) {
@@ -66,7 +72,7 @@ client_pool::lease client_pool::acquire() {
         }
         ++created_;
     }
-    return lease(*this, std::make_unique<flow_clients>(cfg_, clk_, make_));
+    return lease(*this, std::make_unique<flow_clients>(cfg_, clk_, make_, observer_));
 }
 
 std::size_t client_pool::created() const {

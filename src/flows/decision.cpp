@@ -25,8 +25,9 @@ std::optional<std::string> tag_for(const config::tags_config& tags, config::flow
     return std::nullopt;
 }
 
-flow_service::flow_service(config::config cfg, clock& clk, http_factory make)
-    : cfg_(std::move(cfg)), clk_(clk), clients_(cfg_, clk_, std::move(make)) {}
+flow_service::flow_service(config::config cfg, clock& clk, http_factory make,
+                           clients::upstream_observer observer)
+    : cfg_(std::move(cfg)), clk_(clk), clients_(cfg_, clk_, std::move(make), std::move(observer)) {}
 
 std::optional<workers::job_outcome> flow_service::ensure_tag(workers::job_context& ctx,
                                                              flow_checkpoint& cp, flow_clients& c,
@@ -121,7 +122,9 @@ std::optional<workers::job_outcome> flow_service::ensure_note(
 
 workers::job_outcome flow_service::apply_decision(workers::job_context& ctx, flow_checkpoint& cp,
                                                   flow_clients& c, const decision_input& in) {
-    log::scoped_context eval_ctx("eval_id", in.eval_id);
+    ctx.log_field("application_id", in.application_id);
+    ctx.log_field("candidate_id", in.candidate_id);
+    ctx.log_field("eval_id", in.eval_id);
     const std::optional<std::string> tag = tag_for(cfg_.tags, in.flow, in.decision);
     if (tag) {
         if (auto stop = ensure_tag(ctx, cp, c, "decision", in.candidate_id, *tag)) {

@@ -78,12 +78,13 @@ workers::job_outcome flow_service::run_document_verification(workers::job_contex
         ctx.audit("start", "invalid_payload");
         return workers::job_outcome::fail("payload lacks application_id");
     }
-    log::scoped_context app_ctx("application_id", application_id);
+    ctx.log_field("application_id", application_id);
 
     flow_checkpoint cp = flow_checkpoint::parse(ctx.checkpoint());
     if (const std::string cid = cp.text("candidate_id"); !cid.empty()) {
         candidate_id = cid;
     }
+    ctx.log_field("candidate_id", candidate_id);  // the webhook's; read_applicant confirms it
     auto lease = clients_.acquire();
     flow_clients& c = *lease;
 
@@ -94,7 +95,7 @@ workers::job_outcome flow_service::run_document_verification(workers::job_contex
         }
         const auto& [app, cand, read_candidate_id] = std::get<applicant_read>(read);
         candidate_id = read_candidate_id;
-        log::scoped_context cand_ctx("candidate_id", candidate_id);
+        ctx.log_field("candidate_id", candidate_id);
         cp.doc()["candidate_id"] = candidate_id;
 
         const consent_result consent = check_consent(cfg_.consent, app);
@@ -136,6 +137,7 @@ workers::job_outcome flow_service::run_document_verification(workers::job_contex
                 ctx.audit("evaluate", "error", eval.error().code);
                 return outcome_for(eval.error(), "riskos POST /api/evaluation");
             }
+            ctx.log_field("eval_id", eval->eval_id);
             cp.set_step("evaluated");
             cp.doc()["eval_id"] = eval->eval_id;
             cp.doc()["eval_state"] = state_name(eval->state);
@@ -162,7 +164,7 @@ workers::job_outcome flow_service::run_document_verification(workers::job_contex
         }
     }
 
-    log::scoped_context cand_ctx("candidate_id", candidate_id);
+    ctx.log_field("candidate_id", candidate_id);
     if (cp.step() == "skipped") {
         const std::string skip = cp.text("skip");
         const std::string ref = note_ref(docv_flow, application_id, skip);
@@ -193,7 +195,7 @@ workers::job_outcome flow_service::run_document_verification(workers::job_contex
         ctx.audit("resume", "bad_checkpoint", cp.step());
         return workers::job_outcome::fail("checkpoint step '" + cp.step() + "' is not known");
     }
-    log::scoped_context eval_ctx("eval_id", eval_id);
+    ctx.log_field("eval_id", eval_id);
 
     auto existing = ctx.store().find_evaluation(eval_id);
     if (!existing) {

@@ -130,7 +130,7 @@ workers::job_outcome flow_service::run_finish_evaluation(workers::job_context& c
         ctx.audit("finish", "invalid_payload");
         return workers::job_outcome::fail("payload is not a finish request");
     }
-    log::scoped_context eval_ctx("eval_id", f->eval_id);
+    ctx.log_field("eval_id", f->eval_id);
     auto found = ctx.store().find_evaluation(f->eval_id);
     if (!found) {
         return store_failed("evaluation not read", found.error());
@@ -140,7 +140,8 @@ workers::job_outcome flow_service::run_finish_evaluation(workers::job_context& c
         return workers::job_outcome::fail("no evaluation record for " + f->eval_id);
     }
     store::evaluation_record rec = **found;
-    log::scoped_context cand_ctx("candidate_id", rec.candidate_id);
+    ctx.log_field("application_id", rec.application_id);
+    ctx.log_field("candidate_id", rec.candidate_id);
     detail::mirrored_context mctx(ctx, rec.job);
     flow_checkpoint cp = flow_checkpoint::parse(ctx.checkpoint());
     if (cp.step().empty()) {

@@ -97,6 +97,10 @@ public:
     store::job_store& store() override { return inner_.store(); }
     clock& now_source() override { return inner_.now_source(); }
     bool stopping() const override { return inner_.stopping(); }
+    /// On the job's own context, so the fields outlive this wrapper.
+    void log_field(std::string_view key, std::string_view value) override {
+        inner_.log_field(key, value);
+    }
 
 private:
     workers::job_context& inner_;

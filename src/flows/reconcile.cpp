@@ -52,7 +52,7 @@ workers::job_outcome flow_service::run_reconcile(workers::job_context& ctx) {
         ctx.audit("reconcile", "invalid_payload");
         return workers::job_outcome::done("ignored: no eval_id");
     }
-    log::scoped_context eval_ctx("eval_id", eval_id);
+    ctx.log_field("eval_id", eval_id);
     auto found = ctx.store().find_evaluation(eval_id);
     if (!found) {
         return store_failed("evaluation not read", found.error());
@@ -66,7 +66,8 @@ workers::job_outcome flow_service::run_reconcile(workers::job_context& ctx) {
         ctx.audit("reconcile", "skipped", "evaluation already " + rec.state);
         return workers::job_outcome::done("no change: evaluation already " + rec.state);
     }
-    log::scoped_context cand_ctx("candidate_id", rec.candidate_id);
+    ctx.log_field("application_id", rec.application_id);
+    ctx.log_field("candidate_id", rec.candidate_id);
     detail::mirrored_context mctx(ctx, rec.job);
 
     auto lease = clients_.acquire();

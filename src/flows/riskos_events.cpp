@@ -64,6 +64,7 @@ workers::job_outcome flow_service::run_riskos_event(workers::job_context& ctx) {
         }
         v.eval_id = text_of(*v.data, "eval_id");
         v.request_id = text_of(*v.data, "id");
+        ctx.log_field("eval_id", v.eval_id);
         if (v.type == "evaluation_completed") {
             v.completion = true;
         } else {
@@ -122,8 +123,9 @@ workers::job_outcome flow_service::run_riskos_event(workers::job_context& ctx) {
         return workers::job_outcome::done("ignored: unknown evaluation");
     }
     const store::evaluation_record rec = **found;
-    log::scoped_context eval_ctx("eval_id", rec.eval_id);
-    log::scoped_context cand_ctx("candidate_id", rec.candidate_id);
+    ctx.log_field("eval_id", rec.eval_id);
+    ctx.log_field("application_id", rec.application_id);
+    ctx.log_field("candidate_id", rec.candidate_id);
     detail::mirrored_context mctx(ctx, rec.job);
     const time_point now = ctx.now_source().now();
 

@@ -100,12 +100,13 @@ workers::job_outcome flow_service::run_screening(workers::job_context& ctx) {
         ctx.audit("start", "invalid_payload");
         return workers::job_outcome::fail("payload lacks application_id");
     }
-    log::scoped_context app_ctx("application_id", application_id);
+    ctx.log_field("application_id", application_id);
 
     flow_checkpoint cp = flow_checkpoint::parse(ctx.checkpoint());
     if (const std::string c = cp.text("candidate_id"); !c.empty()) {
         candidate_id = c;
     }
+    ctx.log_field("candidate_id", candidate_id);  // the webhook's; read_applicant confirms it
     const std::string request_id =
         evaluation_request_id(config::flow_kind::screening, application_id);
     auto lease = clients_.acquire();
@@ -118,7 +119,7 @@ workers::job_outcome flow_service::run_screening(workers::job_context& ctx) {
         }
         const auto& [app, cand, read_candidate_id] = std::get<applicant_read>(read);
         candidate_id = read_candidate_id;
-        log::scoped_context cand_ctx("candidate_id", candidate_id);
+        ctx.log_field("candidate_id", candidate_id);
         cp.doc()["candidate_id"] = candidate_id;
 
         const consent_result consent = check_consent(cfg_.consent, app);
@@ -150,6 +151,7 @@ workers::job_outcome flow_service::run_screening(workers::job_context& ctx) {
                     ctx.audit("evaluate", "error", eval.error().code);
                     return outcome_for(eval.error(), "riskos POST /api/evaluation");
                 }
+                ctx.log_field("eval_id", eval->eval_id);
                 cp.set_step("evaluated");
                 cp.doc()["eval_id"] = eval->eval_id;
                 cp.doc()["eval_state"] = state_name(eval->state);
@@ -176,7 +178,7 @@ workers::job_outcome flow_service::run_screening(workers::job_context& ctx) {
         }
     }
 
-    log::scoped_context cand_ctx("candidate_id", candidate_id);
+    ctx.log_field("candidate_id", candidate_id);
     if (cp.step() == "skipped") {
         const std::string ref =
             note_ref(config::flow_kind::screening, application_id, cp.text("skip"));
@@ -215,7 +217,7 @@ workers::job_outcome flow_service::run_screening(workers::job_context& ctx) {
         return workers::job_outcome::fail("checkpoint step '" + cp.step() + "' is not known");
     }
     const std::string eval_id = cp.text("eval_id");
-    log::scoped_context eval_ctx("eval_id", eval_id);
+    ctx.log_field("eval_id", eval_id);
 
     if (cp.text("eval_state") != "completed") {
         // Paused (a DocV step-up) or still running: RiskOS's evaluation_completed webhook

@@ -3,4 +3,5 @@
 #include <utility>  // Boost 1.74's asio/awaitable.hpp misses it with g++ 12
 
 #include <boost/asio/impl/src.hpp>
+#include <boost/asio/ssl/impl/src.hpp>
 #include <boost/beast/src.hpp>

@@ -2,13 +2,20 @@
 
 #include "http/asio.hpp"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
+#include "riskbridge/http/client_address.hpp"
 #include "riskbridge/observability/log.hpp"
 #include "riskbridge/security/digest.hpp"
 
@@ -19,7 +26,10 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+using steady = std::chrono::steady_clock;
 using asio::awaitable;
 using asio::use_awaitable;
 using boost::system::error_code;
@@ -82,12 +92,32 @@ bhttp::response<bhttp::string_body> to_beast(response r, unsigned version, bool 
     return res;
 }
 
+/// One connection: a plain TCP stream or a TLS stream over one.
 struct session_state {
-    beast::tcp_stream stream;
+    std::optional<beast::tcp_stream> plain;
+    std::optional<tls_stream> tls;
     std::uint64_t id;
+    steady::time_point accepted_at = steady::now();
+    /// No request in progress (waiting for the first byte of the next one): such a connection
+    /// may be closed by the drain or to make room at the connection cap.
     std::atomic<bool> idle{true};
+    std::atomic<steady::rep> idle_since{steady::now().time_since_epoch().count()};
+    std::atomic<bool> evicted{false};  ///< chosen to make room; not counted against the cap
 
-    session_state(tcp::socket s, std::uint64_t i) : stream(std::move(s)), id(i) {}
+    session_state(tcp::socket s, std::uint64_t i, ssl::context* ctx) : id(i) {
+        if (ctx != nullptr) {
+            tls.emplace(std::move(s), *ctx);
+        } else {
+            plain.emplace(std::move(s));
+        }
+    }
+    beast::tcp_stream& lowest() { return plain ? *plain : tls->next_layer(); }
+    void set_idle(bool v) {
+        if (v) {
+            idle_since.store(steady::now().time_since_epoch().count());
+        }
+        idle.store(v);
+    }
 };
 
 class server_impl final : public server {
@@ -97,12 +127,21 @@ public:
         : cfg_(cfg),
           handler_(std::move(handler)),
           metrics_(metrics),
+          trusted_(cfg.trusted_proxies),
+          header_timeout_(std::min(cfg.header_timeout, cfg.read_timeout)),
           work_(asio::make_work_guard(ioc_)),
           acceptor_(asio::make_strand(ioc_)) {}
 
     ~server_impl() override { force_stop(); }
 
     result<void> start() override {
+        if (cfg_.tls) {
+            if (auto ctx = make_tls_context(*cfg_.tls); !ctx) {
+                return ctx.error();
+            } else {
+                tls_ctx_ = std::move(ctx).value();
+            }
+        }
         error_code ec;
         const auto address = asio::ip::make_address(cfg_.host, ec);
         if (ec) {
@@ -141,6 +180,8 @@ public:
         log::info("server_listening", {{"address", endpoint_.address().to_string()},
                                        {"port", static_cast<unsigned>(port_)},
                                        {"threads", n},
+                                       {"tls", tls_ctx_ != nullptr},
+                                       {"trusted_proxies", cfg_.trusted_proxies.size()},
                                        {"max_connections", cfg_.max_connections}});
         return {};
     }
@@ -191,6 +232,8 @@ public:
         server_stats s;
         s.connections_accepted = accepted_.load();
         s.connections_rejected = rejected_.load();
+        s.connections_evicted = evicted_.load();
+        s.tls_handshake_failures = tls_failures_.load();
         s.requests = requests_.load();
         s.read_timeouts = read_timeouts_.load();
         s.bad_requests = bad_requests_.load();
@@ -200,6 +243,49 @@ public:
     }
 
 private:
+    /// TLS 1.2 and later only, no renegotiation, no compression; the key must match the
+    /// certificate. Messages name the files, never their contents.
+    static result<std::unique_ptr<ssl::context>> make_tls_context(
+        const config::server_config::tls_config& tls) {
+        auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+        error_code ec;
+        ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                             ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                             ssl::context::no_tlsv1_1 | ssl::context::single_dh_use,
+                         ec);
+        SSL_CTX* native = ctx->native_handle();
+        if (ec || SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1) {
+            return make_error(errc::internal, "cannot set up TLS");
+        }
+        SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+        // An encrypted key would make OpenSSL prompt on the terminal: fail instead.
+        ctx->set_password_callback(
+            [](std::size_t, ssl::context::password_purpose) { return std::string(); }, ec);
+        ctx->use_certificate_chain_file(tls.cert_file, ec);
+        if (ec) {
+            return make_error(errc::invalid_argument, "server.tls.cert_file: cannot load " +
+                                                          tls.cert_file + ": " + ec.message());
+        }
+        ctx->use_private_key_file(tls.key_file, ssl::context::pem, ec);
+        if (ec && ec.category() == asio::error::get_ssl_category() &&
+            ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH) {
+            return make_error(errc::invalid_argument, "server.tls.key_file: " + tls.key_file +
+                                                          " does not match the certificate in " +
+                                                          tls.cert_file);
+        }
+        if (ec) {
+            return make_error(errc::invalid_argument, "server.tls.key_file: cannot load " +
+                                                          tls.key_file + ": " + ec.message() +
+                                                          " (an unencrypted PEM key is expected)");
+        }
+        if (SSL_CTX_check_private_key(native) != 1) {
+            return make_error(errc::invalid_argument, "server.tls.key_file: " + tls.key_file +
+                                                          " does not match the certificate in " +
+                                                          tls.cert_file);
+        }
+        return ctx;
+    }
+
     void run_io() {
         for (;;) {
             try {
@@ -217,6 +303,12 @@ private:
         return static_cast<int>(sessions_.size());
     }
 
+    static void close_now(session_state& s) {
+        error_code ec;
+        s.lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+        s.lowest().close();
+    }
+
     void close_connections(bool idle_only) {
         std::vector<std::shared_ptr<session_state>> targets;
         {
@@ -228,14 +320,47 @@ private:
             }
         }
         for (auto& s : targets) {
-            asio::post(s->stream.get_executor(), [s, idle_only] {
+            asio::post(s->lowest().get_executor(), [s, idle_only] {
                 if (!idle_only || s->idle.load()) {
-                    error_code ec;
-                    s->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-                    s->stream.close();
+                    close_now(*s);
                 }
             });
         }
+    }
+
+    /// At the cap: the connection idle the longest, not already chosen (mutex_ held).
+    std::shared_ptr<session_state> pick_idle_victim() {
+        std::shared_ptr<session_state> victim;
+        steady::rep oldest = 0;
+        for (auto& [id, weak] : sessions_) {
+            auto s = weak.lock();
+            if (!s || !s->idle.load() || s->evicted.load()) {
+                continue;
+            }
+            const auto since = s->idle_since.load();
+            if (!victim || since < oldest) {
+                victim = std::move(s);
+                oldest = since;
+            }
+        }
+        return victim;
+    }
+
+    /// Closes an idle connection to make room for a new one; if it started a request in the
+    /// meantime it is kept (the cap is then exceeded by one until a connection ends).
+    void evict(std::shared_ptr<session_state> victim) {
+        ++evicted_;
+        refused("idle_evicted");
+        asio::post(victim->lowest().get_executor(), [this, victim] {
+            if (victim->idle.load()) {
+                close_now(*victim);
+                return;
+            }
+            std::lock_guard lock(mutex_);
+            if (victim->evicted.exchange(false)) {
+                --evicting_;
+            }
+        });
     }
 
     awaitable<void> accept_loop() {
@@ -254,30 +379,49 @@ private:
                 co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
                 continue;
             }
+            // At the cap, a new connection replaces the one idle the longest (idle attackers
+            // cannot lock others out); when every connection is busy with a request, the new
+            // one is closed at once.
             std::shared_ptr<session_state> session;
+            std::shared_ptr<session_state> victim;
             {
                 std::lock_guard lock(mutex_);
-                if (static_cast<int>(sessions_.size()) >= cfg_.max_connections) {
+                const int live = static_cast<int>(sessions_.size()) - evicting_;
+                if (live >= cfg_.max_connections) {
+                    victim = pick_idle_victim();
+                    if (victim) {
+                        victim->evicted.store(true);
+                        ++evicting_;
+                    }
+                }
+                if (live < cfg_.max_connections || victim) {
+                    session = std::make_shared<session_state>(std::move(socket), ++next_id_,
+                                                              tls_ctx_.get());
+                    sessions_.emplace(session->id, session);
+                } else {
                     ++rejected_;
                     refused("too_many_connections");
-                } else {
-                    session = std::make_shared<session_state>(std::move(socket), ++next_id_);
-                    sessions_.emplace(session->id, session);
                 }
+            }
+            if (victim) {
+                evict(std::move(victim));
             }
             if (!session) {
                 socket.close(ec);
                 continue;
             }
             ++accepted_;
-            session->stream.socket().set_option(tcp::no_delay(true), ec);
-            asio::co_spawn(session->stream.get_executor(), run_session(session), asio::detached);
+            session->lowest().socket().set_option(tcp::no_delay(true), ec);
+            asio::co_spawn(session->lowest().get_executor(), run_session(session), asio::detached);
         }
     }
 
-    void session_ended(std::uint64_t id) {
+    void session_ended(session_state& s) {
         std::lock_guard lock(mutex_);
-        sessions_.erase(id);
+        if (s.evicted.exchange(false)) {
+            --evicting_;
+        }
+        sessions_.erase(s.id);
         if (sessions_.empty()) {
             drained_.notify_all();
         }
@@ -286,17 +430,22 @@ private:
     /// Answers an error that ends the connection, then closes it gracefully: the peer may
     /// still be sending a body we refused, so read and discard for a moment to let it see
     /// the answer instead of a reset.
-    awaitable<void> answer_and_close(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                     const response& r, const std::string& request_id) {
+    template <class Stream>
+    awaitable<void> answer_and_close(Stream& stream, beast::flat_buffer& buffer, const response& r,
+                                     const std::string& request_id) {
+        auto& lowest = beast::get_lowest_layer(stream);
         error_code ec;
         auto res = to_beast(r, 11, false, request_id, false);
-        stream.expires_after(cfg_.write_timeout);
+        lowest.expires_after(cfg_.write_timeout);
         co_await bhttp::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
         if (ec) {
             co_return;
         }
-        stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-        stream.expires_after(std::chrono::milliseconds(1000));
+        if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+            // (TLS says goodbye with close_notify when the session ends instead.)
+            lowest.socket().shutdown(tcp::socket::shutdown_send, ec);
+        }
+        lowest.expires_after(std::chrono::milliseconds(1000));
         std::size_t discarded = 0;
         buffer.consume(buffer.size());
         while (!ec && discarded < 4 * 1024 * 1024) {
@@ -307,20 +456,52 @@ private:
     }
 
     awaitable<void> run_session(std::shared_ptr<session_state> state) {
-        auto& stream = state->stream;
-        const std::string remote = peer_address(stream.socket());
+        const std::string peer = peer_address(state->lowest().socket());
+        auto& lowest = state->lowest();
+        if (state->tls) {
+            // The handshake shares the header deadline of the first request.
+            lowest.expires_at(state->accepted_at + header_timeout_);
+            error_code ec;
+            co_await state->tls->async_handshake(ssl::stream_base::server,
+                                                 asio::redirect_error(use_awaitable, ec));
+            if (ec) {
+                ++tls_failures_;
+                refused("tls_handshake");
+                log::debug("tls_handshake_failed", {{"remote", peer}, {"error", ec.message()}});
+            } else {
+                co_await serve(*state->tls, *state, peer);
+                lowest.expires_after(std::chrono::milliseconds(1000));
+                co_await state->tls->async_shutdown(asio::redirect_error(use_awaitable, ec));
+            }
+        } else {
+            co_await serve(*state->plain, *state, peer);
+        }
+        error_code ignored;
+        lowest.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        lowest.close();
+        session_ended(*state);
+    }
+
+    template <class Stream>
+    awaitable<void> serve(Stream& stream, session_state& state, const std::string& peer) {
+        auto& lowest = beast::get_lowest_layer(stream);
         beast::flat_buffer buffer(static_cast<std::size_t>(cfg_.max_header_bytes) + 64 * 1024);
         bool first = true;
         for (;;) {
             error_code ec;
-            // Wait for the first byte of the next request: the read deadline for a new
+            // Wait for the first byte of the next request: within the header timeout of a new
             // connection, the idle timeout between keep-alive requests.
+            steady::time_point started = steady::now();
             if (buffer.size() == 0) {
-                state->idle.store(true);
+                state.set_idle(true);
                 if (draining_.load()) {
                     break;
                 }
-                stream.expires_after(first ? cfg_.read_timeout : cfg_.idle_timeout);
+                if (first) {
+                    lowest.expires_at(state.accepted_at + header_timeout_);
+                } else {
+                    lowest.expires_after(cfg_.idle_timeout);
+                }
                 const auto n = co_await stream.async_read_some(
                     buffer.prepare(4096), asio::redirect_error(use_awaitable, ec));
                 if (ec) {
@@ -331,12 +512,16 @@ private:
                     break;
                 }
                 buffer.commit(n);
+                started = steady::now();
             }
-            state->idle.store(false);
-            const auto started = std::chrono::steady_clock::now();
-            // The whole request must arrive within read_timeout from here: a client that
-            // trickles bytes is cut off.
-            stream.expires_after(cfg_.read_timeout);
+            state.set_idle(false);
+            // The header block must arrive within the header timeout (counted from the
+            // connection for its first request) and the whole request within read_timeout
+            // of its first byte: a client that trickles bytes is cut off.
+            const auto header_deadline =
+                std::min((first ? state.accepted_at : started) + header_timeout_,
+                         started + cfg_.read_timeout);
+            lowest.expires_at(header_deadline);
             first = false;
             const std::string request_id = security::random_hex(8);
 
@@ -346,6 +531,7 @@ private:
             co_await bhttp::async_read_header(stream, buffer, parser,
                                               asio::redirect_error(use_awaitable, ec));
             if (!ec) {
+                lowest.expires_at(started + cfg_.read_timeout);
                 const auto expect = parser.get()[bhttp::field::expect];
                 if (beast::iequals(expect, "100-continue") && !parser.is_done()) {
                     bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_,
@@ -359,7 +545,7 @@ private:
                                            asio::redirect_error(use_awaitable, ec));
             }
             if (ec) {
-                co_await on_read_error(stream, buffer, ec, request_id, remote);
+                co_await on_read_error(stream, buffer, ec, request_id, peer);
                 break;
             }
             ++requests_;
@@ -369,19 +555,23 @@ private:
             req.method = std::string(msg.method_string());
             req.target = std::string(msg.target());
             req.headers.reserve(16);
+            std::vector<std::string_view> forwarded_for;
             for (const auto& field : msg) {
                 req.headers.emplace_back(std::string(field.name_string()),
                                          std::string(field.value()));
+                if (!trusted_.empty() && beast::iequals(field.name_string(), "X-Forwarded-For")) {
+                    forwarded_for.emplace_back(field.value().data(), field.value().size());
+                }
             }
             req.body = std::move(msg.body());
-            req.remote_address = remote;
+            req.remote_address = client_address(peer, forwarded_for, trusted_);
             req.request_id = request_id;
             const bool head = msg.method() == bhttp::verb::head;
             const std::string path = loggable_path(req.target);
             const std::string method = req.method.size() <= 10 ? req.method : "?";
             const std::size_t bytes_in = req.body.size();
 
-            stream.expires_never();  // the store may take a moment; no socket op pending
+            lowest.expires_never();  // the store may take a moment; no socket op pending
             response answer = co_await async_call(handler_, std::move(req), use_awaitable);
 
             if (answer.close_without_answer) {
@@ -390,11 +580,11 @@ private:
             const bool keep_alive = msg.keep_alive() && !draining_.load();
             const unsigned status = answer.status;
             auto res = to_beast(std::move(answer), msg.version(), keep_alive, request_id, head);
-            stream.expires_after(cfg_.write_timeout);
+            lowest.expires_after(cfg_.write_timeout);
             co_await bhttp::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
-            const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                                    std::chrono::steady_clock::now() - started)
-                                    .count();
+            const auto micros =
+                std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - started)
+                    .count();
             log::debug("http_request", {{"request_id", request_id},
                                         {"method", method},
                                         {"path", path},
@@ -405,17 +595,14 @@ private:
                 break;
             }
         }
-        error_code ignored;
-        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-        stream.close();
-        session_ended(state->id);
     }
 
-    awaitable<void> on_read_error(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                  error_code ec, const std::string& request_id,
-                                  const std::string& remote) {
+    template <class Stream>
+    awaitable<void> on_read_error(Stream& stream, beast::flat_buffer& buffer, error_code ec,
+                                  const std::string& request_id, const std::string& remote) {
         if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
-            ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+            ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+            ec == ssl::error::stream_truncated) {
             co_return;
         }
         if (ec == beast::error::timeout) {
@@ -423,6 +610,9 @@ private:
             refused("timeout");
             log::info("http_read_timeout", {{"request_id", request_id}, {"remote", remote}});
             co_return;
+        }
+        if (ec.category() == asio::error::get_ssl_category()) {
+            co_return;  // a broken TLS record: nothing can be answered on it
         }
         response r;
         if (ec == bhttp::error::body_limit) {
@@ -455,6 +645,9 @@ private:
     config::server_config cfg_;
     request_handler handler_;
     observability::metrics* metrics_;
+    address_set trusted_;
+    std::chrono::milliseconds header_timeout_;
+    std::unique_ptr<ssl::context> tls_ctx_;
     asio::io_context ioc_;
     asio::executor_work_guard<asio::io_context::executor_type> work_;
     tcp::acceptor acceptor_;
@@ -466,11 +659,12 @@ private:
     std::condition_variable drained_;
     std::unordered_map<std::uint64_t, std::weak_ptr<session_state>> sessions_;
     std::uint64_t next_id_ = 0;
+    int evicting_ = 0;  ///< sessions chosen for eviction that have not ended yet
 
     std::atomic<bool> draining_{false};
     std::atomic<bool> stopped_{false};
-    std::atomic<std::uint64_t> accepted_{0}, rejected_{0}, requests_{0}, read_timeouts_{0},
-        bad_requests_{0}, too_large_{0};
+    std::atomic<std::uint64_t> accepted_{0}, rejected_{0}, evicted_{0}, tls_failures_{0},
+        requests_{0}, read_timeouts_{0}, bad_requests_{0}, too_large_{0};
 };
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "riskbridge/core/clock.hpp"
+#include "riskbridge/http/auth_failure_limiter.hpp"
 #include "riskbridge/observability/log.hpp"
 #include "riskbridge/security/credentials.hpp"
 #include "riskbridge/security/digest.hpp"
@@ -115,6 +116,7 @@ struct webhook_handler::impl {
     readiness_probe workers_ready;
     observability::metrics* metrics;
     security::webhook_authenticator riskos_auth;
+    auth_failure_limiter failures;
     std::mutex stored_mutex;
     std::function<void()> job_stored;
 
@@ -124,7 +126,9 @@ struct webhook_handler::impl {
           store(s),
           workers_ready(std::move(ready)),
           metrics(m),
-          riskos_auth(c.riskos.webhook_auth) {}
+          riskos_auth(c.riskos.webhook_auth),
+          failures({c.server.auth_failure_limit.max, c.server.auth_failure_limit.window,
+                    c.server.auth_failure_limit.max_addresses}) {}
 
     void count(std::string_view source, std::string_view action, std::string_view outcome) {
         if (metrics != nullptr) {
@@ -132,15 +136,11 @@ struct webhook_handler::impl {
         }
     }
 
-    void notify_stored() {
-        std::function<void()> cb;
-        {
-            std::lock_guard lock(stored_mutex);
-            cb = job_stored;
-        }
-        if (cb) {
-            cb();
-        }
+    /// A copy of the on_job_stored callback, to call once the answer is out: the handler
+    /// itself may be gone by then (whoever got the answer may destroy it).
+    std::function<void()> stored_callback() {
+        std::lock_guard lock(stored_mutex);
+        return job_stored;
     }
 
     void handle(request req, respond_fn respond) {
@@ -151,6 +151,12 @@ struct webhook_handler::impl {
                 auto r = json_error(405, "method_not_allowed", "use POST");
                 r.headers.emplace_back("Allow", "POST");
                 return respond(std::move(r));
+            }
+            const char* source = path == "/webhooks/ashby" ? ashby_source : riskos_source;
+            // A client that failed to authenticate too often is refused before any
+            // signature or credential is checked.
+            if (const auto wait = failures.refused_for(req.remote_address)) {
+                return refuse_limited(req, respond, source, *wait);
             }
             if (path == "/webhooks/ashby") {
                 return handle_ashby(std::move(req), std::move(respond));
@@ -305,9 +311,37 @@ struct webhook_handler::impl {
         return nullptr;
     }
 
+    void refuse_limited(const request& req, const respond_fn& respond, const char* source,
+                        std::chrono::seconds wait) {
+        count(source, "", "rate_limited");
+        if (metrics != nullptr) {
+            metrics->http_refused("rate_limited");
+        }
+        log::debug(
+            "webhook_rate_limited",
+            {{"request_id", req.request_id}, {"source", source}, {"remote", req.remote_address}});
+        respond(with_retry_after(
+            json_error(429, "too_many_failures", "too many unauthenticated requests; retry later"),
+            static_cast<int>(wait.count())));
+    }
+
+    /// Counts an unauthenticated request against its client address.
+    void failed_authentication(const request& req, const char* source) {
+        if (failures.record_failure(req.remote_address)) {
+            log::warn("client_rate_limited",
+                      {{"request_id", req.request_id},
+                       {"source", source},
+                       {"remote", req.remote_address},
+                       {"failures", cfg.server.auth_failure_limit.max},
+                       {"window_ms",
+                        static_cast<long long>(cfg.server.auth_failure_limit.window.count())}});
+        }
+    }
+
     void reject_ashby(const request& req, const respond_fn& respond,
                       security::signature_status status) {
         count(ashby_source, "", "unauthorized");
+        failed_authentication(req, ashby_source);
         log::warn("webhook_unauthorized", {{"request_id", req.request_id},
                                            {"source", ashby_source},
                                            {"reason", security::to_string(status)},
@@ -324,6 +358,7 @@ struct webhook_handler::impl {
         const auto auth = riskos_auth.verify(req.header("Authorization").value_or(""));
         if (auth != security::auth_status::valid) {
             count(riskos_source, "", "unauthorized");
+            failed_authentication(req, riskos_source);
             log::warn("webhook_unauthorized", {{"request_id", req.request_id},
                                                {"source", riskos_source},
                                                {"reason", security::to_string(auth)},
@@ -436,21 +471,25 @@ struct webhook_handler::impl {
                         json_error(503, "store_unavailable", "the event could not be stored"), 10);
                     break;
             }
+            // Counted before the answer (a scrape right after it sees it); logged after.
             count(ctx.source, ctx.action, outcome);
-            log::info("webhook_received", {{"request_id", ctx.request_id},
-                                           {"source", ctx.source},
-                                           {"action", ctx.action},
-                                           {"delivery", ctx.delivery},
-                                           {"application_id", ctx.application_id},
-                                           {"candidate_id", ctx.candidate_id},
-                                           {"eval_id", ctx.eval_id},
-                                           {"outcome", outcome},
-                                           {"job_id", r.id},
-                                           {"detail", r.detail}});
             const bool stored_job = with_job && r.status == store::enqueue_status::accepted;
+            // Nothing below may touch `this`: once answered, the handler may be destroyed.
+            std::function<void()> wake = stored_job ? stored_callback() : nullptr;
             respond(std::move(resp));
-            if (stored_job) {
-                notify_stored();
+            log::info("webhook_received",
+                      {{"request_id", ctx.request_id},
+                       {"source", ctx.source},
+                       {"action", ctx.action},
+                       {"delivery", ctx.delivery},
+                       {"application_id", ctx.application_id},
+                       {"candidate_id", ctx.candidate_id},
+                       {"eval_id", ctx.eval_id},
+                       {"outcome", outcome},
+                       {"job_id", r.id != 0 ? std::to_string(r.id) : std::string()},
+                       {"detail", r.detail}});
+            if (wake) {
+                wake();
             }
         });
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <iterator>
 #include <mutex>
 #include <ostream>
 #include <type_traits>
@@ -24,7 +25,13 @@ std::shared_ptr<spdlog::logger> g_logger;  // guarded by g_mutex for replacement
 std::atomic<int> g_level{static_cast<int>(level::info)};
 std::atomic<int> g_format{static_cast<int>(format::json)};
 
-thread_local std::vector<std::pair<std::string, std::string>> t_context;
+/// This thread's context fields, oldest first, each with the scope that added it.
+struct context_entry {
+    const scoped_context* owner;
+    std::string key;
+    std::string value;
+};
+thread_local std::vector<context_entry> t_context;
 
 spdlog::level::level_enum to_spdlog(level l) {
     switch (l) {
@@ -185,8 +192,8 @@ void write_unfiltered(level lvl, std::string_view event, std::initializer_list<f
     obj["ts"] = ts;
     obj["level"] = std::string(level_name(lvl));
     obj["event"] = std::string(event);
-    for (const auto& [k, v] : t_context) {
-        obj[field_key(k)] = v;
+    for (const auto& e : t_context) {
+        obj[field_key(e.key)] = e.value;
     }
     for (const auto& f : fields) {
         put(obj, f.key, f.value);
@@ -207,11 +214,18 @@ void write_unfiltered(level lvl, std::string_view event, std::initializer_list<f
 }
 
 scoped_context::scoped_context(std::string key, std::string value) {
-    t_context.emplace_back(std::move(key), std::move(value));
+    t_context.push_back({this, std::move(key), std::move(value)});
 }
 
 scoped_context::~scoped_context() {
-    t_context.pop_back();
+    // Usually the last entry; but a scope owned by a longer-lived object (a job's ids, added
+    // while a handler's own scope was open) may end after a younger one: remove exactly ours.
+    for (auto it = t_context.rbegin(); it != t_context.rend(); ++it) {
+        if (it->owner == this) {
+            t_context.erase(std::next(it).base());
+            return;
+        }
+    }
 }
 
 }  // namespace riskbridge::log

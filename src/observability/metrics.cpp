@@ -33,6 +33,34 @@ std::string bounded_label(std::string_view value) {
     return value.empty() ? "none" : "other";
 }
 
+/// A label value from code (service, endpoint, status, flow, result): kept when it is a short
+/// plain token, so a mistake upstream can never turn a label into free text or an id.
+std::string token_label(std::string_view value) {
+    if (value.empty()) {
+        return "none";
+    }
+    if (value.size() > 64) {
+        return "other";
+    }
+    for (const char c : value) {
+        const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                           (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+        if (!plain) {
+            return "other";
+        }
+    }
+    return std::string(value);
+}
+
+double seconds_of(std::chrono::microseconds d) {
+    return static_cast<double>(d.count()) / 1e6;
+}
+
+const prometheus::Histogram::BucketBoundaries upstream_buckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                               0.5,   1,    2.5,   5,    10,  30};
+const prometheus::Histogram::BucketBoundaries job_buckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                                          1,     2.5,  5,     10,   30,  60,   120};
+
 }  // namespace
 
 struct metrics::impl {
@@ -61,6 +89,33 @@ struct metrics::impl {
                                                       .Name("riskbridge_jobs")
                                                       .Help("Jobs in the store, by state")
                                                       .Register(*registry);
+    prometheus::Family<prometheus::Counter>& upstream_requests =
+        prometheus::BuildCounter()
+            .Name("riskbridge_upstream_requests_total")
+            .Help(
+                "Calls to Ashby and RiskOS, by service, endpoint and status (HTTP code or "
+                "failure kind)")
+            .Register(*registry);
+    prometheus::Family<prometheus::Histogram>& upstream_duration =
+        prometheus::BuildHistogram()
+            .Name("riskbridge_upstream_request_duration_seconds")
+            .Help("Duration of one call to Ashby or RiskOS, by service and endpoint")
+            .Register(*registry);
+    prometheus::Family<prometheus::Counter>& job_attempts =
+        prometheus::BuildCounter()
+            .Name("riskbridge_job_attempts_total")
+            .Help("Job attempts run by the workers, by flow (job kind) and result")
+            .Register(*registry);
+    prometheus::Family<prometheus::Histogram>& job_duration =
+        prometheus::BuildHistogram()
+            .Name("riskbridge_job_duration_seconds")
+            .Help("Duration of one job attempt, by flow (job kind) and result")
+            .Register(*registry);
+    prometheus::Family<prometheus::Counter>& jobs_dead =
+        prometheus::BuildCounter()
+            .Name("riskbridge_jobs_dead_total")
+            .Help("Jobs moved to the dead-letter state, by flow (job kind)")
+            .Register(*registry);
     prometheus::Histogram& batch_hist = batch.Add(
         {}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128, 256, 512});
     prometheus::Histogram& commit_hist = commit_latency.Add(
@@ -90,6 +145,28 @@ void metrics::store_commit(std::size_t batch_size, std::chrono::microseconds lat
 
 void metrics::set_jobs(std::string_view state, std::int64_t count) {
     impl_->jobs.Add({{"state", std::string(state)}}).Set(static_cast<double>(count));
+}
+
+void metrics::upstream_request(std::string_view service, std::string_view endpoint,
+                               std::string_view status, std::chrono::microseconds latency) {
+    const std::string svc = token_label(service);
+    const std::string ep = token_label(endpoint);
+    impl_->upstream_requests
+        .Add({{"service", svc}, {"endpoint", ep}, {"status", token_label(status)}})
+        .Increment();
+    impl_->upstream_duration.Add({{"service", svc}, {"endpoint", ep}}, upstream_buckets)
+        .Observe(seconds_of(latency));
+}
+
+void metrics::job_attempt(std::string_view flow, std::string_view result,
+                          std::chrono::microseconds duration) {
+    const prometheus::Labels labels{{"flow", token_label(flow)}, {"result", token_label(result)}};
+    impl_->job_attempts.Add(labels).Increment();
+    impl_->job_duration.Add(labels, job_buckets).Observe(seconds_of(duration));
+}
+
+void metrics::job_dead(std::string_view flow) {
+    impl_->jobs_dead.Add({{"flow", token_label(flow)}}).Increment();
 }
 
 std::string metrics::serialize() const {

@@ -149,7 +149,10 @@ struct ashby_simulator::impl {
                  {"title", f.title},
                  {"value", parse_or_null(w != written.end() ? w->second : f.value_json)}});
         }
-        for (const auto& [id, value] : written) {
+        for (const auto& entry : written) {
+            // Not a structured binding: clang 14 cannot capture one in the lambda below.
+            const std::string& id = entry.first;
+            const std::string& value = entry.second;
             const bool seeded_field =
                 std::any_of(seeded.begin(), seeded.end(),
                             [&](const sim_custom_field& f) { return f.id == id; });

@@ -1,5 +1,9 @@
 #include "riskbridge/store/job_store.hpp"
 
+#include <utility>
+
+#include "riskbridge/store/encrypting_store.hpp"
+
 namespace riskbridge::store {
 
 const char* to_string(job_state s) noexcept {
@@ -51,7 +55,10 @@ const char* to_string(enqueue_status s) noexcept {
     return "unknown";
 }
 
-result<std::unique_ptr<job_store>> open_store(const config::store_config& cfg, clock& clk) {
+namespace {
+
+result<std::unique_ptr<job_store>> open_backend(const config::store_config& cfg, clock& clk,
+                                                commit_observer on_commit) {
     if (cfg.postgres_url) {
         // The URL may hold a password: it is never logged (make_postgres_store logs the host
         // and database name only, parsed by libpq).
@@ -59,6 +66,7 @@ result<std::unique_ptr<job_store>> open_store(const config::store_config& cfg, c
         options.url = cfg.postgres_url->reveal();
         options.pool_size = cfg.postgres_pool_size;
         options.max_pending_writes = cfg.max_pending_writes;
+        options.on_commit = std::move(on_commit);
         return make_postgres_store(options, clk);
     }
     if (!cfg.sqlite_path || cfg.sqlite_path->empty()) {
@@ -67,7 +75,30 @@ result<std::unique_ptr<job_store>> open_store(const config::store_config& cfg, c
     sqlite_options options;
     options.path = *cfg.sqlite_path;
     options.max_pending_writes = cfg.max_pending_writes;
+    options.on_commit = std::move(on_commit);
     return make_sqlite_store(options, clk);
+}
+
+}  // namespace
+
+result<std::unique_ptr<job_store>> open_store(const config::store_config& cfg, clock& clk,
+                                              commit_observer on_commit) {
+    // store.encryption: every opener (daemon, CLI) gets the same keyring, and a bad keyring
+    // fails before the database is touched.
+    std::shared_ptr<const security::data_cipher> cipher;
+    if (cfg.encryption.enabled()) {
+        auto made = security::make_data_cipher(cfg.encryption);
+        if (!made) {
+            return make_error(errc::invalid_argument,
+                              "store.encryption: " + std::move(made).error().message);
+        }
+        cipher = std::move(made).value();
+    }
+    auto opened = open_backend(cfg, clk, std::move(on_commit));
+    if (!opened || !cipher) {
+        return opened;
+    }
+    return make_encrypting_store(std::move(opened).value(), std::move(cipher));
 }
 
 }  // namespace riskbridge::store

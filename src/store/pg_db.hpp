@@ -105,6 +105,19 @@ private:
     PGresult* r_ = nullptr;
 };
 
+/// One row of a result, read by column (the Row the readers of rows.hpp take).
+class pg_row {
+public:
+    pg_row(const pg_result& r, int row) noexcept : r_(r), row_(row) {}
+    std::string text(int col) const { return r_.text(row_, col); }
+    std::optional<std::string> opt_text(int col) const { return r_.opt_text(row_, col); }
+    std::int64_t int64(int col) const noexcept { return r_.int64(row_, col); }
+
+private:
+    const pg_result& r_;
+    int row_;
+};
+
 /// The parameters of one statement execution. Text and bytea go in binary format with their
 /// length (so no byte is lost or reinterpreted; the server checks text is valid UTF-8);
 /// integers and arrays go as text. Values are referenced, not copied, except those made here:

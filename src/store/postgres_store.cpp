@@ -5,17 +5,17 @@
 // parameters.
 //
 // Connections:
-// - writer: owned by the writer thread. Ingestion requests (enqueue_async, quarantine_async)
-//   go through a bounded queue to this thread, which commits everything queued in one
-//   transaction (group commit) and calls back after the commit. The batch goes to the server
-//   as one pipeline (BEGIN, one statement per request, COMMIT): one round trip and one WAL
-//   flush for many requests. A request whose data the server refuses does not sink its batch:
-//   the batch is rolled back and its requests run again one by one. A deadlock with another
-//   replica's writer, or a connection lost mid-batch, runs the batch again (dedupe makes a
-//   repeated enqueue a duplicate, never a second job; a quarantined body whose commit was lost
-//   with the connection may be kept twice); any other failure answers the batch unavailable.
-//   When the connection is lost the writer reconnects in the background, so readiness comes
-//   back on its own.
+// - writer: owned by the writer thread (group_commit_store.hpp), which commits the queued
+//   ingestion requests (enqueue_async, quarantine_async) in one transaction (group commit)
+//   before they are answered. The batch goes to the server as one pipeline (BEGIN, one
+//   statement per request, COMMIT): one round trip and one WAL flush for many requests. A
+//   request whose data the server refuses does not sink its batch: the batch is rolled back
+//   and its requests run again one by one. A deadlock with another replica's writer, or a
+//   connection lost mid-batch, runs the batch again (dedupe makes a repeated enqueue a
+//   duplicate, never a second job; a quarantined body whose commit was lost with the
+//   connection may be kept twice); any other failure answers the batch unavailable. When the
+//   connection is lost the writer reconnects in the background, so readiness comes back on
+//   its own.
 // - pool: `pool_size` connections for the synchronous calls of workers, the CLI and tests.
 //   Each call is one statement (data-modifying CTEs where SQLite uses a transaction), so no
 //   transaction is ever left open on a pooled connection.
@@ -27,33 +27,38 @@
 // A broken connection is reported as errc::unavailable and replaced on its next use.
 
 #include <algorithm>
-#include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <functional>
 #include <mutex>
-#include <thread>
 #include <tuple>
 
 #include "riskbridge/observability/log.hpp"
 #include "riskbridge/store/job_store.hpp"
+#include "store/checks.hpp"
+#include "store/group_commit_store.hpp"
 #include "store/pg_db.hpp"
+#include "store/rows.hpp"
+#include "store/schema.hpp"
 
 namespace riskbridge::store {
 
 namespace {
 
+using detail::migration;
 using detail::pg_connection;
 using detail::pg_conninfo;
 using detail::pg_params;
 using detail::pg_result;
+using detail::pg_row;
+using detail::read_audit_entry;
+using detail::read_evaluation;
+using detail::read_job;
+using detail::read_job_attempt;
+using detail::read_quarantine_entry;
+using detail::write_batch;
+using detail::write_item;
 
 // --- schema -------------------------------------------------------------------------------
-
-struct migration {
-    int version;
-    const char* sql;
-};
 
 // Ordered; a step is never edited once released, later changes are new steps. The versions
 // match the SQLite store's.
@@ -427,47 +432,12 @@ result<void> prepare_range(const pg_connection& c, stmt first, stmt last) {
     return {};
 }
 
-job read_job(const pg_result& r, int row) {
-    job j;
-    j.id = r.int64(row, 0);
-    j.kind = r.text(row, 1);
-    j.payload = r.text(row, 2);
-    j.state = parse_job_state(r.text(row, 3)).value_or(job_state::queued);
-    j.attempts = static_cast<int>(r.int64(row, 4));
-    j.next_run_at = from_unix_ms(r.int64(row, 5));
-    j.lease_owner = r.text(row, 6);
-    j.lease_until = from_unix_ms(r.int64(row, 7));
-    j.last_error = r.text(row, 8);
-    j.checkpoint = r.text(row, 9);
-    j.correlation_id = r.text(row, 10);
-    j.unique_key = r.opt_text(row, 11);
-    j.created_at = from_unix_ms(r.int64(row, 12));
-    j.updated_at = from_unix_ms(r.int64(row, 13));
-    return j;
-}
-
-evaluation_record read_evaluation(const pg_result& r, int row) {
-    evaluation_record e;
-    e.eval_id = r.text(row, 0);
-    e.flow = r.text(row, 1);
-    e.application_id = r.text(row, 2);
-    e.candidate_id = r.text(row, 3);
-    e.job = r.int64(row, 4);
-    e.state = r.text(row, 5);
-    e.decision = r.text(row, 6);
-    e.docv_token = r.text(row, 7);
-    e.created_at = from_unix_ms(r.int64(row, 8));
-    e.updated_at = from_unix_ms(r.int64(row, 9));
-    e.expires_at = from_unix_ms(r.int64(row, 10));
-    return e;
-}
-
 template <class T, class Reader>
 std::vector<T> read_all(const pg_result& r, Reader read) {
     std::vector<T> out;
     out.reserve(static_cast<std::size_t>(r.rows()));
     for (int i = 0; i < r.rows(); ++i) {
-        out.push_back(read(r, i));
+        out.push_back(read(pg_row(r, i)));
     }
     return out;
 }
@@ -478,10 +448,6 @@ std::optional<std::int64_t> sql_limit(int limit) {
         return limit;
     }
     return std::nullopt;
-}
-
-bool is_epoch(time_point t) {
-    return t.time_since_epoch().count() == 0;
 }
 
 std::string millis(milliseconds d) {
@@ -522,13 +488,6 @@ result<int> read_schema_version(const pg_connection& c) {
     return static_cast<int>(r.int64(0, 0));
 }
 
-error newer_schema(int found) {
-    return make_error(errc::invalid_argument, "the store's schema version " +
-                                                  std::to_string(found) +
-                                                  " is newer than this build knows (" +
-                                                  std::to_string(latest_schema_version) + ")");
-}
-
 /// Creates or upgrades the schema in one transaction, under an advisory lock that every
 /// replica takes first: the first to start migrates, the others wait and find it done.
 result<void> migrate(const pg_connection& c, clock& clk) {
@@ -560,7 +519,7 @@ result<void> migrate(const pg_connection& c, clock& clk) {
         return fail(std::move(current).error());
     }
     if (*current > latest_schema_version) {
-        return fail(newer_schema(*current));
+        return fail(detail::newer_schema(*current, latest_schema_version));
     }
     for (const auto& m : migrations) {
         if (m.version <= *current) {
@@ -691,18 +650,6 @@ private:
 
 // --- the store ----------------------------------------------------------------------------
 
-/// One ingestion request on its way through the writer.
-struct write_item {
-    bool is_quarantine = false;
-    std::int64_t received_ms = 0;
-    enqueue_request request;
-    enqueue_callback on_enqueued;
-    quarantine_request quarantine;
-    quarantine_callback on_quarantined;
-    enqueue_result outcome;           ///< set by the writer (enqueue)
-    result<void> quarantine_outcome;  ///< set by the writer (quarantine)
-};
-
 /// What became of one attempt at committing a batch.
 enum class batch_end {
     committed,    ///< every item's outcome is set and durable
@@ -715,16 +662,15 @@ constexpr int batch_attempts = 3;
 constexpr auto writer_io_timeout = std::chrono::seconds(60);
 constexpr auto writer_reconnect_interval = std::chrono::seconds(1);
 
-class postgres_store final : public job_store {
+class postgres_store final : public detail::group_commit_store {
 public:
     postgres_store(postgres_options options, pg_conninfo info, clock& clk)
-        : options_(std::move(options)),
+        : group_commit_store(clk, {options.max_pending_writes, options.max_batch, options.on_commit,
+                                   writer_reconnect_interval}),
+          options_(std::move(options)),
           info_(std::move(info)),
-          clock_(clk),
           pool_(info_, static_cast<std::size_t>(std::max(options_.pool_size, 1)),
-                [this](pg_connection& c) { return setup_pool_connection(c); }) {
-        options_.max_batch = std::max<std::size_t>(options_.max_batch, 1);
-    }
+                [this](pg_connection& c) { return setup_pool_connection(c); }) {}
 
     ~postgres_store() override { shutdown(); }
 
@@ -746,8 +692,7 @@ public:
         if (auto r = pool_.open_all(); !r) {
             return r;
         }
-        writable_.store(true);
-        writer_thread_ = std::thread([this] { writer_loop(); });
+        start_writer();
         log::info("store_opened", {{"backend", "postgresql"},
                                    {"host", info_.host()},
                                    {"port", info_.port()},
@@ -758,69 +703,12 @@ public:
         return {};
     }
 
-    // --- ingestion --------------------------------------------------------------------
-
-    void enqueue_async(enqueue_request req, enqueue_callback done) override {
-        enqueue_result immediate;
-        if (req.delivery.source.empty() || req.delivery.key.empty()) {
-            immediate = {enqueue_status::unavailable, 0, "invalid delivery key"};
-        } else if (req.job && req.job->kind.empty()) {
-            immediate = {enqueue_status::unavailable, 0, "job without a kind"};
-        } else {
-            write_item item;
-            try {
-                item.received_ms = to_unix_ms(clock_.now());
-                item.request = std::move(req);
-                item.on_enqueued = std::move(done);
-                const char* refused = push(item);
-                if (refused == nullptr) {
-                    return;
-                }
-                immediate = {std::string_view(refused) == overloaded_detail
-                                 ? enqueue_status::overloaded
-                                 : enqueue_status::unavailable,
-                             0, refused};
-            } catch (...) {
-                immediate = {enqueue_status::unavailable, 0, "out of memory"};
-            }
-            if (item.on_enqueued) {
-                done = std::move(item.on_enqueued);  // not queued: answer here
-            }
-        }
-        call(done, std::move(immediate));
-    }
-
-    void quarantine_async(quarantine_request req, quarantine_callback done) override {
-        result<void> immediate;
-        write_item item;
-        try {
-            item.is_quarantine = true;
-            item.received_ms = to_unix_ms(clock_.now());
-            item.quarantine = std::move(req);
-            item.on_quarantined = std::move(done);
-            const char* refused = push(item);
-            if (refused == nullptr) {
-                return;
-            }
-            immediate =
-                make_error(std::string_view(refused) == overloaded_detail ? errc::overloaded
-                                                                          : errc::unavailable,
-                           refused);
-        } catch (...) {
-            immediate = make_error(errc::unavailable, "out of memory");
-        }
-        if (item.on_quarantined) {
-            done = std::move(item.on_quarantined);  // not queued: answer here
-        }
-        call(done, std::move(immediate));
-    }
-
     // --- workers ----------------------------------------------------------------------
 
     result<std::optional<job>> claim(std::string_view owner, time_point now, milliseconds lease,
                                      const std::vector<std::string>& kinds) override {
-        if (owner.empty()) {
-            return make_error(errc::invalid_argument, "claim needs an owner");
+        if (auto r = detail::check_claim(owner); !r) {
+            return r.error();
         }
         std::optional<std::vector<std::string>> kind_list;
         if (!kinds.empty()) {
@@ -835,7 +723,7 @@ public:
         if (r->rows() == 0) {
             return std::optional<job>{};
         }
-        return std::optional<job>{read_job(*r, 0)};
+        return std::optional<job>{read_job(pg_row(*r, 0))};
     }
 
     result<void> extend_lease(job_id id, std::string_view owner, time_point until) override {
@@ -876,9 +764,7 @@ public:
 
     result<int> release_leases(std::string_view owner) override {
         pg_params p;
-        p.text(owner)
-            .int64(to_unix_ms(clock_.now()))
-            .text(owner.empty() ? "lease released at start-up" : "lease released by owner");
+        p.text(owner).int64(to_unix_ms(clock_.now())).text(detail::release_reason(owner));
         auto r = run(stmt::release, p);
         if (!r) {
             return std::move(r).error();
@@ -887,8 +773,8 @@ public:
     }
 
     result<job_id> add_job(const new_job& j, time_point run_at) override {
-        if (j.kind.empty()) {
-            return make_error(errc::invalid_argument, "job without a kind");
+        if (auto r = detail::check_new_job(j); !r) {
+            return r.error();
         }
         pg_params p;
         p.text(j.kind)
@@ -919,8 +805,8 @@ public:
 
     result<bool> try_acquire_singleton(std::string_view name, std::string_view owner,
                                        time_point now, milliseconds ttl) override {
-        if (name.empty() || owner.empty()) {
-            return make_error(errc::invalid_argument, "a singleton needs a name and an owner");
+        if (auto r = detail::check_singleton(name, owner); !r) {
+            return r.error();
         }
         pg_params p;
         p.text(name).text(owner).int64(to_unix_ms(now + ttl)).int64(to_unix_ms(now));
@@ -934,8 +820,8 @@ public:
     // --- evaluations and audit --------------------------------------------------------
 
     result<void> upsert_evaluation(const evaluation_record& e) override {
-        if (e.eval_id.empty()) {
-            return make_error(errc::invalid_argument, "evaluation without an eval_id");
+        if (auto r = detail::check_evaluation(e); !r) {
+            return r;
         }
         const time_point now = clock_.now();
         pg_params p;
@@ -947,8 +833,8 @@ public:
             .text(e.state)
             .text(e.decision)
             .text(e.docv_token)
-            .int64(to_unix_ms(is_epoch(e.created_at) ? now : e.created_at))
-            .int64(to_unix_ms(is_epoch(e.updated_at) ? now : e.updated_at))
+            .int64(detail::unix_ms_or(e.created_at, now))
+            .int64(detail::unix_ms_or(e.updated_at, now))
             .int64(to_unix_ms(e.expires_at));
         auto r = run(stmt::upsert_evaluation, p);
         if (!r) {
@@ -977,7 +863,7 @@ public:
         if (!r) {
             return std::move(r).error();
         }
-        return read_all<evaluation_record>(*r, read_evaluation);
+        return read_all<evaluation_record>(*r, read_evaluation<pg_row>);
     }
 
     result<std::vector<evaluation_record>> stale_evaluations(const std::vector<std::string>& states,
@@ -992,13 +878,13 @@ public:
         if (!r) {
             return std::move(r).error();
         }
-        return read_all<evaluation_record>(*r, read_evaluation);
+        return read_all<evaluation_record>(*r, read_evaluation<pg_row>);
     }
 
     result<void> append_audit(const audit_entry& e) override {
         pg_params p;
         p.int64(e.job)
-            .int64(to_unix_ms(is_epoch(e.at) ? clock_.now() : e.at))
+            .int64(detail::unix_ms_or(e.at, clock_.now()))
             .text(e.step)
             .text(e.outcome)
             .text(e.detail);
@@ -1016,15 +902,7 @@ public:
         if (!r) {
             return std::move(r).error();
         }
-        return read_all<audit_entry>(*r, [](const pg_result& s, int row) {
-            audit_entry e;
-            e.job = s.int64(row, 0);
-            e.at = from_unix_ms(s.int64(row, 1));
-            e.step = s.text(row, 2);
-            e.outcome = s.text(row, 3);
-            e.detail = s.text(row, 4);
-            return e;
-        });
+        return read_all<audit_entry>(*r, read_audit_entry<pg_row>);
     }
 
     // --- operations -------------------------------------------------------------------
@@ -1039,7 +917,7 @@ public:
         if (!r) {
             return std::move(r).error();
         }
-        return read_all<job>(*r, read_job);
+        return read_all<job>(*r, read_job<pg_row>);
     }
 
     result<std::optional<job>> get_job(job_id id) override {
@@ -1052,7 +930,7 @@ public:
         if (r->rows() == 0) {
             return std::optional<job>{};
         }
-        return std::optional<job>{read_job(*r, 0)};
+        return std::optional<job>{read_job(pg_row(*r, 0))};
     }
 
     result<std::vector<job_attempt>> job_attempts(job_id id) override {
@@ -1062,14 +940,7 @@ public:
         if (!r) {
             return std::move(r).error();
         }
-        return read_all<job_attempt>(*r, [](const pg_result& s, int row) {
-            job_attempt a;
-            a.attempt = static_cast<int>(s.int64(row, 0));
-            a.finished_at = from_unix_ms(s.int64(row, 1));
-            a.outcome = s.text(row, 2);
-            a.error = s.text(row, 3);
-            return a;
-        });
+        return read_all<job_attempt>(*r, read_job_attempt<pg_row>);
     }
 
     result<int> retry_dead(std::optional<job_id> id, time_point now) override {
@@ -1106,24 +977,11 @@ public:
         if (!r) {
             return std::move(r).error();
         }
-        return read_all<quarantine_entry>(*r, [](const pg_result& s, int row) {
-            quarantine_entry q;
-            q.id = s.int64(row, 0);
-            q.source = s.text(row, 1);
-            q.reason = s.text(row, 2);
-            q.request_id = s.text(row, 3);
-            q.body_bytes = static_cast<std::size_t>(s.int64(row, 4));
-            q.received_at = from_unix_ms(s.int64(row, 5));
-            return q;
-        });
+        return read_all<quarantine_entry>(*r, read_quarantine_entry<pg_row>);
     }
 
     result<store_stats> stats() override {
-        store_stats out;
-        for (auto st : {job_state::queued, job_state::running, job_state::retry_wait,
-                        job_state::done, job_state::dead}) {
-            out.jobs_by_state[st] = 0;
-        }
+        store_stats out = detail::empty_stats();
         const pg_params none;
         auto by_state = run(stmt::count_by_state, none, true);
         if (!by_state) {
@@ -1140,34 +998,11 @@ public:
         }
         out.deliveries = totals->int64(0, 0);
         out.quarantined = totals->int64(0, 1);
-        std::lock_guard lock(queue_mutex_);
-        out.pending_writes = queue_.size();
+        out.pending_writes = pending_writes();
         return out;
     }
 
-    bool writable() const override { return writable_.load(std::memory_order_acquire); }
-
-    void shutdown() override {
-        {
-            std::lock_guard lock(queue_mutex_);
-            stopping_ = true;
-        }
-        queue_cv_.notify_all();
-        if (writer_on_this_thread == this) {
-            return;  // from a callback: the writer drains and stops; the destructor joins
-        }
-        std::lock_guard lifecycle(lifecycle_mutex_);
-        if (writer_thread_.joinable()) {
-            writer_thread_.join();  // the writer commits everything queued before it returns
-            writable_.store(false);
-            log::info("store_shutdown", {});
-        }
-        writable_.store(false);
-    }
-
 private:
-    static constexpr const char* overloaded_detail = "write queue full";
-
     // --- connections ------------------------------------------------------------------
 
     result<void> setup_writer_connection(pg_connection& c) {
@@ -1225,7 +1060,7 @@ private:
             return std::move(r).error();
         }
         if (r->affected() == 0) {
-            return make_error(errc::conflict, std::string(what) + ": the lease is not held");
+            return detail::lease_not_held(what);
         }
         return {};
     }
@@ -1240,111 +1075,20 @@ private:
         if (r->rows() == 0) {
             return std::optional<evaluation_record>{};
         }
-        return std::optional<evaluation_record>{read_evaluation(*r, 0)};
+        return std::optional<evaluation_record>{read_evaluation(pg_row(*r, 0))};
     }
 
     // --- the writer -------------------------------------------------------------------
 
-    /// Moves the item onto the writer's queue and returns nullptr; or leaves it alone and
-    /// returns why it was refused.
-    const char* push(write_item& item) {
-        std::unique_lock lock(queue_mutex_);
-        const char* refused = nullptr;
-        if (stopping_) {
-            refused = "store is shut down";
-        } else if (queue_.size() >= options_.max_pending_writes) {
-            refused = overloaded_detail;
-        }
-        if (refused != nullptr) {
-            return refused;
-        }
-        queue_.push_back(std::move(item));
-        const bool wake = writer_waiting_;
-        writer_waiting_ = false;
-        lock.unlock();
-        if (wake) {
-            queue_cv_.notify_one();
-        }
-        return nullptr;
-    }
+    bool idle_work_pending() override { return writer_lost_; }
 
-    template <class Callback, class Value>
-    static void call(Callback& cb, Value&& v) noexcept {
-        if (!cb) {
-            return;
-        }
-        try {
-            cb(std::forward<Value>(v));
-        } catch (...) {
-            log::error("store_callback_threw", {});
+    void on_idle() override {
+        if (ensure_writer()) {
+            mark_writable();
         }
     }
 
-    /// Set on the writer thread, so shutdown() from a callback does not join itself.
-    static inline thread_local const postgres_store* writer_on_this_thread = nullptr;
-
-    void writer_loop() {
-        writer_on_this_thread = this;
-        std::deque<write_item> batch;
-        for (;;) {
-            {
-                std::unique_lock lock(queue_mutex_);
-                while (queue_.empty() && !stopping_) {
-                    writer_waiting_ = true;
-                    if (!writer_lost_) {
-                        queue_cv_.wait(lock);
-                        continue;
-                    }
-                    // The connection is gone: reconnect in the background, so readiness comes
-                    // back without waiting for the next request.
-                    queue_cv_.wait_for(lock, writer_reconnect_interval);
-                    if (queue_.empty() && !stopping_) {
-                        lock.unlock();
-                        if (ensure_writer()) {
-                            mark_writable();
-                        }
-                        lock.lock();
-                    }
-                }
-                writer_waiting_ = false;
-                if (queue_.empty()) {
-                    writable_.store(false);
-                    return;  // stopping, and everything queued is committed
-                }
-                if (queue_.size() <= options_.max_batch) {
-                    batch.swap(queue_);
-                } else {
-                    for (std::size_t i = 0; i < options_.max_batch; ++i) {
-                        batch.push_back(std::move(queue_.front()));
-                        queue_.pop_front();
-                    }
-                }
-            }
-            try {
-                commit_batch(batch);
-            } catch (...) {
-                // Only allocation can throw here; nothing of this batch is answered as stored.
-                log::error("store_writer_exception", {{"batch", batch.size()}});
-                writable_.store(false);
-                drop_writer();
-                for (auto& item : batch) {
-                    if (item.is_quarantine) {
-                        call(item.on_quarantined, make_error(errc::unavailable, "out of memory"));
-                    } else {
-                        call(item.on_enqueued,
-                             enqueue_result{enqueue_status::unavailable, 0, "out of memory"});
-                    }
-                }
-            }
-            batch.clear();
-        }
-    }
-
-    void mark_writable() {
-        if (!writable_.exchange(true)) {
-            log::info("store_writable_again", {});
-        }
-    }
+    void on_writer_exception() override { drop_writer(); }
 
     /// The writer's connection, reconnected when it was lost. False when it cannot be had.
     bool ensure_writer() {
@@ -1380,7 +1124,7 @@ private:
         writer_lost_ = true;
     }
 
-    void commit_batch(std::deque<write_item>& batch) {
+    void commit_batch(write_batch& batch) override {
         // Rows are locked in one order by every replica's writer (source, key), which keeps
         // concurrent batches holding copies of the same deliveries from deadlocking; copies
         // within the batch keep their arrival order, so the first is the one accepted.
@@ -1401,6 +1145,7 @@ private:
             return std::tie(x.source, x.key) < std::tie(y.source, y.key);
         });
 
+        const auto started = std::chrono::steady_clock::now();
         bool answered = false;  // every item's outcome is set
         bool healthy = false;   // and the last statement on the connection succeeded
         for (int attempt = 1; attempt <= batch_attempts && !answered; ++attempt) {
@@ -1415,23 +1160,13 @@ private:
             }
         }
         if (healthy) {
-            mark_writable();
+            note_commit(batch.size(), started);
             complete_duplicates(order);
         } else {
-            writable_.store(false);
+            mark_unwritable();
         }
         if (!answered) {
-            for (auto& item : batch) {
-                item.outcome = {enqueue_status::unavailable, 0, "database error"};
-                item.quarantine_outcome = make_error(errc::unavailable, "database error");
-            }
-        }
-        for (auto& item : batch) {
-            if (item.is_quarantine) {
-                call(item.on_quarantined, std::move(item.quarantine_outcome));
-            } else {
-                call(item.on_enqueued, std::move(item.outcome));
-            }
+            fail_batch(batch);
         }
     }
 
@@ -1628,22 +1363,11 @@ private:
 
     postgres_options options_;
     pg_conninfo info_;
-    clock& clock_;
     connection_pool pool_;
 
     pg_connection writer_;           ///< the writer thread's (and open()'s, before it starts)
     bool writer_lost_ = false;       ///< writer thread only: the connection must be re-made
     bool reconnect_logged_ = false;  ///< writer thread only
-
-    std::mutex queue_mutex_;
-    std::condition_variable queue_cv_;
-    std::deque<write_item> queue_;
-    bool stopping_ = false;
-    bool writer_waiting_ = false;
-    std::atomic<bool> writable_{false};
-
-    std::mutex lifecycle_mutex_;
-    std::thread writer_thread_;
 };
 
 #undef RB_JOB_COLUMNS

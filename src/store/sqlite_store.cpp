@@ -1,11 +1,9 @@
 // The SQLite job store.
 //
 // Connections (each used by one thread at a time):
-// - writer: owned by the writer thread. Ingestion requests (enqueue_async, quarantine_async)
-//   go through a bounded queue to this thread, which commits everything queued in one
-//   transaction (group commit: one fsync for many requests, synchronous=FULL) and calls back
-//   after the commit. It never waits for a batch window: when the queue is empty it sleeps on
-//   a condition variable; what arrives while a commit is in flight is the next batch.
+// - writer: owned by the writer thread (group_commit_store.hpp), which commits the queued
+//   ingestion requests (enqueue_async, quarantine_async) in one transaction (group commit: one
+//   fsync for many requests, synchronous=FULL) before they are answered.
 // - sync: mutex-guarded, for the synchronous writes of workers, the CLI and tests.
 // - read: mutex-guarded, for the synchronous reads, so they never queue behind an fsync.
 // - checkpoint: owned by the checkpoint thread. Automatic checkpoints are off on every
@@ -20,7 +18,6 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -29,6 +26,10 @@
 
 #include "riskbridge/observability/log.hpp"
 #include "riskbridge/store/job_store.hpp"
+#include "store/checks.hpp"
+#include "store/group_commit_store.hpp"
+#include "store/rows.hpp"
+#include "store/schema.hpp"
 #include "store/sqlite_db.hpp"
 
 namespace riskbridge::store {
@@ -36,15 +37,18 @@ namespace riskbridge::store {
 namespace {
 
 using detail::database;
+using detail::migration;
+using detail::read_audit_entry;
+using detail::read_evaluation;
+using detail::read_job;
+using detail::read_job_attempt;
+using detail::read_quarantine_entry;
 using detail::statement;
 using detail::use;
+using detail::write_batch;
+using detail::write_item;
 
 // --- schema -------------------------------------------------------------------------------
-
-struct migration {
-    int version;
-    const char* sql;
-};
 
 // Ordered; a step is never edited once released, later changes are new steps.
 constexpr migration migrations[] = {
@@ -153,48 +157,9 @@ constexpr int latest_schema_version = migrations[std::size(migrations) - 1].vers
     "eval_id, flow, application_id, candidate_id, job_id, state, decision, docv_token, " \
     "created_at, updated_at, expires_at"
 
-job read_job(const statement& s) {
-    job j;
-    j.id = s.int64(0);
-    j.kind = s.text(1);
-    j.payload = s.text(2);
-    j.state = parse_job_state(s.text(3)).value_or(job_state::queued);
-    j.attempts = static_cast<int>(s.int64(4));
-    j.next_run_at = from_unix_ms(s.int64(5));
-    j.lease_owner = s.text(6);
-    j.lease_until = from_unix_ms(s.int64(7));
-    j.last_error = s.text(8);
-    j.checkpoint = s.text(9);
-    j.correlation_id = s.text(10);
-    j.unique_key = s.opt_text(11);
-    j.created_at = from_unix_ms(s.int64(12));
-    j.updated_at = from_unix_ms(s.int64(13));
-    return j;
-}
-
-evaluation_record read_evaluation(const statement& s) {
-    evaluation_record e;
-    e.eval_id = s.text(0);
-    e.flow = s.text(1);
-    e.application_id = s.text(2);
-    e.candidate_id = s.text(3);
-    e.job = s.int64(4);
-    e.state = s.text(5);
-    e.decision = s.text(6);
-    e.docv_token = s.text(7);
-    e.created_at = from_unix_ms(s.int64(8));
-    e.updated_at = from_unix_ms(s.int64(9));
-    e.expires_at = from_unix_ms(s.int64(10));
-    return e;
-}
-
 /// SQLite LIMIT: a non-positive limit means no limit.
 std::int64_t sql_limit(int limit) {
     return limit > 0 ? limit : -1;
-}
-
-bool is_epoch(time_point t) {
-    return t.time_since_epoch().count() == 0;
 }
 
 // --- connections --------------------------------------------------------------------------
@@ -342,13 +307,6 @@ result<int> read_schema_version(const database& db) {
     }
 }
 
-error newer_schema(int found) {
-    return make_error(errc::invalid_argument, "the store's schema version " +
-                                                  std::to_string(found) +
-                                                  " is newer than this build knows (" +
-                                                  std::to_string(latest_schema_version) + ")");
-}
-
 /// Creates or upgrades the schema in one transaction. A no-op at the current version.
 result<void> migrate(const database& db, clock& clk) {
     auto current = read_schema_version(db);
@@ -356,7 +314,7 @@ result<void> migrate(const database& db, clock& clk) {
         return std::move(current).error();
     }
     if (*current > latest_schema_version) {
-        return newer_schema(*current);
+        return detail::newer_schema(*current, latest_schema_version);
     }
     if (*current == latest_schema_version) {
         return {};
@@ -379,7 +337,7 @@ result<void> migrate(const database& db, clock& clk) {
         return std::move(current).error();
     }
     if (*current > latest_schema_version) {
-        return newer_schema(*current);
+        return detail::newer_schema(*current, latest_schema_version);
     }
     auto record =
         db.prepare("INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)", false);
@@ -410,18 +368,6 @@ result<void> migrate(const database& db, clock& clk) {
 
 // --- the store ----------------------------------------------------------------------------
 
-/// One ingestion request on its way through the writer.
-struct write_item {
-    bool is_quarantine = false;
-    std::int64_t received_ms = 0;
-    enqueue_request request;
-    enqueue_callback on_enqueued;
-    quarantine_request quarantine;
-    quarantine_callback on_quarantined;
-    enqueue_result outcome;           ///< set by the writer (enqueue)
-    result<void> quarantine_outcome;  ///< set by the writer (quarantine)
-};
-
 struct writer_statements {
     tx_statements tx;
     statement savepoint, release, rollback_to;
@@ -448,10 +394,12 @@ struct read_statements {
 constexpr int checkpoint_wake_pages = 4'096;       ///< ~16 MB of WAL: checkpoint now
 constexpr int checkpoint_truncate_pages = 16'384;  ///< ~64 MB left after PASSIVE: TRUNCATE
 
-class sqlite_store final : public job_store {
+class sqlite_store final : public detail::group_commit_store {
 public:
-    sqlite_store(sqlite_options options, clock& clk) : options_(std::move(options)), clock_(clk) {
-        options_.max_batch = std::max<std::size_t>(options_.max_batch, 1);
+    sqlite_store(sqlite_options options, clock& clk)
+        : group_commit_store(clk,
+                             {options.max_pending_writes, options.max_batch, options.on_commit}),
+          options_(std::move(options)) {
         for (busy_wait* b : {&writer_busy_, &sync_busy_, &read_busy_, &checkpoint_busy_}) {
             b->timeout = options_.busy_timeout;
         }
@@ -511,8 +459,7 @@ public:
         sqlite3_wal_hook(writer_db_.get(), &sqlite_store::on_wal_commit, this);
         sqlite3_wal_hook(sync_db_.get(), &sqlite_store::on_wal_commit, this);
 
-        writable_.store(true);
-        writer_thread_ = std::thread([this] { writer_loop(); });
+        start_writer();
         checkpointer_ = std::thread([this] { checkpoint_loop(); });
         log::info("store_opened", {{"backend", "sqlite"},
                                    {"schema_version", latest_schema_version},
@@ -520,69 +467,12 @@ public:
         return {};
     }
 
-    // --- ingestion --------------------------------------------------------------------
-
-    void enqueue_async(enqueue_request req, enqueue_callback done) override {
-        enqueue_result immediate;
-        if (req.delivery.source.empty() || req.delivery.key.empty()) {
-            immediate = {enqueue_status::unavailable, 0, "invalid delivery key"};
-        } else if (req.job && req.job->kind.empty()) {
-            immediate = {enqueue_status::unavailable, 0, "job without a kind"};
-        } else {
-            write_item item;
-            try {
-                item.received_ms = to_unix_ms(clock_.now());
-                item.request = std::move(req);
-                item.on_enqueued = std::move(done);
-                const char* refused = push(item);
-                if (refused == nullptr) {
-                    return;
-                }
-                immediate = {std::string_view(refused) == overloaded_detail
-                                 ? enqueue_status::overloaded
-                                 : enqueue_status::unavailable,
-                             0, refused};
-            } catch (...) {
-                immediate = {enqueue_status::unavailable, 0, "out of memory"};
-            }
-            if (item.on_enqueued) {
-                done = std::move(item.on_enqueued);  // not queued: answer here
-            }
-        }
-        call(done, std::move(immediate));
-    }
-
-    void quarantine_async(quarantine_request req, quarantine_callback done) override {
-        result<void> immediate;
-        write_item item;
-        try {
-            item.is_quarantine = true;
-            item.received_ms = to_unix_ms(clock_.now());
-            item.quarantine = std::move(req);
-            item.on_quarantined = std::move(done);
-            const char* refused = push(item);
-            if (refused == nullptr) {
-                return;
-            }
-            immediate =
-                make_error(std::string_view(refused) == overloaded_detail ? errc::overloaded
-                                                                          : errc::unavailable,
-                           refused);
-        } catch (...) {
-            immediate = make_error(errc::unavailable, "out of memory");
-        }
-        if (item.on_quarantined) {
-            done = std::move(item.on_quarantined);  // not queued: answer here
-        }
-        call(done, std::move(immediate));
-    }
-
     // --- workers ----------------------------------------------------------------------
 
     result<std::optional<job>> claim(std::string_view owner, time_point now, milliseconds lease,
                                      const std::vector<std::string>& kinds) override {
-        if (owner.empty()) {
-            return make_error(errc::invalid_argument, "claim needs an owner");
+        if (auto r = detail::check_claim(owner); !r) {
+            return r.error();
         }
         const std::int64_t now_ms = to_unix_ms(now);
         // The kinds travel as one JSON array parameter (json_each), so the statement stays
@@ -718,7 +608,7 @@ public:
             use u(sync_.release_attempts);
             u->bind(1, owner);
             u->bind(2, now_ms);
-            u->bind(3, owner.empty() ? "lease released at start-up" : "lease released by owner");
+            u->bind(3, detail::release_reason(owner));
             if (const int rc = u->step(); rc != SQLITE_DONE) {
                 return sync_db_.fail(rc, "release_leases");
             }
@@ -740,8 +630,8 @@ public:
     }
 
     result<job_id> add_job(const new_job& j, time_point run_at) override {
-        if (j.kind.empty()) {
-            return make_error(errc::invalid_argument, "job without a kind");
+        if (auto r = detail::check_new_job(j); !r) {
+            return r.error();
         }
         std::lock_guard lock(sync_mutex_);
         const std::int64_t now_ms = to_unix_ms(clock_.now());
@@ -770,8 +660,8 @@ public:
 
     result<bool> try_acquire_singleton(std::string_view name, std::string_view owner,
                                        time_point now, milliseconds ttl) override {
-        if (name.empty() || owner.empty()) {
-            return make_error(errc::invalid_argument, "a singleton needs a name and an owner");
+        if (auto r = detail::check_singleton(name, owner); !r) {
+            return r.error();
         }
         std::lock_guard lock(sync_mutex_);
         use u(sync_.singleton);
@@ -788,8 +678,8 @@ public:
     // --- evaluations and audit --------------------------------------------------------
 
     result<void> upsert_evaluation(const evaluation_record& e) override {
-        if (e.eval_id.empty()) {
-            return make_error(errc::invalid_argument, "evaluation without an eval_id");
+        if (auto r = detail::check_evaluation(e); !r) {
+            return r;
         }
         std::lock_guard lock(sync_mutex_);
         const time_point now = clock_.now();
@@ -802,8 +692,8 @@ public:
         u->bind(6, e.state);
         u->bind(7, e.decision);
         u->bind(8, e.docv_token);
-        u->bind(9, to_unix_ms(is_epoch(e.created_at) ? now : e.created_at));
-        u->bind(10, to_unix_ms(is_epoch(e.updated_at) ? now : e.updated_at));
+        u->bind(9, detail::unix_ms_or(e.created_at, now));
+        u->bind(10, detail::unix_ms_or(e.updated_at, now));
         u->bind(11, to_unix_ms(e.expires_at));
         if (const int rc = u->step(); rc != SQLITE_DONE) {
             return sync_db_.fail(rc, "upsert_evaluation");
@@ -830,7 +720,8 @@ public:
         std::lock_guard lock(read_mutex_);
         use u(read_.evaluations_for_candidate);
         u->bind(1, candidate_id);
-        return collect<evaluation_record>(*u, read_evaluation, "evaluations_for_candidate");
+        return collect<evaluation_record>(*u, read_evaluation<statement>,
+                                          "evaluations_for_candidate");
     }
 
     result<std::vector<evaluation_record>> stale_evaluations(const std::vector<std::string>& states,
@@ -844,7 +735,8 @@ public:
             u->bind(1, state);
             u->bind(2, to_unix_ms(before));
             u->bind(3, sql_limit(limit));
-            auto part = collect<evaluation_record>(*u, read_evaluation, "stale_evaluations");
+            auto part =
+                collect<evaluation_record>(*u, read_evaluation<statement>, "stale_evaluations");
             if (!part) {
                 return std::move(part).error();
             }
@@ -869,7 +761,7 @@ public:
         std::lock_guard lock(sync_mutex_);
         use u(sync_.insert_audit);
         u->bind(1, e.job);
-        u->bind(2, to_unix_ms(is_epoch(e.at) ? clock_.now() : e.at));
+        u->bind(2, detail::unix_ms_or(e.at, clock_.now()));
         u->bind(3, e.step);
         u->bind(4, e.outcome);
         u->bind(5, e.detail);
@@ -883,18 +775,7 @@ public:
         std::lock_guard lock(read_mutex_);
         use u(read_.audit_for_job);
         u->bind(1, id);
-        return collect<audit_entry>(
-            *u,
-            [](const statement& s) {
-                audit_entry e;
-                e.job = s.int64(0);
-                e.at = from_unix_ms(s.int64(1));
-                e.step = s.text(2);
-                e.outcome = s.text(3);
-                e.detail = s.text(4);
-                return e;
-            },
-            "audit_for_job");
+        return collect<audit_entry>(*u, read_audit_entry<statement>, "audit_for_job");
     }
 
     // --- operations -------------------------------------------------------------------
@@ -905,11 +786,11 @@ public:
             use u(read_.list_jobs_by_state);
             u->bind(1, to_string(*state));
             u->bind(2, sql_limit(limit));
-            return collect<job>(*u, read_job, "list_jobs");
+            return collect<job>(*u, read_job<statement>, "list_jobs");
         }
         use u(read_.list_jobs);
         u->bind(1, sql_limit(limit));
-        return collect<job>(*u, read_job, "list_jobs");
+        return collect<job>(*u, read_job<statement>, "list_jobs");
     }
 
     result<std::optional<job>> get_job(job_id id) override {
@@ -930,17 +811,7 @@ public:
         std::lock_guard lock(read_mutex_);
         use u(read_.job_attempts);
         u->bind(1, id);
-        return collect<job_attempt>(
-            *u,
-            [](const statement& s) {
-                job_attempt a;
-                a.attempt = static_cast<int>(s.int64(0));
-                a.finished_at = from_unix_ms(s.int64(1));
-                a.outcome = s.text(2);
-                a.error = s.text(3);
-                return a;
-            },
-            "job_attempts");
+        return collect<job_attempt>(*u, read_job_attempt<statement>, "job_attempts");
     }
 
     result<int> retry_dead(std::optional<job_id> id, time_point now) override {
@@ -985,27 +856,11 @@ public:
         std::lock_guard lock(read_mutex_);
         use u(read_.list_quarantine);
         u->bind(1, sql_limit(limit));
-        return collect<quarantine_entry>(
-            *u,
-            [](const statement& s) {
-                quarantine_entry q;
-                q.id = s.int64(0);
-                q.source = s.text(1);
-                q.reason = s.text(2);
-                q.request_id = s.text(3);
-                q.body_bytes = static_cast<std::size_t>(s.int64(4));
-                q.received_at = from_unix_ms(s.int64(5));
-                return q;
-            },
-            "list_quarantine");
+        return collect<quarantine_entry>(*u, read_quarantine_entry<statement>, "list_quarantine");
     }
 
     result<store_stats> stats() override {
-        store_stats out;
-        for (auto st : {job_state::queued, job_state::running, job_state::retry_wait,
-                        job_state::done, job_state::dead}) {
-            out.jobs_by_state[st] = 0;
-        }
+        store_stats out = detail::empty_stats();
         {
             std::lock_guard lock(read_mutex_);
             {
@@ -1029,125 +884,15 @@ public:
                 *target = u->int64(0);
             }
         }
-        std::lock_guard lock(queue_mutex_);
-        out.pending_writes = queue_.size();
+        out.pending_writes = pending_writes();
         return out;
     }
 
-    bool writable() const override { return writable_.load(std::memory_order_acquire); }
-
-    void shutdown() override {
-        {
-            std::lock_guard lock(queue_mutex_);
-            stopping_ = true;
-        }
-        queue_cv_.notify_all();
-        if (writer_on_this_thread == this) {
-            return;  // from a callback: the writer drains and stops; the destructor joins
-        }
-        std::lock_guard lifecycle(lifecycle_mutex_);
-        if (writer_thread_.joinable()) {
-            writer_thread_.join();  // the writer commits everything queued before it returns
-        }
-        writable_.store(false);
-        {
-            std::lock_guard lock(checkpoint_mutex_);
-            checkpoint_stop_ = true;
-        }
-        checkpoint_cv_.notify_all();
-        if (checkpointer_.joinable()) {
-            checkpointer_.join();
-            log::info("store_shutdown", {});
-        }
-    }
-
 private:
-    static constexpr const char* overloaded_detail = "write queue full";
-
     // --- the writer -------------------------------------------------------------------
 
-    /// Moves the item onto the writer's queue and returns nullptr; or leaves it alone and
-    /// returns why it was refused.
-    const char* push(write_item& item) {
-        std::unique_lock lock(queue_mutex_);
-        const char* refused = nullptr;
-        if (stopping_) {
-            refused = "store is shut down";
-        } else if (queue_.size() >= options_.max_pending_writes) {
-            refused = overloaded_detail;
-        }
-        if (refused != nullptr) {
-            return refused;
-        }
-        queue_.push_back(std::move(item));
-        const bool wake = writer_waiting_;
-        writer_waiting_ = false;
-        lock.unlock();
-        if (wake) {
-            queue_cv_.notify_one();
-        }
-        return nullptr;
-    }
-
-    template <class Callback, class Value>
-    static void call(Callback& cb, Value&& v) noexcept {
-        if (!cb) {
-            return;
-        }
-        try {
-            cb(std::forward<Value>(v));
-        } catch (...) {
-            log::error("store_callback_threw", {});
-        }
-    }
-
-    /// Set on the writer thread, so shutdown() from a callback does not join itself.
-    static inline thread_local const sqlite_store* writer_on_this_thread = nullptr;
-
-    void writer_loop() {
-        writer_on_this_thread = this;
-        std::deque<write_item> batch;
-        for (;;) {
-            {
-                std::unique_lock lock(queue_mutex_);
-                while (queue_.empty() && !stopping_) {
-                    writer_waiting_ = true;
-                    queue_cv_.wait(lock);
-                }
-                writer_waiting_ = false;
-                if (queue_.empty()) {
-                    writable_.store(false);
-                    return;  // stopping, and everything queued is committed
-                }
-                if (queue_.size() <= options_.max_batch) {
-                    batch.swap(queue_);
-                } else {
-                    for (std::size_t i = 0; i < options_.max_batch; ++i) {
-                        batch.push_back(std::move(queue_.front()));
-                        queue_.pop_front();
-                    }
-                }
-            }
-            try {
-                commit_batch(batch);
-            } catch (...) {
-                // Only allocation can throw here; nothing of this batch is answered as stored.
-                log::error("store_writer_exception", {{"batch", batch.size()}});
-                writable_.store(false);
-                for (auto& item : batch) {
-                    if (item.is_quarantine) {
-                        call(item.on_quarantined, make_error(errc::unavailable, "out of memory"));
-                    } else {
-                        call(item.on_enqueued,
-                             enqueue_result{enqueue_status::unavailable, 0, "out of memory"});
-                    }
-                }
-            }
-            batch.clear();
-        }
-    }
-
-    void commit_batch(std::deque<write_item>& batch) {
+    void commit_batch(write_batch& batch) override {
+        const auto started = std::chrono::steady_clock::now();
         bool ok = false;
         {
             use u(writer_.tx.begin);
@@ -1182,22 +927,10 @@ private:
             u->step();
         }
         if (ok) {
-            if (!writable_.exchange(true)) {
-                log::info("store_writable_again", {});
-            }
+            note_commit(batch.size(), started);
         } else {
-            writable_.store(false);
-            for (auto& item : batch) {
-                item.outcome = {enqueue_status::unavailable, 0, "database error"};
-                item.quarantine_outcome = make_error(errc::unavailable, "database error");
-            }
-        }
-        for (auto& item : batch) {
-            if (item.is_quarantine) {
-                call(item.on_quarantined, std::move(item.quarantine_outcome));
-            } else {
-                call(item.on_enqueued, std::move(item.outcome));
-            }
+            mark_unwritable();
+            fail_batch(batch);
         }
     }
 
@@ -1315,6 +1048,17 @@ private:
     }
 
     // --- checkpoints ------------------------------------------------------------------
+
+    void stop_backend_threads() override {
+        {
+            std::lock_guard lock(checkpoint_mutex_);
+            checkpoint_stop_ = true;
+        }
+        checkpoint_cv_.notify_all();
+        if (checkpointer_.joinable()) {
+            checkpointer_.join();
+        }
+    }
 
     static int on_wal_commit(void* ctx, sqlite3*, const char*, int pages) {
         auto* self = static_cast<sqlite_store*>(ctx);
@@ -1621,7 +1365,6 @@ private:
     }
 
     sqlite_options options_;
-    clock& clock_;
 
     busy_wait writer_busy_, sync_busy_, read_busy_, checkpoint_busy_;
     database writer_db_, sync_db_, read_db_, checkpoint_db_;
@@ -1632,21 +1375,12 @@ private:
     std::mutex sync_mutex_;  ///< guards sync_db_ and sync_
     std::mutex read_mutex_;  ///< guards read_db_ and read_
 
-    std::mutex queue_mutex_;
-    std::condition_variable queue_cv_;
-    std::deque<write_item> queue_;
-    bool stopping_ = false;
-    bool writer_waiting_ = false;
-    std::atomic<bool> writable_{false};
-
     std::mutex checkpoint_mutex_;
     std::condition_variable checkpoint_cv_;
     bool checkpoint_stop_ = false;
     bool checkpoint_urgent_ = false;
     std::atomic<std::uint64_t> commits_{0};
 
-    std::mutex lifecycle_mutex_;
-    std::thread writer_thread_;
     std::thread checkpointer_;
 };
 

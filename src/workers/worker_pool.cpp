@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -16,12 +17,31 @@
 #include <string>
 #include <thread>
 #include <typeinfo>
+#include <utility>
 #include <vector>
 
 #include "riskbridge/observability/log.hpp"
+#include "riskbridge/observability/metrics.hpp"
 #include "riskbridge/workers/worker_pool.hpp"
 
 namespace riskbridge::workers {
+
+void job_context::log_field(std::string_view key, std::string_view value) {
+    if (key.empty() || value.empty()) {
+        return;
+    }
+    for (auto it = log_values_.rbegin(); it != log_values_.rend(); ++it) {
+        if (it->first == key) {
+            if (it->second == value) {
+                return;
+            }
+            break;
+        }
+    }
+    log_values_.emplace_back(std::string(key), std::string(value));
+    log_scopes_.push_back(
+        std::make_unique<log::scoped_context>(std::string(key), std::string(value)));
+}
 
 void handler_registry::add(std::string kind, job_handler handler) {
     handlers_.insert_or_assign(std::move(kind), std::move(handler));
@@ -71,6 +91,24 @@ std::string current_exception_type() {
         const std::type_info* t = abi::__cxa_current_exception_type();
         return t != nullptr ? type_name(*t) : "unknown";
     }
+}
+
+/// What the metrics call the end of an attempt whose final store update failed.
+std::string_view store_failure_result(const error& e) {
+    return e.code == errc::conflict ? "lease_lost" : "store_error";
+}
+
+/// The log field that ties a job's lines to what started it. A job from a webhook (correlation
+/// "ashby:<webhookActionId>:<action>" or "riskos:<event_id>") gets `delivery` with the same
+/// value as the webhook's own log line ("<webhookActionId>:<action>", "<event_id>"); any
+/// other job keeps its `correlation_id` (e.g. "eval:<eval_id>" for follow-up jobs).
+std::pair<std::string, std::string> correlation_field(std::string_view correlation_id) {
+    for (const std::string_view source : {"ashby:", "riskos:"}) {
+        if (correlation_id.size() > source.size() && correlation_id.rfind(source, 0) == 0) {
+            return {"delivery", std::string(correlation_id.substr(source.size()))};
+        }
+    }
+    return {"correlation_id", std::string(correlation_id)};
 }
 
 void log_store_failure(std::string_view operation, const error& e) {
@@ -274,19 +312,24 @@ private:
         const std::string& owner = owners_[index];
         log::scoped_context ctx_job("job_id", std::to_string(job.id));
         log::scoped_context ctx_kind("kind", job.kind);
-        log::scoped_context ctx_corr("correlation_id", job.correlation_id);
+        auto [corr_key, corr_value] = correlation_field(job.correlation_id);
+        log::scoped_context ctx_corr(std::move(corr_key), std::move(corr_value));
+        log::scoped_context ctx_attempt("attempt", std::to_string(job.attempts));
 
         busy_guard busy(*this, index, job.id);
         const store::job_id id = job.id;
         const int attempts = job.attempts;
         const std::string kind = job.kind;
-        log::debug("job_claimed", {{"attempt", attempts}});
+        const auto started = std::chrono::steady_clock::now();
+        log::debug("job_claimed");
 
+        // Lives until the outcome is recorded, so the ids the handler added to the log
+        // context (ctx.log_field) are on the outcome's line too.
+        pool_job_context ctx(std::move(job), owner, store_, clock_, options_.lease, stopping_);
         job_outcome outcome;
         if (const job_handler* handler = handlers_.find(kind); handler == nullptr) {
             outcome = job_outcome::fail("no handler for kind " + kind);
         } else {
-            pool_job_context ctx(std::move(job), owner, store_, clock_, options_.lease, stopping_);
             try {
                 outcome = (*handler)(ctx);
             } catch (...) {
@@ -299,7 +342,15 @@ private:
 
         // Leave the keeper's list before the final update, so it never extends a finished job.
         set_in_flight(index, std::nullopt);
-        record_outcome(id, owner, attempts, outcome);
+        const std::string_view result = record_outcome(id, owner, attempts, outcome);
+        if (options_.metrics != nullptr) {
+            options_.metrics->job_attempt(kind, result,
+                                          std::chrono::duration_cast<std::chrono::microseconds>(
+                                              std::chrono::steady_clock::now() - started));
+            if (result == "dead") {
+                options_.metrics->job_dead(kind);
+            }
+        }
     }
 
     /// Counts a worker as busy and lists its job for the lease keeper while it lives.
@@ -322,21 +373,22 @@ private:
         std::size_t index_;
     };
 
-    void record_outcome(store::job_id id, const std::string& owner, int attempts,
-                        const job_outcome& outcome) {
+    /// Records the attempt's outcome in the store and returns what became of it: done, retry,
+    /// dead, lease_lost (another worker took the job) or store_error.
+    std::string_view record_outcome(store::job_id id, const std::string& owner, int attempts,
+                                    const job_outcome& outcome) {
         switch (outcome.what) {
             case job_outcome::kind::done: {
                 if (auto r = store_.mark_done(id, owner, outcome.detail); !r) {
                     log_store_failure("mark_done", r.error());
-                    return;
+                    return store_failure_result(r.error());
                 }
-                log::info("job_done", {{"attempt", attempts}});
-                return;
+                log::info("job_done");
+                return "done";
             }
             case job_outcome::kind::retry: {
                 if (attempts >= options_.backoff.max_attempts) {
-                    mark_dead(id, owner, attempts, "attempts exhausted: " + outcome.detail);
-                    return;
+                    return mark_dead(id, owner, "attempts exhausted: " + outcome.detail);
                 }
                 milliseconds delay{0};
                 {
@@ -346,26 +398,25 @@ private:
                 if (auto r = store_.mark_retry(id, owner, clock_.now() + delay, outcome.detail);
                     !r) {
                     log_store_failure("mark_retry", r.error());
-                    return;
+                    return store_failure_result(r.error());
                 }
-                log::info("job_retry", {{"attempt", attempts},
-                                        {"delay_ms", delay.count()},
-                                        {"error", outcome.detail}});
-                return;
+                log::info("job_retry", {{"delay_ms", delay.count()}, {"error", outcome.detail}});
+                return "retry";
             }
             case job_outcome::kind::permanent_failure:
-                mark_dead(id, owner, attempts, outcome.detail);
-                return;
+                return mark_dead(id, owner, outcome.detail);
         }
+        return "store_error";  // not reached: every kind is handled above
     }
 
-    void mark_dead(store::job_id id, const std::string& owner, int attempts,
-                   const std::string& reason) {
+    std::string_view mark_dead(store::job_id id, const std::string& owner,
+                               const std::string& reason) {
         if (auto r = store_.mark_dead(id, owner, reason); !r) {
             log_store_failure("mark_dead", r.error());
-            return;
+            return store_failure_result(r.error());
         }
-        log::warn("job_dead", {{"attempt", attempts}, {"error", reason}});
+        log::warn("job_dead", {{"error", reason}});
+        return "dead";
     }
 
     void set_in_flight(std::size_t index, std::optional<store::job_id> id) {
@@ -397,8 +448,8 @@ private:
             }
             const auto until = clock_.now() + options_.lease;
             if (auto r = store_.extend_lease(*in_flight_[i], owners_[i], until); !r) {
-                log::warn("job_lease_extend_failed",
-                          {{"job_id", *in_flight_[i]}, {"code", to_string(r.error().code)}});
+                log::warn("job_lease_extend_failed", {{"job_id", std::to_string(*in_flight_[i])},
+                                                      {"code", to_string(r.error().code)}});
             }
         }
     }

@@ -265,7 +265,7 @@ TEST_F(DocvTest, HireThenCaptureThenEachDecisionGivesItsTagAndOneNote) {
                                                       {"reject", "\"failed\""},
                                                       {"resubmit", "\"review\""}};
     for (const auto& [label, tag] : cases) {
-        ASSERT_TRUE(eventually([&] {
+        ASSERT_TRUE(eventually([&, &label = label] {  // clang 14: no binding captures
             return tags_of(label).size() == 1 && status_of(label) == statuses.at(label);
         })) << label
             << "\n"
@@ -314,7 +314,7 @@ TEST_F(DocvTest, ConsentDeclinedAndSessionExpiredEndWithTheRejectTag) {
     }
     for (const auto& [label, why] : {std::pair{"docv-decline", "Consent Declined"},
                                      std::pair{"docv-expire", "Session Expired"}}) {
-        ASSERT_TRUE(eventually([&] {
+        ASSERT_TRUE(eventually([&, &label = label] {  // clang 14: no binding captures
             return tags_of(label).size() == 1 && status_of(label) == "\"failed\"";
         })) << label
             << "\n"

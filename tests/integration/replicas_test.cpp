@@ -4,30 +4,33 @@
 // replica is answered duplicate. Skipped unless RISKBRIDGE_TEST_POSTGRES_URL names a database
 // (./scripts/with-postgres.sh sets it); the test works in a schema of its own, dropped after.
 //
-// TODO(issue 8): the flows are registered now, but this test's upstreams are a closed
-// loopback port, so its jobs only retry. Add a smaller run against the simulators (seed the
-// fake Ashby with the applicants, as tests/integration/screening_test.cpp does) and check:
-//   - every acknowledged delivery's job reaches `done` exactly once across the two replicas,
-//     including the jobs the killed replica held (taken over by claim() when their lease
-//     expires; release_leases("") is never called with PostgreSQL);
-//   - no candidate gets two RiskOS evaluations for one application and flow (the simulator's
-//     evaluation log, and store evaluations_for_candidate);
-//   - no candidate gets two notes for the same step (candidate.listNotes on the Ashby
-//     simulator), and each job's audit trail has each step once.
+// The second test runs the flows: both replicas on the Ashby and RiskOS simulators, a few
+// dozen applications spread over both, one replica kill -9-ed right after one of its jobs wrote
+// a note and before it recorded it (its jobs are taken over by claim() once their leases
+// expire: release_leases("") is never called with PostgreSQL) and started again; some upstream
+// answers lost; DocV step-ups finish through RiskOS webhooks sent to the replicas in turn, or
+// through reconciliation when the webhook never comes. Every acknowledged application ends with
+// exactly one RiskOS evaluation (one request id, one case), one tag and one decision note, read
+// from the simulators' state, and one completed evaluation record in the store.
 
 #include <signal.h>
 
 #include <array>
 #include <atomic>
 #include <cstdio>
+#include <fstream>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <unordered_map>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "flow_outcomes.hpp"
 #include "riskbridge/security/hmac.hpp"
+#include "riskbridge/sim/ashby_sim.hpp"
+#include "riskbridge/sim/riskos_sim.hpp"
 #include "riskbridge/store/job_store.hpp"
 #include "support/daemon_config.hpp"
 #include "support/daemon_process.hpp"
@@ -260,6 +263,292 @@ TEST(ReplicasTest, AcknowledgedDeliveriesAreStoredOnceAcrossReplicasWhenOneIsKil
 
     replicas[1]->send_signal(SIGTERM);
     EXPECT_EQ(replicas[1]->wait_exit(20s), std::optional<int>(0)) << replicas[1]->logs();
+}
+
+/// Both replicas on the simulators; the database URL comes from the environment.
+std::string write_sim_config(const temp_dir& dir, const sim::ashby_simulator& ashby,
+                             const sim::riskos_simulator& riskos) {
+    const std::string path = dir.file("replica-sim.yaml");
+    std::ofstream(path) << "server: { listen: \"127.0.0.1:0\", threads: 2 }\n"
+                        << "ashby:\n  api_base_url: \"" << ashby.base_url() << "\"\n  api_key: \""
+                        << ashby.options().api_key << "\"\n  webhook_secrets: [\""
+                        << ashby.options().webhook_secret << "\"]\n  request_timeout_ms: 10000\n"
+                        << "riskos:\n  api_base_url: \"" << riskos.base_url() << "\"\n  api_key: \""
+                        << riskos.options().api_key << "\"\n  request_timeout_ms: 10000\n"
+                        << "  reconcile_after_ms: 300\n  reconcile_interval_ms: 100\n"
+                        << "  webhook_auth: { bearer_tokens: [\"" << riskos.options().webhook_bearer
+                        << "\"] }\n"
+                        << "store: { postgres_url: \"${RB_REPLICA_PG_URL}\", postgres_pool_size: "
+                           "4, lease_ms: 2000 }\n"
+                        << "workers: { threads: 4, max_attempts: 40, backoff_base_ms: 20, "
+                           "backoff_max_ms: 200, poll_interval_ms: 20 }\n"
+                        << "logging: { level: info, format: json }\n";
+    return path;
+}
+
+sim::ashby_sim_options ashby_options() {
+    sim::ashby_sim_options o;
+    o.threads = 2;
+    return o;
+}
+
+sim::riskos_sim_options riskos_options() {
+    sim::riskos_sim_options o;
+    o.threads = 2;
+    return o;
+}
+
+TEST(ReplicasTest, FlowsFinishOnceAcrossReplicasWhenOneIsKilledMidFlight) {
+    const auto admin_url = store::testing::postgres_test_url();
+    if (!admin_url) {
+        GTEST_SKIP() << "RISKBRIDGE_TEST_POSTGRES_URL is not set: the multi-replica test needs "
+                        "PostgreSQL (./scripts/with-postgres.sh CMD runs CMD with a private "
+                        "cluster)";
+    }
+    store::testing::pg_scratch_schema schema(*admin_url, "rb_replica_flows");
+    ASSERT_TRUE(schema.ok()) << schema.error();
+    sim::ashby_simulator ashby(ashby_options());
+    sim::riskos_simulator riskos(riskos_options());
+    ASSERT_TRUE(ashby.start());
+    ASSERT_TRUE(riskos.start());
+    constexpr int applications = 40;  // every fifth paused for a DocV step-up
+    const auto applicants = outcomes::seed_applicants(ashby, applications, 8, true);
+    // Every Ashby answer takes a while: whenever the kill comes, both replicas have flows in
+    // flight (reading, tagging, writing notes). A few answers are lost after the effect, on
+    // both upstreams, as they would be around a network hiccup.
+    sim::fault_settings ashby_faults;
+    ashby_faults.slow_rate = 1.0;
+    ashby_faults.slow_delay = 150ms;
+    ashby_faults.lost_reply_rate = 0.05;
+    ashby.faults().set(ashby_faults);
+    ashby.faults().reseed(81);
+    sim::fault_settings riskos_faults;
+    riskos_faults.lost_reply_rate = 0.1;
+    riskos_faults.error_rate = 0.05;
+    riskos.faults().set(riskos_faults);
+    riskos.faults().reseed(82);
+
+    temp_dir dir;
+    const std::string config = write_sim_config(dir, ashby, riskos);
+    const std::map<std::string, std::string> env{{"RB_REPLICA_PG_URL", schema.url()}};
+    const auto start_replica = [&](const std::string& log) {
+        return std::make_unique<daemon_process>(
+            std::vector<std::string>{"serve", "--config", config}, env, dir.file(log));
+    };
+    std::array<std::unique_ptr<daemon_process>, 2> replicas{start_replica("a.log"),
+                                                            start_replica("b.log")};
+    ASSERT_TRUE(replicas[0]->wait_ready()) << replicas[0]->logs();
+    ASSERT_TRUE(replicas[1]->wait_ready()) << replicas[1]->logs();
+    const auto url = [&](int replica, const char* path) {
+        return "http://127.0.0.1:" +
+               std::to_string(replicas[static_cast<std::size_t>(replica)]->port()) + path;
+    };
+
+    store::postgres_options opts;
+    opts.url = schema.url();
+    opts.pool_size = 1;
+    auto opened = store::make_postgres_store(opts, system_clock());
+    ASSERT_TRUE(opened) << opened.error().message;
+    store::job_store& st = **opened;
+    const auto jobs = [&] {
+        auto list = st.list_jobs(std::nullopt, 100'000);
+        return list ? *list : std::vector<store::job>{};
+    };
+
+    // The "load balancer" spreads the deliveries over both replicas; each one is acknowledged.
+    std::map<std::string, std::pair<int, std::int64_t>> acknowledged;  // app -> replica, job
+    for (int i = 0; i < applications; ++i) {
+        const auto& a = applicants[static_cast<std::size_t>(i)];
+        const auto body = ashby.webhook_body("applicationSubmit", a.application_id);
+        ASSERT_TRUE(body.has_value());
+        const int replica = i % 2;
+        auto r = ashby.send_webhook(url(replica, "/webhooks/ashby"), *body);
+        ASSERT_TRUE(r.has_value()) << a.application_id;
+        const auto got = answer(http_reply{static_cast<int>(r->status), {}, r->body});
+        ASSERT_TRUE(got && got->first == "accepted") << r->body;
+        acknowledged[a.application_id] = {replica, got->second};
+    }
+
+    // Kill replica 0 at the dangerous moment: one of its jobs has written its decision note
+    // (the note is in Ashby) and not yet recorded it (the checkpoint says "pending"; the
+    // simulator holds the answer back). The replica is stopped (SIGSTOP) while the store and
+    // the simulator are read, so what is seen is exactly what the kill leaves behind.
+    std::map<std::string, const outcomes::applicant*> by_candidate;
+    for (const auto& a : applicants) {
+        by_candidate[a.candidate_id] = &a;
+    }
+    const std::string owner0 = ":" + std::to_string(replicas[0]->pid()) + "/w";
+    std::set<store::job_id> held;
+    std::string caught;  // the candidate whose note was written, its answer lost
+    ASSERT_TRUE(outcomes::eventually(
+        [&] {
+            replicas[0]->send_signal(SIGSTOP);
+            held.clear();
+            for (const auto& j : jobs()) {
+                if (j.state != store::job_state::running ||
+                    j.lease_owner.find(owner0) == std::string::npos) {
+                    continue;
+                }
+                held.insert(j.id);
+                const auto cp = json::parse(j.checkpoint, nullptr, false);
+                if (!cp.is_object() || !cp.contains("notes") || !cp["notes"].is_object() ||
+                    cp["notes"].value("decision", "") != "pending") {
+                    continue;
+                }
+                const auto it = by_candidate.find(cp.value("candidate_id", ""));
+                if (it != by_candidate.end() && outcomes::has_decision_note(ashby, *it->second)) {
+                    caught = it->first;
+                }
+            }
+            if (!caught.empty()) {
+                return true;
+            }
+            replicas[0]->send_signal(SIGCONT);
+            return false;
+        },
+        30s))
+        << "replica 0 never stopped between writing a note and recording it\n"
+        << replicas[0]->logs();
+    replicas[0]->send_signal(SIGKILL);
+    ASSERT_EQ(replicas[0]->wait_exit(10s), std::optional<int>(128 + SIGKILL));
+    const std::size_t notes_at_kill = outcomes::with_decision_note(ashby, applicants);
+
+    // Ashby retries what replica 0 acknowledged: the survivor knows it, same job.
+    for (const auto& [app, ack] : acknowledged) {
+        if (ack.first != 0) {
+            continue;
+        }
+        const auto body = ashby.webhook_body("applicationSubmit", app);
+        ASSERT_TRUE(body.has_value());
+        auto r = ashby.send_webhook(url(1, "/webhooks/ashby"), *body);
+        ASSERT_TRUE(r.has_value());
+        const auto got = answer(http_reply{static_cast<int>(r->status), {}, r->body});
+        ASSERT_TRUE(got.has_value()) << r->body;
+        EXPECT_EQ(got->first, "duplicate") << app;
+        EXPECT_EQ(got->second, ack.second) << app;
+    }
+
+    // Replica 0 comes back (a new process) and shares the work again.
+    replicas[0] = start_replica("a2.log");
+    ASSERT_TRUE(replicas[0]->wait_ready()) << replicas[0]->logs();
+
+    // DocV step-ups: once the flow recorded the evaluation as waiting, RiskOS's capture
+    // completes it. Its webhooks go to the replicas in turn; every third capture sends no
+    // webhook at all (missed), and reconciliation, which both replicas schedule, finishes it.
+    // Reconciliation also races the webhooks for the others: one finish per evaluation.
+    int docv = 0;
+    int missed = 0;
+    for (const auto& a : applicants) {
+        if (a.rule != "docv") {
+            continue;
+        }
+        std::string eval_id;
+        ASSERT_TRUE(outcomes::eventually(
+            [&] {
+                const auto id = riskos.eval_id_for("rb-screening-" + a.application_id);
+                if (!id) {
+                    return false;
+                }
+                auto rec = st.find_evaluation(*id);
+                eval_id = *id;
+                return rec && rec->has_value() && (*rec)->state == "pending";
+            },
+            30s))
+            << a.application_id;
+        if (docv++ % 3 == 2) {
+            ASSERT_TRUE(riskos.complete_silently(eval_id)) << eval_id;
+            ++missed;
+            continue;
+        }
+        riskos.set_webhook_target(url(docv % 2, "/webhooks/riskos"),
+                                  riskos.options().webhook_bearer);
+        const auto sent = riskos.run_docv(eval_id);
+        ASSERT_FALSE(sent.empty()) << eval_id;
+        for (const auto& d : sent) {
+            EXPECT_TRUE(d.delivered()) << d.event_type << " " << d.http_status << " " << d.error;
+        }
+    }
+    ASSERT_GT(docv, 0);
+    ASSERT_GT(missed, 0);
+
+    // Every flow finishes: each applicant has its decision note and no job is left to run.
+    const auto settled = [&] {
+        if (outcomes::with_decision_note(ashby, applicants) != applicants.size()) {
+            return false;
+        }
+        for (const auto& j : jobs()) {
+            if (j.state != store::job_state::done) {
+                return false;
+            }
+        }
+        return true;
+    };
+    ASSERT_TRUE(outcomes::eventually(settled, 45s))
+        << outcomes::with_decision_note(ashby, applicants) << " decision notes\n"
+        << replicas[1]->logs();
+
+    const auto wrong = outcomes::problems(ashby, riskos, applicants);
+    EXPECT_TRUE(wrong.empty()) << outcomes::joined(wrong);
+    EXPECT_EQ(ashby.all_tags().size(), 2U) << "a tag title created twice";
+
+    // The store: one screening job per application, all done, the killed replica's jobs
+    // taken over; one completed evaluation per candidate with the decision.
+    const auto all = jobs();
+    std::map<std::string, int> screening_jobs;
+    int taken_over = 0;
+    for (const auto& j : all) {
+        if (j.kind == "screening") {
+            ++screening_jobs[j.correlation_id];
+        }
+        auto history = st.job_attempts(j.id);
+        ASSERT_TRUE(history);
+        int done = 0;
+        for (const auto& h : *history) {
+            done += h.outcome == "done" ? 1 : 0;
+            if (held.count(j.id) != 0) {
+                taken_over += h.outcome == "lease_expired" ? 1 : 0;
+            }
+        }
+        EXPECT_EQ(done, 1) << "job " << j.id << " (" << j.kind << ") completed " << done
+                           << " times";
+    }
+    EXPECT_EQ(screening_jobs.size(), static_cast<std::size_t>(applications));
+    for (const auto& [correlation, n] : screening_jobs) {
+        EXPECT_EQ(n, 1) << correlation;
+    }
+    EXPECT_GT(taken_over, 0) << "no job of the killed replica was taken over";
+    // The note written just before the kill was found by its marker, not written again.
+    EXPECT_EQ(ashby.notes_of(caught).size(), 1U) << caught;
+    EXPECT_NE((replicas[0]->logs() + replicas[1]->logs()).find("\"event\":\"flow_note_found\""),
+              std::string::npos);
+    for (const auto& a : applicants) {
+        auto evals = st.evaluations_for_candidate(a.candidate_id);
+        ASSERT_TRUE(evals) << evals.error().message;
+        ASSERT_EQ(evals->size(), 1U) << a.candidate_id;
+        EXPECT_EQ((*evals)[0].state, "completed") << a.candidate_id;
+        EXPECT_EQ((*evals)[0].decision, a.expected_decision) << a.candidate_id;
+        EXPECT_EQ((*evals)[0].application_id, a.application_id);
+    }
+    std::printf(
+        "[ replicas ] %d flows (%d DocV step-ups, %d webhooks missed) on two replicas; %zu notes "
+        "before the kill, "
+        "%zu jobs held by the killed replica (one between its note and the note's answer), %d "
+        "taken over; %d RiskOS POSTs, %d createNote calls\n",
+        applications, docv, missed, notes_at_kill, held.size(), taken_over,
+        riskos.calls("POST /api/evaluation"), ashby.calls("candidate.createNote"));
+    st.shutdown();
+
+    for (auto& r : replicas) {
+        r->send_signal(SIGTERM);
+    }
+    for (auto& r : replicas) {
+        EXPECT_EQ(r->wait_exit(20s), std::optional<int>(0)) << r->logs();
+        for (const char* needle : {"Testcase", "example.com", "555 01"}) {
+            EXPECT_EQ(r->logs().find(needle), std::string::npos) << "log leaks " << needle;
+        }
+    }
+    ashby.stop();
+    riskos.stop();
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -116,6 +117,24 @@ private:
     upstream_error err_;
     bool ok_ = true;
 };
+
+/// One finished call to an upstream API, for metrics. Every value is bounded: `endpoint` is a
+/// name from code (Ashby's "candidate.info", RiskOS's "evaluation_create"), never a URL with
+/// ids; `status` is the HTTP status of the answer ("200", "503") or, without one, the failure
+/// kind (network, timeout, tls, protocol); Ashby's `success: false` is "api_error".
+struct upstream_call {
+    std::string_view service;  ///< "ashby" | "riskos"
+    std::string_view endpoint;
+    std::string_view status;
+    std::chrono::microseconds duration{0};  ///< request sent to answer read
+};
+
+/// Told about every upstream call (set in ashby_options / riskos_options). Called on the
+/// worker's thread: must be quick and must not throw.
+using upstream_observer = std::function<void(const upstream_call&)>;
+
+/// The `status` of a failed call, as upstream_call defines it.
+std::string status_label(const upstream_error& e);
 
 /// The retry policy for an HTTP status: 408, 429 and 5xx are transient.
 bool is_transient_status(long status) noexcept;

@@ -39,6 +39,23 @@ struct server_config {
     std::chrono::milliseconds write_timeout{10'000};
     std::chrono::milliseconds drain_timeout{15'000};  ///< graceful shutdown limit
     int max_connections = 1024;
+    /// First byte and header block of a request (and the TLS handshake); at most read_timeout.
+    std::chrono::milliseconds header_timeout{5'000};
+    /// Peers (addresses or CIDRs) whose X-Forwarded-For names the client: load balancers.
+    std::vector<std::string> trusted_proxies;
+    /// After `max` unauthenticated (401) webhook requests from one client address within
+    /// `window`, its webhook requests get 429 until the window ends. max 0 = no limit.
+    struct auth_failure_limit_config {
+        int max = 20;
+        std::chrono::milliseconds window{60'000};
+        std::size_t max_addresses = 10'000;  ///< addresses tracked at once (memory bound)
+    } auth_failure_limit;
+    /// TLS on the listener (PEM files); absent = plain HTTP.
+    struct tls_config {
+        std::string cert_file;  ///< certificate chain, leaf first
+        std::string key_file;   ///< private key (unencrypted PEM)
+    };
+    std::optional<tls_config> tls;
 };
 
 struct ashby_config {
@@ -151,6 +168,21 @@ struct mapping_config {
     std::vector<std::string> required_fields{"given_name", "family_name", "email", "phone_number"};
 };
 
+/// One key for encrypting personal data at rest (store.encryption.keys[]).
+struct data_key_config {
+    std::string id;  ///< written beside every value it encrypts: [A-Za-z0-9._-], 1-64 chars
+    secret key;      ///< the 32 key bytes (the file gives them as base64 or 64 hex digits)
+    friend bool operator==(const data_key_config&, const data_key_config&) = default;
+};
+
+/// AES-256-GCM of job payloads, checkpoints and quarantined bodies in the store.
+struct store_encryption_config {
+    /// The first key encrypts; every key decrypts (rotation: put the new key first and keep
+    /// the old ones until nothing they encrypted is left). Empty = not encrypted.
+    std::vector<data_key_config> keys;
+    bool enabled() const noexcept { return !keys.empty(); }
+};
+
 struct store_config {
     std::optional<std::string> sqlite_path = std::string("var/riskbridge.db");
     std::optional<secret> postgres_url;  ///< may embed a password
@@ -158,6 +190,7 @@ struct store_config {
     std::size_t max_pending_writes = 10'000;  ///< beyond this, webhooks get 503
     std::chrono::milliseconds lease{60'000};
     int retention_days = 30;
+    store_encryption_config encryption;
 };
 
 struct workers_config {

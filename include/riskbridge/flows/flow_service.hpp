@@ -57,14 +57,17 @@ struct flow_clients {
     clients::ashby::ashby_client ashby;
     clients::riskos::riskos_client riskos;
 
-    flow_clients(const config::config& cfg, const clock& clk, const http_factory& make);
+    /// `observer` is told about every call of both clients (metrics).
+    flow_clients(const config::config& cfg, const clock& clk, const http_factory& make,
+                 const clients::upstream_observer& observer = {});
 };
 
 /// Hands each caller a set of clients no other thread is using; returns it to an idle list
 /// when the lease ends, so connections are kept alive across jobs. Thread-safe.
 class client_pool {
 public:
-    client_pool(const config::config& cfg, const clock& clk, http_factory make);
+    client_pool(const config::config& cfg, const clock& clk, http_factory make,
+                clients::upstream_observer observer = {});
 
     class lease {
     public:
@@ -90,6 +93,7 @@ private:
     const config::config& cfg_;
     const clock& clk_;
     http_factory make_;
+    clients::upstream_observer observer_;
     mutable std::mutex mutex_;
     std::vector<std::unique_ptr<flow_clients>> idle_;
     std::size_t created_ = 0;
@@ -189,7 +193,9 @@ std::string note_ref(config::flow_kind flow, std::string_view application_id,
 
 class flow_service {
 public:
-    flow_service(config::config cfg, clock& clk, http_factory make = {});
+    /// `observer`, when set, is told about every Ashby and RiskOS call (upstream metrics).
+    flow_service(config::config cfg, clock& clk, http_factory make = {},
+                 clients::upstream_observer observer = {});
 
     const config::config& cfg() const noexcept { return cfg_; }
     clock& clk() noexcept { return clk_; }

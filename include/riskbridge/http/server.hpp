@@ -2,7 +2,10 @@
 
 // The HTTP listener: Boost.Beast over Asio with C++20 coroutines, one session per connection
 // on its own strand, a fresh parser per request with limits from config, a deadline on every
-// read and write, a cap on connections, and a graceful drain. Beast stays out of this header.
+// read and write (a shorter one for the headers), a cap on connections where a new connection
+// replaces the longest-idle one, optional TLS (1.2+), the client address taken from
+// X-Forwarded-For only behind trusted proxies, and a graceful drain. Beast stays out of this
+// header.
 
 #include <chrono>
 #include <cstdint>
@@ -18,7 +21,9 @@ namespace riskbridge::http {
 
 struct server_stats {
     std::uint64_t connections_accepted = 0;
-    std::uint64_t connections_rejected = 0;  ///< over max_connections
+    std::uint64_t connections_rejected = 0;  ///< over max_connections, none idle to replace
+    std::uint64_t connections_evicted = 0;   ///< idle ones closed to make room at the cap
+    std::uint64_t tls_handshake_failures = 0;
     std::uint64_t requests = 0;
     std::uint64_t read_timeouts = 0;
     std::uint64_t bad_requests = 0;  ///< unparsable HTTP

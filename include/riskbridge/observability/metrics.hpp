@@ -28,6 +28,17 @@ public:
     void store_commit(std::size_t batch_size, std::chrono::microseconds latency);
     /// Jobs by state, refreshed periodically off the request path.
     void set_jobs(std::string_view state, std::int64_t count);
+    /// One call to an upstream API: service ashby|riskos, a bounded endpoint name
+    /// (candidate.info, evaluation_create, ...; never a URL with ids), status the HTTP code
+    /// ("200", "429") or a failure kind (timeout, network, tls, protocol, api_error).
+    void upstream_request(std::string_view service, std::string_view endpoint,
+                          std::string_view status, std::chrono::microseconds latency);
+    /// One attempt of a job ran: flow is the job kind, result done|retry|dead|lease_lost|
+    /// store_error.
+    void job_attempt(std::string_view flow, std::string_view result,
+                     std::chrono::microseconds duration);
+    /// A job went to the dead-letter state.
+    void job_dead(std::string_view flow);
 
     /// The Prometheus text exposition of every metric.
     std::string serialize() const;

@@ -225,11 +225,18 @@ public:
     virtual void shutdown() = 0;
 };
 
+/// Told about every group commit of the writer that stored its requests: how many requests
+/// the transaction held and how long it took (begin to durable commit). Called on the
+/// writer thread: must be quick, must not block and must not throw (metrics).
+using commit_observer =
+    std::function<void(std::size_t batch_size, std::chrono::microseconds latency)>;
+
 struct sqlite_options {
     std::string path;                         ///< ":memory:" is not durable and not allowed
     std::size_t max_pending_writes = 10'000;  ///< queue bound for back-pressure (503)
     std::size_t max_batch = 512;              ///< requests per transaction at most
     milliseconds busy_timeout{5'000};         ///< how long a connection waits for a lock
+    commit_observer on_commit{};              ///< optional
 };
 
 result<std::unique_ptr<job_store>> make_sqlite_store(const sqlite_options& options, clock& clk);
@@ -248,11 +255,15 @@ struct postgres_options {
     milliseconds lock_timeout{5'000};         ///< how long a statement waits for a lock
     milliseconds statement_timeout{30'000};   ///< server-side limit for any one statement
     milliseconds connect_timeout{5'000};
+    commit_observer on_commit{};  ///< optional
 };
 
 result<std::unique_ptr<job_store>> make_postgres_store(const postgres_options& options, clock& clk);
 
-/// Opens the store the configuration names: PostgreSQL when postgres_url is set, else SQLite.
-result<std::unique_ptr<job_store>> open_store(const config::store_config& cfg, clock& clk);
+/// Opens the store the configuration names: PostgreSQL when postgres_url is set, else SQLite;
+/// wrapped in make_encrypting_store (encrypting_store.hpp) when store.encryption has keys.
+/// `on_commit`, when given, is told about every group commit (see commit_observer).
+result<std::unique_ptr<job_store>> open_store(const config::store_config& cfg, clock& clk,
+                                              commit_observer on_commit = {});
 
 }  // namespace riskbridge::store

@@ -10,10 +10,16 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "riskbridge/core/clock.hpp"
+#include "riskbridge/observability/log.hpp"
 #include "riskbridge/store/job_store.hpp"
+
+namespace riskbridge::observability {
+class metrics;
+}
 
 namespace riskbridge::workers {
 
@@ -49,6 +55,16 @@ public:
     virtual clock& now_source() = 0;
     /// True once the pool is stopping: finish the current step and return retry.
     virtual bool stopping() const = 0;
+    /// Adds `key: value` to every log line this thread writes for the job from now on, until
+    /// the context ends: the pool's own lines about the attempt's outcome included. For the
+    /// ids a flow learns as it goes (candidate_id, application_id, eval_id), so one grep
+    /// follows a candidate end to end. Ids only, never personal data. The same value again
+    /// is a no-op; a new value for the key shadows the earlier one.
+    virtual void log_field(std::string_view key, std::string_view value);
+
+private:
+    std::vector<std::pair<std::string, std::string>> log_values_;
+    std::vector<std::unique_ptr<log::scoped_context>> log_scopes_;
 };
 
 using job_handler = std::function<job_outcome(job_context&)>;
@@ -82,6 +98,8 @@ struct pool_options {
     milliseconds lease{60'000};
     milliseconds poll_interval{500};  ///< longest idle wait between claims
     std::string owner_id;             ///< lease owner prefix; default host:pid
+    /// Job attempts, durations and dead jobs are recorded here when set; must outlive the pool.
+    observability::metrics* metrics = nullptr;
 };
 
 class worker_pool {

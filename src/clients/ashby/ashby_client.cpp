@@ -6,6 +6,7 @@
 #include <set>
 
 #include "clients/json_util.hpp"
+#include "clients/observed_call.hpp"
 
 namespace riskbridge::clients::ashby {
 
@@ -60,6 +61,16 @@ std::string lower(std::string_view s) {
 
 bool iequals(std::string_view a, std::string_view b) {
     return lower(a) == lower(b);
+}
+
+/// 1-64 letters, digits, '_', '-' or '.', starting with a letter or digit: an error code or
+/// request id, not free text (no spaces, no '@', no '+').
+bool is_machine_code(std::string_view s) {
+    return !s.empty() && s.size() <= 64 && std::isalnum(static_cast<unsigned char>(s.front())) &&
+           std::all_of(s.begin(), s.end(), [](char c) {
+               return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||
+                      c == '.';
+           });
 }
 
 upstream_error protocol_error(const std::string& what, std::string code, std::string_view text) {
@@ -344,11 +355,14 @@ upstream_result<ashby_client::envelope> ashby_client::post(const std::string& en
     c.fresh_connection = endpoint == "candidate.createNote";  // not idempotent
     const std::string what = "POST " + describe_url(c.url);
 
+    detail::observed_call observed(options_.observer, "ashby", endpoint);
     auto sent = http_.send(c);
     if (!sent) {
+        observed.failed(sent.error());
         return std::move(sent).error();
     }
     const http_response& r = *sent;
+    observed.answered(r.status);
     const time_point now = options_.clk != nullptr ? options_.clk->now() : system_clock().now();
     if (r.status < 200 || r.status > 299) {
         return status_error(r, what, now);
@@ -362,6 +376,7 @@ upstream_result<ashby_client::envelope> ashby_client::post(const std::string& en
         return protocol_error(what, "no_envelope", "the answer has no boolean 'success'");
     }
     if (!*success) {
+        observed.relabel(to_string(failure_kind::api_error));
         upstream_error e;
         e.kind = failure_kind::api_error;
         e.status = r.status;
@@ -379,9 +394,15 @@ upstream_result<ashby_client::envelope> ashby_client::post(const std::string& en
             e.code.resize(64);
         }
         e.transient = classify_ashby_code(e.code);
+        // The code goes to logs, jobs.last_error and the audit trail: keep it only when it
+        // looks like a machine code, never a sentence that could echo personal data (older
+        // answers put messages in errors[]).
+        if (!is_machine_code(e.code)) {
+            e.code = "unrecognised_error";
+        }
         e.message = what + ": Ashby error " + e.code;
         if (info != nullptr) {
-            if (auto rid = string_member(*info, "requestId"); rid && rid->size() <= 64) {
+            if (auto rid = string_member(*info, "requestId"); rid && is_machine_code(*rid)) {
                 e.message += " (request " + *rid + ")";
             }
         }

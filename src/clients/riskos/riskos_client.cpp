@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "clients/observed_call.hpp"
+
 namespace riskbridge::clients::riskos {
 
 namespace {
@@ -58,11 +60,16 @@ upstream_result<evaluation> riskos_client::exchange(http_method method, const st
     c.timeout = options_.timeout;
     const std::string what = std::string(to_string(method)) + " " + describe_url(c.url);
 
+    detail::observed_call observed(
+        options_.observer, "riskos",
+        method == http_method::post ? "evaluation_create" : "evaluation_get");
     auto sent = http_.send(c);
     if (!sent) {
+        observed.failed(sent.error());
         return std::move(sent).error();
     }
     const http_response& r = *sent;
+    observed.answered(r.status);
     if (r.status < 200 || r.status > 299) {
         const time_point now = options_.clk != nullptr ? options_.clk->now() : system_clock().now();
         return status_error(r, what, now);

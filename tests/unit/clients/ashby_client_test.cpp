@@ -191,6 +191,34 @@ TEST_F(AshbyClientTest, SuccessFalseIsAPermanentApiErrorWithoutTheMessage) {
     EXPECT_EQ(e.message.find("ada@example.com"), std::string::npos);
 }
 
+TEST_F(AshbyClientTest, FreeTextInErrorsIsNotKeptAsTheCode) {
+    // Older answers list messages in errors[]: they could echo the request's personal data,
+    // and the code ends up in logs, the job's last error and the audit trail.
+    http_.reply(200, json{{"success", false},
+                          {"errors", json::array({"Candidate ada@example.com already exists"})}}
+                         .dump());
+    auto c = client_.candidate_info("cand-x");
+    ASSERT_FALSE(c.has_value());
+    EXPECT_EQ(c.error().code, "unrecognised_error");
+    EXPECT_EQ(c.error().message.find("ada@"), std::string::npos) << c.error().message;
+
+    http_.reply(
+        200, json{{"success", false}, {"errors", json::array({"rate_limit_exceeded: slow down"})}}
+                 .dump());
+    auto limited = client_.candidate_info("cand-x");
+    ASSERT_FALSE(limited.has_value());
+    EXPECT_EQ(limited.error().code, "unrecognised_error");
+    EXPECT_TRUE(limited.error().transient);  // classified on the text before it is dropped
+
+    http_.reply(200, json{{"success", false},
+                          {"errorInfo", {{"code", "not_found"}, {"requestId", "Ada Lovelace"}}}}
+                         .dump());
+    auto odd_id = client_.candidate_info("cand-x");
+    ASSERT_FALSE(odd_id.has_value());
+    EXPECT_EQ(odd_id.error().code, "not_found");
+    EXPECT_EQ(odd_id.error().message.find("Lovelace"), std::string::npos);
+}
+
 TEST_F(AshbyClientTest, SuccessFalseCodesAreClassified) {
     http_.reply(200, failure("rate_limit_exceeded", "slow down"));
     auto limited = client_.create_tag("X");

@@ -3,11 +3,15 @@
 // progress, decisions, Consent Declined / Session Expired, the seed 003 payloads verbatim,
 // out-of-order and duplicate events, crashes, and no document data ever reaching Ashby.
 
+#include <set>
+#include <sstream>
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "queue_harness.hpp"
+#include "riskbridge/observability/log.hpp"
 
 namespace riskbridge::flows {
 namespace {
@@ -625,6 +629,40 @@ TEST_F(DocvFlow, APausedScreeningIsFinishedWithTheScreeningTags) {
     EXPECT_TRUE(contains(notes[0].content, "identity screening: REJECT"));
     EXPECT_TRUE(statuses().empty());  // the status field belongs to document verification
     EXPECT_EQ(evaluation("eval-screen-1")->state, "completed");
+}
+
+// ---- logs ------------------------------------------------------------------------------------
+
+TEST_F(DocvFlow, EveryLogLineOfTheFlowsJobsCarriesTheCandidateApplicationAndEvaluation) {
+    std::ostringstream out;
+    log::init_to_stream(out, log::level::info);
+    requested();
+    riskos_event(completed_event(docv_eval, docv_request, "ACCEPT", "accept", "log-event-0001"));
+    EXPECT_EQ(run_until_idle(), 2);  // the event, then the finish job it queued
+    log::init(log::level::off);      // detach from `out`
+
+    std::istringstream in(out.str());
+    std::set<std::string> events;
+    for (std::string line; std::getline(in, line);) {
+        auto o = json::parse(line, nullptr, false);
+        ASSERT_TRUE(o.is_object()) << line;
+        const std::string event = o.value("event", "");
+        if (event.rfind("store_", 0) == 0) {
+            continue;  // the store's own lines, not a job's
+        }
+        events.insert(event);
+        SCOPED_TRACE(line);
+        EXPECT_EQ(o.value("candidate_id", ""), "cand-1");
+        EXPECT_EQ(o.value("application_id", ""), "app-1");
+        EXPECT_EQ(o.value("eval_id", ""), docv_eval);
+        for (const char* personal : {"Ada", "Lovelace", "example.com", "555"}) {
+            EXPECT_EQ(line.find(personal), std::string::npos) << personal;
+        }
+    }
+    // The DocV job, the RiskOS event job and the finish job all logged.
+    for (const char* event : {"docv_evaluated", "finish_queued", "flow_decision_applied"}) {
+        EXPECT_TRUE(events.count(event)) << event;
+    }
 }
 
 }  // namespace

@@ -105,6 +105,24 @@ TEST_F(HandlerTest, AcceptsThenReportsDuplicateWithTheSameJob) {
         << metrics_.serialize();
 }
 
+// Found by ThreadSanitizer (heap-use-after-free): after answering, the store's writer thread
+// went back into the handler to run the on_job_stored callback, so a caller that destroyed the
+// handler once answered (a test's TearDown, a server shutting down) freed it under the writer.
+TEST_F(HandlerTest, TheHandlerMayBeDestroyedAsSoonAsItHasAnswered) {
+    std::promise<void> woke;
+    handler_->on_job_stored([&woke] { woke.set_value(); });
+    std::promise<response> answered;
+    handler_->handle(ashby_request(submit("w-gone")), [this, &answered](response r) {
+        handler_.reset();
+        answered.set_value(std::move(r));
+    });
+    auto f = answered.get_future();
+    ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
+    EXPECT_EQ(f.get().status, 200u);
+    // The callback still runs, from its own copy.
+    EXPECT_EQ(woke.get_future().wait_for(10s), std::future_status::ready);
+}
+
 TEST_F(HandlerTest, MissingWebhookActionIdFallsBackToTheBodyHash) {
     const std::string body =
         R"({"action":"applicationSubmit","data":{"application":{"id":"a9","candidate":{"id":"c9"}}}})";

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -161,6 +162,28 @@ TEST_F(LogTest, InnerScopeShadowsOuterWithTheSameKey) {
     ASSERT_EQ(objs.size(), 2u);
     EXPECT_EQ(objs[0]["job_id"], "inner");
     EXPECT_EQ(objs[1]["job_id"], "outer");
+}
+
+TEST_F(LogTest, ScopeEndingOutOfOrderRemovesOnlyItsOwnField) {
+    // A job's ids are held by an object that outlives the handler's own scopes: the
+    // handler's scope ends first, though it was opened before the job's id was added.
+    auto job_ids = std::make_unique<std::vector<std::unique_ptr<scoped_context>>>();
+    {
+        scoped_context handler("event_id", "e-1");
+        job_ids->push_back(std::make_unique<scoped_context>("candidate_id", "c-1"));
+        info("both");
+    }
+    info("job_ids_only");
+    job_ids.reset();
+    info("none");
+    auto objs = objects();  // non-const: a missing key reads as null, not an assert
+    ASSERT_EQ(objs.size(), 3u);
+    EXPECT_EQ(objs[0]["event_id"], "e-1");
+    EXPECT_EQ(objs[0]["candidate_id"], "c-1");
+    EXPECT_FALSE(objs[1].contains("event_id"));
+    EXPECT_EQ(objs[1]["candidate_id"], "c-1");
+    EXPECT_FALSE(objs[2].contains("event_id"));
+    EXPECT_FALSE(objs[2].contains("candidate_id"));
 }
 
 TEST_F(LogTest, ContextIsPerThread) {

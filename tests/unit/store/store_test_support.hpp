@@ -203,6 +203,7 @@ struct test_options {
     std::size_t max_pending_writes = 10'000;
     std::size_t max_batch = 512;
     milliseconds lock_timeout{5'000};  ///< SQLite busy_timeout, PostgreSQL lock_timeout
+    commit_observer on_commit{};
 };
 
 /// Opens a store: `target` is the SQLite file or the PostgreSQL URL.
@@ -214,6 +215,7 @@ inline result<std::unique_ptr<job_store>> open_backend(backend b, const std::str
         opts.max_pending_writes = o.max_pending_writes;
         opts.max_batch = o.max_batch;
         opts.busy_timeout = o.lock_timeout;
+        opts.on_commit = o.on_commit;
         return make_sqlite_store(opts, clk);
     }
     postgres_options opts;
@@ -222,6 +224,7 @@ inline result<std::unique_ptr<job_store>> open_backend(backend b, const std::str
     opts.max_pending_writes = o.max_pending_writes;
     opts.max_batch = o.max_batch;
     opts.lock_timeout = o.lock_timeout;
+    opts.on_commit = o.on_commit;
     return make_postgres_store(opts, clk);
 }
 

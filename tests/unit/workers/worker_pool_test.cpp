@@ -15,9 +15,11 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "fixed_random.hpp"
 #include "riskbridge/observability/log.hpp"
+#include "riskbridge/observability/metrics.hpp"
 #include "riskbridge/workers/worker_pool.hpp"
 #include "support/paths.hpp"
 
@@ -600,6 +602,108 @@ TEST_F(WorkerPoolTest, LeaseKeeperExtendsTheLeaseOfALongHandler) {
 
     release.open();
     ASSERT_TRUE(reaches(id, job_state::done, 1));
+}
+
+/// The value of the Prometheus sample line `series` (as serialized), or -1 when absent.
+double sample(const std::string& text, const std::string& series) {
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind(series + " ", 0) == 0) {
+            return std::stod(line.substr(series.size() + 1));
+        }
+    }
+    return -1;
+}
+
+TEST_F(WorkerPoolTest, AttemptsDurationsAndDeadJobsAreCountedByFlowAndResult) {
+    observability::metrics m;
+    std::atomic<int> calls{0};
+    handler_registry registry;
+    registry.add("screening", [&](job_context&) {
+        return ++calls == 1 ? job_outcome::retry("ashby 503") : job_outcome::done();
+    });
+    registry.add("reconcile", [](job_context&) { return job_outcome::fail("RiskOS 401"); });
+    auto o = options();
+    o.metrics = &m;
+    const auto screening = add("screening");
+    const auto reconcile = add("reconcile");
+    start(std::move(registry), o);
+
+    ASSERT_TRUE(reaches(screening, job_state::retry_wait, 1));
+    advance_and_notify(o.backoff.max);
+    ASSERT_TRUE(reaches(screening, job_state::done, 2));
+    ASSERT_TRUE(reaches(reconcile, job_state::dead, 1));
+    pool_->stop();  // every attempt is recorded before its thread returns
+
+    const std::string text = m.serialize();
+    EXPECT_EQ(sample(text, R"(riskbridge_job_attempts_total{flow="screening",result="retry"})"), 1)
+        << text;
+    EXPECT_EQ(sample(text, R"(riskbridge_job_attempts_total{flow="screening",result="done"})"), 1);
+    EXPECT_EQ(sample(text, R"(riskbridge_job_attempts_total{flow="reconcile",result="dead"})"), 1);
+    EXPECT_EQ(
+        sample(text, R"(riskbridge_job_duration_seconds_count{flow="screening",result="done"})"),
+        1);
+    EXPECT_EQ(sample(text, R"(riskbridge_jobs_dead_total{flow="reconcile"})"), 1);
+    EXPECT_EQ(sample(text, R"(riskbridge_jobs_dead_total{flow="screening"})"), -1);
+}
+
+TEST_F(WorkerPoolTest, EveryLineOfAJobCarriesItsIdsTheDeliveryAndWhatTheHandlerLearnt) {
+    capture_logs();
+    handler_registry registry;
+    registry.add("screening", [](job_context& ctx) {
+        log::info("before_ids");
+        {
+            // The handler's own scope ends before the job's fields do.
+            log::scoped_context step("step", "read");
+            ctx.log_field("candidate_id", "c-42");
+            ctx.log_field("candidate_id", "c-42");  // the same again: no second field
+            log::info("inside_step");
+        }
+        ctx.log_field("eval_id", "ev-7");
+        log::info("after_step");
+        return job_outcome::done();
+    });
+    store::new_job j;
+    j.kind = "screening";
+    j.payload = "{}";
+    j.correlation_id = "ashby:wa-1:applicationSubmit";
+    auto id = store_->add_job(j, clock_.now());
+    ASSERT_TRUE(id) << id.error().message;
+    start(std::move(registry));
+    ASSERT_TRUE(reaches(*id, job_state::done, 1));
+    pool_->stop();
+    log::info("after_the_job");
+
+    std::map<std::string, nlohmann::json> by_event;
+    std::istringstream in(logs_.str());
+    for (std::string line; std::getline(in, line);) {
+        auto o = nlohmann::json::parse(line, nullptr, false);
+        ASSERT_TRUE(o.is_object()) << line;
+        by_event[o.value("event", "")] = o;
+    }
+    for (const char* event :
+         {"job_claimed", "before_ids", "inside_step", "after_step", "job_done"}) {
+        SCOPED_TRACE(event);
+        ASSERT_TRUE(by_event.count(event));
+        auto& o = by_event[event];
+        EXPECT_EQ(o["job_id"], std::to_string(*id));
+        EXPECT_EQ(o["kind"], "screening");
+        EXPECT_EQ(o["attempt"], "1");
+        // The same value as the webhook's own line, so one grep finds both.
+        EXPECT_EQ(o["delivery"], "wa-1:applicationSubmit");
+        EXPECT_FALSE(o.contains("correlation_id"));
+    }
+    EXPECT_FALSE(by_event["before_ids"].contains("candidate_id"));
+    EXPECT_EQ(by_event["inside_step"]["candidate_id"], "c-42");
+    EXPECT_EQ(by_event["inside_step"]["step"], "read");
+    EXPECT_EQ(by_event["after_step"]["candidate_id"], "c-42");
+    EXPECT_FALSE(by_event["after_step"].contains("step"));
+    // The pool's own outcome line has what the handler learnt.
+    EXPECT_EQ(by_event["job_done"]["candidate_id"], "c-42");
+    EXPECT_EQ(by_event["job_done"]["eval_id"], "ev-7");
+    EXPECT_EQ(logs_.str().find(R"("candidate_id":"c-42","candidate_id")"), std::string::npos);
+    // Nothing of the job stays on the thread (here: the test's thread never had it).
+    EXPECT_FALSE(by_event["after_the_job"].contains("job_id"));
 }
 
 TEST_F(WorkerPoolTest, DefaultOwnerIdIsHostAndPid) {

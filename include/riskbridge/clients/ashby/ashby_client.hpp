@@ -130,6 +130,7 @@ struct ashby_options {
     int page_limit = 100;                 ///< `limit` sent when paging
     int max_pages = 1'000;                ///< a guard against a cursor that never ends
     const clock* clk = nullptr;           ///< for Retry-After dates; system clock when null
+    upstream_observer observer{};         ///< told about every call (metrics); optional
 };
 
 class ashby_client {

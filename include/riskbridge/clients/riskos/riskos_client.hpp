@@ -26,6 +26,8 @@ struct riskos_options {
     std::optional<std::string> api_version;  ///< X-API-Version, e.g. 2025-01-01.orion
     std::optional<milliseconds> timeout;     ///< per call; the http_client's default otherwise
     const clock* clk = nullptr;              ///< for Retry-After dates; system clock when null
+    /// Told about every call (metrics): endpoint evaluation_create (POST) or evaluation_get.
+    upstream_observer observer{};
 };
 
 class riskos_client {

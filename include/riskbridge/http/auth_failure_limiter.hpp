@@ -1,0 +1,64 @@
+#pragma once
+
+// Per-client limit on unauthenticated requests: after `max` 401s from one client address within
+// `window`, that address is refused (429 with Retry-After) until the window ends, before any
+// signature is checked. The table of addresses is bounded: at `max_addresses` the address
+// touched least recently is forgotten. Thread-safe; time comes from an injected clock.
+
+#include <chrono>
+#include <cstddef>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "riskbridge/core/clock.hpp"
+
+namespace riskbridge::http {
+
+class auth_failure_limiter {
+public:
+    struct options {
+        int max = 20;  ///< failures allowed per window; 0 = no limit
+        std::chrono::milliseconds window{60'000};
+        std::size_t max_addresses = 10'000;
+    };
+
+    explicit auth_failure_limiter(options opts, const clock& clk = system_clock());
+    auth_failure_limiter(const auth_failure_limiter&) = delete;
+    auth_failure_limiter& operator=(const auth_failure_limiter&) = delete;
+
+    /// How long requests from `address` are still refused; nullopt when they may be served.
+    std::optional<std::chrono::seconds> refused_for(std::string_view address);
+    /// Records one unauthenticated request from `address`; true when this one reached the limit
+    /// (the address is refused from now on, for one window).
+    bool record_failure(std::string_view address);
+    /// Addresses currently tracked (at most max_addresses).
+    std::size_t tracked() const;
+
+private:
+    struct entry {
+        std::string key;
+        time_point window_start;
+        int failures = 0;
+        std::optional<time_point> blocked_until;
+    };
+    using entries = std::list<entry>;
+
+    /// Drops an entry whose window and block are over; true when it did.
+    bool expire(entries::iterator it, time_point now);
+
+    options opts_;
+    const clock& clock_;
+    mutable std::mutex mutex_;
+    entries lru_;  ///< least recently touched first
+    std::unordered_map<std::string, entries::iterator> index_;
+};
+
+/// The key a client is counted under: IPv4 as is, IPv4-mapped IPv6 as IPv4, other IPv6 by
+/// its /64 prefix (one host usually holds a whole /64); anything else unchanged.
+std::string address_key(std::string_view address);
+
+}  // namespace riskbridge::http

@@ -1,0 +1,292 @@
+// Observability end to end: the real daemon against the simulators takes a few webhooks
+// (accepted, duplicate, bad signature), runs the flow, and then /metrics shows the traffic,
+// /readyz says ready, and every log line of the job carries its ids, so one grep follows a
+// candidate from the webhook to the decision.
+
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "riskbridge/sim/ashby_sim.hpp"
+#include "riskbridge/sim/riskos_sim.hpp"
+#include "riskbridge/sim/sample_data.hpp"
+#include "support/daemon_process.hpp"
+#include "support/http_client.hpp"
+#include "support/paths.hpp"
+
+namespace riskbridge::testing {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+/// Polls `done` every 20 ms until it holds or `timeout` passes.
+bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = 30s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (done()) {
+            return true;
+        }
+        std::this_thread::sleep_for(20ms);  // polling observable state, not synchronising
+    }
+    return done();
+}
+
+/// The value of the Prometheus sample `series` (name{labels} as serialized: labels sorted by
+/// name), or -1 when the series is absent.
+double metric(const std::string& text, const std::string& series) {
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind(series + " ", 0) == 0) {
+            return std::stod(line.substr(series.size() + 1));
+        }
+    }
+    return -1;
+}
+
+std::vector<json> log_objects(const std::string& logs) {
+    std::vector<json> out;
+    std::istringstream in(logs);
+    for (std::string line; std::getline(in, line);) {
+        json o = json::parse(line, nullptr, false);
+        if (o.is_object()) {
+            out.push_back(std::move(o));
+        }
+    }
+    return out;
+}
+
+class MetricsTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        ASSERT_TRUE(ashby_.start());
+        ASSERT_TRUE(riskos_.start());
+        samples_ = sim::seed_sample_data(ashby_);
+    }
+
+    void TearDown() override {
+        if (daemon_ && daemon_->running()) {
+            daemon_->send_signal(SIGTERM);
+            EXPECT_EQ(daemon_->wait_exit(15s), std::optional<int>(0)) << daemon_->logs();
+        }
+        ashby_.stop();
+        riskos_.stop();
+    }
+
+    void start(const std::string& ashby_key = "sim-ashby-key") {
+        const std::string config_path = dir_.file("metrics.yaml");
+        std::ofstream(config_path)
+            << "server: { listen: \"127.0.0.1:0\", threads: 2 }\n"
+            << "ashby:\n  api_base_url: \"" << ashby_.base_url() << "\"\n  api_key: \"" << ashby_key
+            << "\"\n  webhook_secrets: [\"" << ashby_.options().webhook_secret << "\"]\n"
+            << "riskos:\n  api_base_url: \"" << riskos_.base_url() << "\"\n  api_key: \""
+            << riskos_.options().api_key << "\"\n"
+            << "  webhook_auth: { bearer_tokens: [\"t-0123456789\"] }\n"
+            << "mapping:\n  custom_fields:\n"
+            << "    - { ashby_field: \"Street Address\", riskos_field: address.line_1 }\n"
+            << "    - { ashby_field: \"" << sim::sample_postal_field_id
+            << "\", riskos_field: address.postal_code }\n"
+            << "store: { sqlite_path: \"" << dir_.file("metrics.db") << "\" }\n"
+            << "workers: { threads: 2, max_attempts: 5, backoff_base_ms: 50, "
+               "backoff_max_ms: 200, poll_interval_ms: 50 }\n"
+            << "logging: { level: info, format: json }\n";
+        daemon_ = std::make_unique<daemon_process>(
+            std::vector<std::string>{"serve", "--config", config_path},
+            std::map<std::string, std::string>{}, dir_.file("daemon.log"));
+        ASSERT_TRUE(daemon_->wait_ready()) << daemon_->logs();
+    }
+
+    const sim::sample_applicant& sample(const std::string& label) const {
+        for (const auto& s : samples_) {
+            if (s.label == label) {
+                return s;
+            }
+        }
+        throw std::runtime_error("no sample " + label);
+    }
+
+    /// Sends a signed webhook; returns the daemon's JSON answer.
+    json send(const std::string& body) {
+        const std::string target =
+            "http://127.0.0.1:" + std::to_string(daemon_->port()) + "/webhooks/ashby";
+        auto r = ashby_.send_webhook(target, body);
+        EXPECT_TRUE(r.has_value());
+        if (!r) {
+            return {};
+        }
+        EXPECT_EQ(r->status, 200) << r->body;
+        return json::parse(r->body, nullptr, false);
+    }
+
+    std::string scrape() {
+        auto r = http_request(daemon_->port(), "GET", "/metrics");
+        EXPECT_TRUE(r.has_value());
+        if (!r) {
+            return {};
+        }
+        EXPECT_EQ(r->status, 200);
+        EXPECT_NE(r->header("content-type").find("text/plain"), std::string::npos);
+        return r->body;
+    }
+
+    temp_dir dir_;
+    sim::ashby_simulator ashby_;
+    sim::riskos_simulator riskos_;
+    std::vector<sim::sample_applicant> samples_;
+    std::unique_ptr<daemon_process> daemon_;
+};
+
+TEST_F(MetricsTest, TrafficMovesTheCountersAndOneGrepFollowsTheCandidate) {
+    start();
+    const auto& accept = sample("accept");
+    const auto body = ashby_.webhook_body("applicationSubmit", accept.application_id);
+    ASSERT_TRUE(body.has_value());
+
+    const json first = send(*body);
+    ASSERT_EQ(first.value("status", ""), "accepted") << first;
+    const long long job_id = first.value("job_id", 0LL);
+    ASSERT_GT(job_id, 0);
+    EXPECT_EQ(send(*body).value("status", ""), "duplicate");
+    auto forged = http_request(daemon_->port(), "POST", "/webhooks/ashby", *body,
+                               {{"Content-Type", "application/json"},
+                                {"Ashby-Signature", "sha256=" + std::string(64, '0')}});
+    ASSERT_TRUE(forged.has_value());
+    EXPECT_EQ(forged->status, 401);
+
+    const std::string done_series =
+        R"(riskbridge_job_attempts_total{flow="screening",result="done"})";
+    ASSERT_TRUE(eventually([&] { return metric(scrape(), done_series) >= 1; }))
+        << scrape() << daemon_->logs();
+    const std::string text = scrape();
+
+    // Webhooks, by outcome.
+    EXPECT_EQ(
+        metric(
+            text,
+            R"(riskbridge_webhooks_total{action="applicationSubmit",outcome="accepted",source="ashby"})"),
+        1)
+        << text;
+    EXPECT_EQ(
+        metric(
+            text,
+            R"(riskbridge_webhooks_total{action="applicationSubmit",outcome="duplicate",source="ashby"})"),
+        1);
+    EXPECT_EQ(
+        metric(text,
+               R"(riskbridge_webhooks_total{action="none",outcome="unauthorized",source="ashby"})"),
+        1);
+
+    // The store's group commits: the accepted and the duplicate delivery went through one each
+    // at least (the forged one never reached the store).
+    EXPECT_GE(metric(text, "riskbridge_store_commit_batch_size_count"), 2);
+    EXPECT_GE(metric(text, "riskbridge_store_commit_seconds_count"), 2);
+
+    // Upstream calls, by service, endpoint and status, never a URL with ids.
+    for (const char* endpoint :
+         {"application.info", "candidate.info", "candidate.addTag", "candidate.createNote"}) {
+        EXPECT_GE(metric(text, std::string(R"(riskbridge_upstream_requests_total{endpoint=")") +
+                                   endpoint + R"(",service="ashby",status="200"})"),
+                  1)
+            << endpoint;
+    }
+    EXPECT_EQ(
+        metric(
+            text,
+            R"(riskbridge_upstream_requests_total{endpoint="evaluation_create",service="riskos",status="200"})"),
+        1);
+    EXPECT_EQ(
+        metric(
+            text,
+            R"(riskbridge_upstream_request_duration_seconds_count{endpoint="evaluation_create",service="riskos"})"),
+        1);
+    EXPECT_EQ(text.find(accept.application_id), std::string::npos) << "an id became a label";
+    EXPECT_EQ(text.find(accept.candidate_id), std::string::npos) << "an id became a label";
+
+    // Jobs: one attempt, done, none dead; the queue gauge is there (refreshed every 10 s).
+    EXPECT_EQ(metric(text, done_series), 1);
+    EXPECT_EQ(
+        metric(text, R"(riskbridge_job_duration_seconds_count{flow="screening",result="done"})"),
+        1);
+    EXPECT_EQ(metric(text, R"(riskbridge_jobs_dead_total{flow="screening"})"), -1);
+    EXPECT_GE(metric(text, R"(riskbridge_jobs{state="dead"})"), 0);
+
+    // Ready: the store is writable and the workers run.
+    auto ready = http_request(daemon_->port(), "GET", "/readyz");
+    ASSERT_TRUE(ready.has_value());
+    EXPECT_EQ(ready->status, 200) << ready->body;
+    const json readiness = json::parse(ready->body, nullptr, false);
+    EXPECT_EQ(readiness.value("store", ""), "ok") << ready->body;
+    EXPECT_EQ(readiness.value("workers", ""), "ok") << ready->body;
+
+    // Logs: every line of the job carries its id, the delivery and, once read, the candidate
+    // and the evaluation; the webhook's own line shares the delivery and the candidate.
+    const auto eval_id = riskos_.eval_id_for("rb-screening-" + accept.application_id);
+    ASSERT_TRUE(eval_id.has_value());
+    const std::string delivery =
+        json::parse(*body).value("webhookActionId", "") + ":applicationSubmit";
+    std::size_t job_lines = 0;
+    bool saw_done = false;
+    bool saw_webhook = false;
+    for (auto& o : log_objects(daemon_->logs())) {
+        if (o.value("event", "") == "webhook_received" && o.value("outcome", "") == "accepted") {
+            saw_webhook = true;
+            EXPECT_EQ(o.value("delivery", ""), delivery) << o;
+            EXPECT_EQ(o.value("candidate_id", ""), accept.candidate_id) << o;
+            EXPECT_EQ(o.value("job_id", ""), std::to_string(job_id)) << o;
+        }
+        if (o.value("event", "") == "webhook_received") {
+            continue;  // the server's line, not the worker's: it has no attempt
+        }
+        if (o.value("job_id", json()) != json(std::to_string(job_id))) {
+            continue;
+        }
+        ++job_lines;
+        EXPECT_EQ(o.value("kind", ""), "screening") << o;
+        EXPECT_EQ(o.value("delivery", ""), delivery) << o;
+        EXPECT_EQ(o.value("candidate_id", ""), accept.candidate_id) << o;
+        EXPECT_EQ(o.value("application_id", ""), accept.application_id) << o;
+        EXPECT_EQ(o.value("attempt", ""), "1") << o;
+        if (o.value("event", "") == "job_done") {
+            saw_done = true;
+            EXPECT_EQ(o.value("eval_id", ""), *eval_id) << o;
+        }
+    }
+    EXPECT_TRUE(saw_webhook);
+    EXPECT_TRUE(saw_done);
+    EXPECT_GE(job_lines, 3u) << daemon_->logs();
+}
+
+TEST_F(MetricsTest, APermanentUpstreamRefusalCountsADeadJob) {
+    start("not-the-key");  // the Ashby simulator answers 403 to any other key
+    const auto body = ashby_.webhook_body("applicationSubmit", sample("accept").application_id);
+    ASSERT_TRUE(body.has_value());
+    ASSERT_EQ(send(*body).value("status", ""), "accepted");
+
+    const std::string dead_series = R"(riskbridge_jobs_dead_total{flow="screening"})";
+    ASSERT_TRUE(eventually([&] { return metric(scrape(), dead_series) >= 1; }))
+        << scrape() << daemon_->logs();
+    const std::string text = scrape();
+    EXPECT_EQ(metric(text, dead_series), 1);
+    EXPECT_EQ(metric(text, R"(riskbridge_job_attempts_total{flow="screening",result="dead"})"), 1);
+    EXPECT_EQ(
+        metric(
+            text,
+            R"(riskbridge_upstream_requests_total{endpoint="application.info",service="ashby",status="403"})"),
+        1)
+        << text;
+    EXPECT_EQ(
+        metric(
+            text,
+            R"(riskbridge_upstream_requests_total{endpoint="evaluation_create",service="riskos",status="200"})"),
+        -1);
+}
+
+}  // namespace
+}  // namespace riskbridge::testing

@@ -1,0 +1,315 @@
+// Personal data at rest and in the logs, end to end: the real daemon (build/riskbridge serve)
+// with store.encryption keyed from the environment and logging at debug level, the Ashby and
+// RiskOS simulators in this process. One applicant with a distinctive name, email, phone and
+// address goes through screening (applicationSubmit) and document verification (candidateHire,
+// then the DocV capture); then the database files and the daemon's whole log are searched for
+// any of it in clear.
+
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "riskbridge/config/loader.hpp"
+#include "riskbridge/sim/ashby_sim.hpp"
+#include "riskbridge/sim/riskos_sim.hpp"
+#include "riskbridge/store/job_store.hpp"
+#include "support/daemon_process.hpp"
+#include "support/paths.hpp"
+
+namespace riskbridge::testing {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr const char* webhook_token = "t-0123456789";
+constexpr const char* data_key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+constexpr const char* candidate_id = "c0000000-0000-4000-8000-0000000000aa";
+constexpr const char* application_id = "a0000000-0000-4000-8000-0000000000aa";
+
+// The applicant, and every form in which their data could show up. "accept." makes the
+// simulator accept both the screening and the DocV capture.
+const std::vector<std::string> personal = {
+    "Zebedee",        "Quillfeather",    "accept.zebedee.quill",
+    "wobbleton.test", "+1 415 555 0177", "4155550177",
+    "555 0177",       "5550177",         "Zanzibar Crescent",
+    "Wobbleton"};
+
+bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = 30s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (done()) {
+            return true;
+        }
+        std::this_thread::sleep_for(20ms);  // polling observable state, not synchronising
+    }
+    return done();
+}
+
+std::string file_bytes(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+bool contains(const std::string& text, const std::string& needle) {
+    return text.find(needle) != std::string::npos;
+}
+
+class PiiTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        ASSERT_TRUE(ashby_.start());
+        ASSERT_TRUE(riskos_.start());
+        sim::candidate_seed c;
+        c.id = candidate_id;
+        c.name = "Zebedee Quillfeather";
+        c.emails = {"accept.zebedee.quill@wobbleton.test"};
+        c.phones = {"+1 415 555 0177"};
+        c.city = "Wobbleton";
+        c.region = "California";
+        c.country = "United States";
+        c.custom_fields = {{"cf-street-address", "Street Address", "\"77 Zanzibar Crescent\""},
+                           {"cf-postal-code", "Postal Code", "\"94105\""}};
+        ashby_.add_candidate(c);
+        sim::application_seed a;
+        a.id = application_id;
+        a.candidate_id = candidate_id;
+        a.submitter_client_ip = "203.0.113.77";
+        a.form = {{"_systemfield_name", "Name", "String", "\"Zebedee Quillfeather\"", true, {}}};
+        ashby_.add_application(a);
+
+        config_path_ = dir_.file("pii.yaml");
+        std::ofstream(config_path_)
+            << "server: { listen: \"127.0.0.1:0\", threads: 2 }\n"
+            << "ashby:\n  api_base_url: \"" << ashby_.base_url() << "\"\n  api_key: \""
+            << ashby_.options().api_key << "\"\n  webhook_secrets: [\""
+            << ashby_.options().webhook_secret << "\"]\n  request_timeout_ms: 60000\n"
+            << "riskos:\n  api_base_url: \"" << riskos_.base_url() << "\"\n  api_key: \""
+            << riskos_.options().api_key << "\"\n  request_timeout_ms: 60000\n"
+            << "  webhook_auth: { bearer_tokens: [\"" << webhook_token << "\"] }\n"
+            << "mapping:\n  custom_fields:\n"
+            << "    - { ashby_field: \"Street Address\", riskos_field: address.line_1 }\n"
+            << "    - { ashby_field: \"cf-postal-code\", riskos_field: address.postal_code }\n"
+            << "store:\n  sqlite_path: \"" << db_path() << "\"\n"
+            << "  encryption: { keys: [{ id: \"2026-11\", key: \"${RISKBRIDGE_DATA_KEY}\" }] }\n"
+            << "workers: { threads: 2, max_attempts: 40, backoff_base_ms: 50, "
+               "backoff_max_ms: 200, poll_interval_ms: 50 }\n"
+            << "logging: { level: debug, format: json }\n";
+    }
+
+    void TearDown() override {
+        if (daemon_ && daemon_->running()) {
+            daemon_->send_signal(SIGTERM);
+            EXPECT_EQ(daemon_->wait_exit(15s), std::optional<int>(0));
+        }
+        ashby_.stop();
+        riskos_.stop();
+    }
+
+    std::string db_path() const { return dir_.file("pii.db"); }
+
+    std::map<std::string, std::string> env() const { return {{"RISKBRIDGE_DATA_KEY", data_key}}; }
+
+    /// The database file and whatever SQLite keeps beside it, as raw bytes.
+    std::string database_bytes() const {
+        std::string all;
+        for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+            if (std::filesystem::exists(db_path() + suffix)) {
+                all += file_bytes(db_path() + suffix);
+            }
+        }
+        return all;
+    }
+
+    std::string send(const std::string& action) {
+        auto body = ashby_.webhook_body(action, application_id);
+        EXPECT_TRUE(body.has_value());
+        if (!body) {
+            return {};
+        }
+        auto r = ashby_.send_webhook(
+            "http://127.0.0.1:" + std::to_string(daemon_->port()) + "/webhooks/ashby", *body);
+        EXPECT_TRUE(r.has_value());
+        return r ? json::parse(r->body, nullptr, false).value("status", "") : std::string{};
+    }
+
+    bool has_tag(const std::string& tag) const {
+        const auto tags = ashby_.tags_of(candidate_id);
+        return std::find(tags.begin(), tags.end(), tag) != tags.end();
+    }
+
+    temp_dir dir_;
+    sim::ashby_simulator ashby_;
+    sim::riskos_simulator riskos_;
+    std::string config_path_;
+    std::unique_ptr<daemon_process> daemon_;
+};
+
+TEST_F(PiiTest, ScreeningAndDocvLeaveNoPersonalDataInTheDatabaseOrTheDebugLog) {
+    daemon_ = std::make_unique<daemon_process>(
+        std::vector<std::string>{"serve", "--config", config_path_}, env(),
+        dir_.file("daemon.log"));
+    ASSERT_TRUE(daemon_->wait_ready()) << daemon_->logs();
+    riskos_.set_webhook_target(
+        "http://127.0.0.1:" + std::to_string(daemon_->port()) + "/webhooks/riskos", webhook_token);
+
+    // Screening.
+    ASSERT_EQ(send("applicationSubmit"), "accepted");
+    ASSERT_TRUE(eventually([&] { return has_tag("LOW_RISK_IDENTITY"); })) << daemon_->logs();
+    const auto screening_eval = riskos_.eval_id_for(std::string("rb-screening-") + application_id);
+    ASSERT_TRUE(screening_eval.has_value());
+    // The applicant's data did reach RiskOS: what the store must hide was really handled.
+    const json screened = json::parse(riskos_.request_json(*screening_eval).value_or("{}"));
+    EXPECT_EQ(screened["data"]["individual"]["family_name"], "Quillfeather");
+    EXPECT_EQ(screened["data"]["individual"]["phone_number"], "+14155550177");
+    EXPECT_EQ(screened["data"]["individual"]["address"]["line_1"], "77 Zanzibar Crescent");
+
+    // Document verification: the hire starts it, the capture completes it.
+    ASSERT_EQ(send("candidateHire"), "accepted");
+    const std::string docv_request = std::string("rb-document_verification-") + application_id;
+    ASSERT_TRUE(eventually([&] {
+        const auto notes = ashby_.notes_of(candidate_id);
+        return riskos_.eval_id_for(docv_request).has_value() &&
+               std::any_of(notes.begin(), notes.end(), [](const sim::sim_note& n) {
+                   return contains(n.content, "document verification requested");
+               });
+    })) << daemon_->logs();
+    const std::string docv_eval = *riskos_.eval_id_for(docv_request);
+    const json evaluation = json::parse(riskos_.evaluation_json(docv_eval).value_or("{}"));
+    std::string docv_token;
+    for (const auto& en : evaluation.value("data_enrichments", json::array())) {
+        if (en.value("enrichment_provider", "") == "SocureDocRequest") {
+            docv_token = en["response"]["data"].value("docvTransactionToken", "");
+        }
+    }
+    ASSERT_FALSE(docv_token.empty());
+    const auto sent = riskos_.run_docv(docv_eval);
+    ASSERT_FALSE(sent.empty());
+    for (const auto& d : sent) {
+        EXPECT_TRUE(d.delivered()) << d.event_type << " " << d.error;
+    }
+    ASSERT_TRUE(eventually([&] { return has_tag("DOCUMENT_VERIFICATION_PASSED"); }))
+        << daemon_->logs();
+
+    // While the daemon runs, the rows sit in the WAL.
+    const std::string running = database_bytes();
+    daemon_->send_signal(SIGTERM);
+    ASSERT_EQ(daemon_->wait_exit(15s), std::optional<int>(0)) << daemon_->logs();
+    const std::string stopped = database_bytes();
+    const std::string logs = daemon_->logs();
+
+    ASSERT_FALSE(running.empty());
+    ASSERT_FALSE(stopped.empty());
+    for (const auto& needle : personal) {
+        EXPECT_FALSE(contains(running, needle)) << needle << " in the database (running)";
+        EXPECT_FALSE(contains(stopped, needle)) << needle << " in the database (stopped)";
+        EXPECT_FALSE(contains(logs, needle)) << needle << " in the log";
+    }
+    // Nor the DocV token (it opens the capture session) or the document's data.
+    for (const std::string& needle : {docv_token, std::string("verify.socure.com")}) {
+        EXPECT_FALSE(contains(stopped, needle)) << needle << " in the database";
+        EXPECT_FALSE(contains(logs, needle)) << needle << " in the log";
+    }
+    for (const char* needle : {"1990-01-01", "TST1234567"}) {
+        EXPECT_FALSE(contains(stopped, needle)) << needle << " in the database";
+        EXPECT_FALSE(contains(logs, needle)) << needle << " in the log";
+    }
+
+    // The log really was at debug level, and said the store is encrypted.
+    EXPECT_TRUE(contains(logs, "\"level\":\"debug\"")) << logs;
+    EXPECT_TRUE(contains(logs, "\"event\":\"store_encrypted\"")) << logs;
+    EXPECT_FALSE(contains(logs, "store_unencrypted"));
+
+    // With the key, the store gives the data back: it was there, encrypted.
+    auto loaded = config::load_config(config_path_, [](std::string_view name) {
+        return name == "RISKBRIDGE_DATA_KEY" ? std::optional<std::string>(data_key) : std::nullopt;
+    });
+    ASSERT_TRUE(loaded.ok());
+    auto st = store::open_store(loaded.cfg.store, system_clock());
+    ASSERT_TRUE(st.has_value()) << st.error().message;
+    auto jobs = (*st)->list_jobs(std::nullopt, 100);
+    (*st)->shutdown();
+    ASSERT_TRUE(jobs.has_value());
+    bool screening_payload_read = false;
+    for (const auto& j : *jobs) {
+        EXPECT_NE(j.state, store::job_state::dead) << j.id << " " << j.kind << " " << j.last_error;
+        screening_payload_read = screening_payload_read ||
+                                 (j.kind == "screening" && contains(j.payload, "Quillfeather"));
+    }
+    EXPECT_TRUE(screening_payload_read);
+    // And without the decorator the payloads are envelopes.
+    auto raw = store::make_sqlite_store({db_path()}, system_clock());
+    ASSERT_TRUE(raw.has_value());
+    auto raw_jobs = (*raw)->list_jobs(std::nullopt, 100);
+    (*raw)->shutdown();
+    ASSERT_TRUE(raw_jobs.has_value());
+    ASSERT_FALSE(raw_jobs->empty());
+    for (const auto& j : *raw_jobs) {
+        if (!j.payload.empty()) {
+            EXPECT_EQ(j.payload.rfind("enc:v1:2026-11:", 0), 0U) << j.id << " " << j.kind;
+        }
+    }
+
+    // The operations commands open the store with the same keyring and show no personal data.
+    for (const auto& job : *jobs) {
+        const auto shown = run_riskbridge(
+            {"jobs", "show", "--config", config_path_, std::to_string(job.id)}, env());
+        EXPECT_EQ(shown.exit_code, 0) << shown.output;
+        for (const auto& needle : personal) {
+            EXPECT_FALSE(contains(shown.output, needle)) << needle << "\n" << shown.output;
+        }
+    }
+}
+
+TEST_F(PiiTest, WithoutTheKeyTheDaemonRefusesToStartAndWithoutEncryptionItWarns) {
+    // The key's variable unset: a configuration problem, not a silently clear store.
+    auto refused = run_riskbridge({"serve", "--config", config_path_});
+    EXPECT_EQ(refused.exit_code, 2) << refused.output;
+    EXPECT_TRUE(contains(refused.output, "store.encryption.keys[0].key")) << refused.output;
+    const auto wrong = run_riskbridge({"check-config", "--config", config_path_},
+                                      {{"RISKBRIDGE_DATA_KEY", "dG9vIHNob3J0"}});
+    EXPECT_NE(wrong.exit_code, 0);
+    EXPECT_TRUE(contains(wrong.output, "store.encryption.keys[0].key: must be 32 bytes"))
+        << wrong.output;
+    EXPECT_FALSE(contains(wrong.output, "dG9vIHNob3J0"));
+    const auto dump = run_riskbridge({"check-config", "--config", config_path_, "--dump"}, env());
+    EXPECT_EQ(dump.exit_code, 0) << dump.output;
+    EXPECT_TRUE(contains(dump.output, "key: \"<redacted>\"")) << dump.output;
+    EXPECT_FALSE(contains(dump.output, data_key));
+
+    // No store.encryption: it runs, and says the store is not encrypted.
+    std::string text = file_bytes(config_path_);
+    const auto at = text.find("  encryption:");
+    ASSERT_NE(at, std::string::npos);
+    text.erase(at, text.find('\n', at) - at + 1);
+    std::ofstream(config_path_, std::ios::trunc) << text;
+    daemon_ = std::make_unique<daemon_process>(
+        std::vector<std::string>{"serve", "--config", config_path_},
+        std::map<std::string, std::string>{}, dir_.file("plain.log"));
+    ASSERT_TRUE(daemon_->wait_ready()) << daemon_->logs();
+    EXPECT_TRUE(contains(daemon_->logs(), "\"event\":\"store_unencrypted\"")) << daemon_->logs();
+
+    // The control of the first test's search: unencrypted, the same flow leaves the applicant
+    // in the database file in clear (and still not in the log).
+    ASSERT_EQ(send("applicationSubmit"), "accepted");
+    ASSERT_TRUE(eventually([&] { return has_tag("LOW_RISK_IDENTITY"); })) << daemon_->logs();
+    daemon_->send_signal(SIGTERM);
+    ASSERT_EQ(daemon_->wait_exit(15s), std::optional<int>(0)) << daemon_->logs();
+    EXPECT_TRUE(contains(database_bytes(), "Quillfeather"));
+    for (const auto& needle : personal) {
+        EXPECT_FALSE(contains(daemon_->logs(), needle)) << needle << " in the log";
+    }
+}
+
+}  // namespace
+}  // namespace riskbridge::testing

@@ -1,0 +1,153 @@
+// The handler's per-address limit on unauthenticated webhooks: 401s count against the client
+// address, then 429 with Retry-After before any signature is checked; other addresses and the
+// health endpoints are not affected; the refusals are counted in the metrics.
+
+#include <future>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "riskbridge/http/webhook_handler.hpp"
+#include "riskbridge/security/hmac.hpp"
+#include "support/paths.hpp"
+
+namespace riskbridge::http {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+constexpr const char* secret = "limit-test-secret";
+
+class RateLimitTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        cfg_.ashby.api_key = config::secret("k");
+        cfg_.ashby.webhook_secrets = {config::secret(secret)};
+        cfg_.riskos.api_key = config::secret("r");
+        cfg_.riskos.webhook_auth.bearer_tokens = {config::secret("bearer-1")};
+        cfg_.server.auth_failure_limit = {3, 60s, 100};
+        store::sqlite_options opts;
+        opts.path = dir_.file("h.db");
+        auto st = store::make_sqlite_store(opts, clock_);
+        ASSERT_TRUE(st.has_value()) << st.error().message;
+        store_ = std::move(st).value();
+        handler_ = std::make_unique<webhook_handler>(cfg_, *store_, nullptr, &metrics_);
+    }
+    void TearDown() override {
+        handler_.reset();
+        store_->shutdown();
+    }
+
+    response call(request r) {
+        std::promise<response> p;
+        auto f = p.get_future();
+        handler_->handle(std::move(r), [&p](response resp) { p.set_value(std::move(resp)); });
+        EXPECT_EQ(f.wait_for(10s), std::future_status::ready);
+        return f.get();
+    }
+
+    static request ashby(const std::string& from, const std::string& body, bool good_signature) {
+        request r;
+        r.method = "POST";
+        r.target = "/webhooks/ashby";
+        r.body = body;
+        r.remote_address = from;
+        r.request_id = "req";
+        r.headers.emplace_back(
+            "Ashby-Signature",
+            "sha256=" + security::hmac_sha256_hex(good_signature ? secret : "wrong", body));
+        return r;
+    }
+
+    static std::string event(const std::string& id) {
+        return json{
+            {"webhookActionId", id},
+            {"action", "applicationSubmit"},
+            {"data", {{"application", {{"id", "app-" + id}, {"candidate", {{"id", "c-1"}}}}}}}}
+            .dump();
+    }
+
+    static std::string header(const response& r, const std::string& name) {
+        for (const auto& [k, v] : r.headers) {
+            if (k == name) {
+                return v;
+            }
+        }
+        return {};
+    }
+
+    testing::temp_dir dir_;
+    manual_clock clock_;
+    config::config cfg_;
+    observability::metrics metrics_;
+    std::unique_ptr<store::job_store> store_;
+    std::unique_ptr<webhook_handler> handler_;
+};
+
+TEST_F(RateLimitTest, BadSignaturesThenTooManyRequestsForThatAddressOnly) {
+    const std::string attacker = "198.51.100.66";
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(call(ashby(attacker, event("x"), false)).status, 401u) << i;
+    }
+    // Even a correctly signed request is now refused: nothing is verified for this address.
+    const auto limited = call(ashby(attacker, event("a-1"), true));
+    EXPECT_EQ(limited.status, 429u);
+    EXPECT_EQ(json::parse(limited.body)["error"], "too_many_failures");
+    EXPECT_EQ(header(limited, "Retry-After"), "60");
+
+    // Another client is served normally.
+    const auto other = call(ashby("192.0.2.10", event("a-2"), true));
+    EXPECT_EQ(other.status, 200u);
+    EXPECT_EQ(json::parse(other.body)["status"], "accepted");
+
+    // RiskOS webhooks from the blocked address are refused too; health checks are not.
+    request riskos;
+    riskos.method = "POST";
+    riskos.target = "/webhooks/riskos";
+    riskos.remote_address = attacker;
+    riskos.headers.emplace_back("Authorization", "Bearer bearer-1");
+    riskos.body = R"({"event_id":"e-1","event_type":"case_notes_added","data":{}})";
+    EXPECT_EQ(call(riskos).status, 429u);
+    request health;
+    health.method = "GET";
+    health.target = "/healthz";
+    health.remote_address = attacker;
+    EXPECT_EQ(call(health).status, 200u);
+
+    const std::string text = metrics_.serialize();
+    EXPECT_THAT(text, HasSubstr(R"(riskbridge_http_refused_total{reason="rate_limited"} 2)"));
+    EXPECT_THAT(text, HasSubstr(R"(outcome="rate_limited")"));
+    EXPECT_THAT(text, HasSubstr(R"(outcome="unauthorized")"));
+}
+
+TEST_F(RateLimitTest, RiskosCredentialFailuresCountToo) {
+    const std::string attacker = "2001:db8:7::1";
+    for (int i = 0; i < 3; ++i) {
+        request r;
+        r.method = "POST";
+        r.target = "/webhooks/riskos";
+        r.remote_address = attacker;
+        r.headers.emplace_back("Authorization", "Bearer guess-" + std::to_string(i));
+        r.body = "{}";
+        EXPECT_EQ(call(std::move(r)).status, 401u);
+    }
+    // Another address of the same /64 is the same client.
+    EXPECT_EQ(call(ashby("2001:db8:7::2", event("a-3"), true)).status, 429u);
+}
+
+TEST_F(RateLimitTest, UnsignedPingIsNotAFailure) {
+    for (int i = 0; i < 10; ++i) {
+        request r;
+        r.method = "POST";
+        r.target = "/webhooks/ashby";
+        r.remote_address = "192.0.2.99";
+        r.body = R"({"action":"ping","data":{"webhookActionType":"ping"}})";
+        EXPECT_EQ(call(std::move(r)).status, 200u);
+    }
+}
+
+}  // namespace
+}  // namespace riskbridge::http
