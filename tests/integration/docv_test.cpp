@@ -23,6 +23,7 @@
 #include "support/daemon_process.hpp"
 #include "support/http_client.hpp"
 #include "support/paths.hpp"
+#include "support/polling.hpp"
 
 namespace riskbridge::testing {
 namespace {
@@ -32,26 +33,6 @@ using namespace std::chrono_literals;
 
 constexpr const char* webhook_token = "t-0123456789";
 constexpr const char* status_field = "cf-verification-status";
-
-/// Polls `done` every 20 ms until it holds or `timeout` passes.
-bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = 20s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (done()) {
-            return true;
-        }
-        std::this_thread::sleep_for(20ms);  // polling observable state, not synchronising
-    }
-    return done();
-}
-
-std::size_t count_of(const std::string& text, const std::string& needle) {
-    std::size_t n = 0;
-    for (auto i = text.find(needle); i != std::string::npos; i = text.find(needle, i + 1)) {
-        ++n;
-    }
-    return n;
-}
 
 bool contains(const std::string& text, const std::string& needle) {
     return text.find(needle) != std::string::npos;

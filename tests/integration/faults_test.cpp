@@ -36,7 +36,6 @@ namespace {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
-using outcomes::eventually;
 
 struct worker_settings {
     int threads = 16;
@@ -483,7 +482,7 @@ TEST_F(FaultsTest, DocumentVerificationsThroughFaultsWriteEachStepOnce) {
         "[ faults ] %d DocV verifications done (%d with the requested note); %zu RiskOS "
         "webhooks sent, %zu finished by reconciliation\n",
         hires, with_requested, riskos_.deliveries().size(),
-        outcomes::count_of(logs, "\"event\":\"reconcile_finish_queued\""));
+        count_of(logs, "\"event\":\"reconcile_finish_queued\""));
 }
 
 }  // namespace

@@ -17,28 +17,9 @@
 
 #include "riskbridge/sim/ashby_sim.hpp"
 #include "riskbridge/sim/riskos_sim.hpp"
+#include "support/polling.hpp"
 
 namespace riskbridge::testing::outcomes {
-
-/// Polls `done` every 20 ms until it holds or `timeout` passes.
-inline bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (done()) {
-            return true;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling observable state
-    }
-    return done();
-}
-
-inline std::size_t count_of(const std::string& text, const std::string& needle) {
-    std::size_t n = 0;
-    for (auto i = text.find(needle); i != std::string::npos; i = text.find(needle, i + 1)) {
-        ++n;
-    }
-    return n;
-}
 
 struct applicant {
     std::string candidate_id;

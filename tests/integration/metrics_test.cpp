@@ -20,24 +20,13 @@
 #include "support/daemon_process.hpp"
 #include "support/http_client.hpp"
 #include "support/paths.hpp"
+#include "support/polling.hpp"
 
 namespace riskbridge::testing {
 namespace {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
-
-/// Polls `done` every 20 ms until it holds or `timeout` passes.
-bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = 30s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (done()) {
-            return true;
-        }
-        std::this_thread::sleep_for(20ms);  // polling observable state, not synchronising
-    }
-    return done();
-}
 
 /// The value of the Prometheus sample `series` (name{labels} as serialized: labels sorted by
 /// name), or -1 when the series is absent.
@@ -49,18 +38,6 @@ double metric(const std::string& text, const std::string& series) {
         }
     }
     return -1;
-}
-
-std::vector<json> log_objects(const std::string& logs) {
-    std::vector<json> out;
-    std::istringstream in(logs);
-    for (std::string line; std::getline(in, line);) {
-        json o = json::parse(line, nullptr, false);
-        if (o.is_object()) {
-            out.push_back(std::move(o));
-        }
-    }
-    return out;
 }
 
 class MetricsTest : public ::testing::Test {

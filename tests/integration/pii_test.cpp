@@ -23,6 +23,7 @@
 #include "riskbridge/store/job_store.hpp"
 #include "support/daemon_process.hpp"
 #include "support/paths.hpp"
+#include "support/polling.hpp"
 
 namespace riskbridge::testing {
 namespace {
@@ -42,17 +43,6 @@ const std::vector<std::string> personal = {
     "wobbleton.test", "+1 415 555 0177", "4155550177",
     "555 0177",       "5550177",         "Zanzibar Crescent",
     "Wobbleton"};
-
-bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = 30s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (done()) {
-            return true;
-        }
-        std::this_thread::sleep_for(20ms);  // polling observable state, not synchronising
-    }
-    return done();
-}
 
 std::string file_bytes(const std::string& path) {
     std::ifstream in(path, std::ios::binary);

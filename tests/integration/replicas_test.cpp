@@ -380,7 +380,7 @@ TEST(ReplicasTest, FlowsFinishOnceAcrossReplicasWhenOneIsKilledMidFlight) {
     const std::string owner0 = ":" + std::to_string(replicas[0]->pid()) + "/w";
     std::set<store::job_id> held;
     std::string caught;  // the candidate whose note was written, its answer lost
-    ASSERT_TRUE(outcomes::eventually(
+    ASSERT_TRUE(eventually(
         [&] {
             replicas[0]->send_signal(SIGSTOP);
             held.clear();
@@ -443,7 +443,7 @@ TEST(ReplicasTest, FlowsFinishOnceAcrossReplicasWhenOneIsKilledMidFlight) {
             continue;
         }
         std::string eval_id;
-        ASSERT_TRUE(outcomes::eventually(
+        ASSERT_TRUE(eventually(
             [&] {
                 const auto id = riskos.eval_id_for("rb-screening-" + a.application_id);
                 if (!id) {
@@ -483,7 +483,7 @@ TEST(ReplicasTest, FlowsFinishOnceAcrossReplicasWhenOneIsKilledMidFlight) {
         }
         return true;
     };
-    ASSERT_TRUE(outcomes::eventually(settled, 45s))
+    ASSERT_TRUE(eventually(settled, 45s))
         << outcomes::with_decision_note(ashby, applicants) << " decision notes\n"
         << replicas[1]->logs();
 

@@ -18,6 +18,7 @@
 #include "riskbridge/store/job_store.hpp"
 #include "support/daemon_process.hpp"
 #include "support/paths.hpp"
+#include "support/polling.hpp"
 
 namespace riskbridge::testing {
 namespace {
@@ -26,26 +27,6 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 constexpr const char* case_base = "https://riskos.socure.com/cases/detail";
-
-/// Polls `done` every 20 ms until it holds or `timeout` passes.
-bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = 20s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (done()) {
-            return true;
-        }
-        std::this_thread::sleep_for(20ms);  // polling observable state, not synchronising
-    }
-    return done();
-}
-
-std::size_t count_of(const std::string& text, const std::string& needle) {
-    std::size_t n = 0;
-    for (auto i = text.find(needle); i != std::string::npos; i = text.find(needle, i + 1)) {
-        ++n;
-    }
-    return n;
-}
 
 class ScreeningTest : public ::testing::Test {
 protected:

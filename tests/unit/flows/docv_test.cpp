@@ -655,7 +655,7 @@ TEST_F(DocvFlow, EveryLogLineOfTheFlowsJobsCarriesTheCandidateApplicationAndEval
         EXPECT_EQ(o.value("candidate_id", ""), "cand-1");
         EXPECT_EQ(o.value("application_id", ""), "app-1");
         EXPECT_EQ(o.value("eval_id", ""), docv_eval);
-        for (const char* personal : {"Ada", "Lovelace", "example.com", "555"}) {
+        for (const char* personal : {"Ada", "Lovelace", "example.com", "5550101", "555 0101"}) {
             EXPECT_EQ(line.find(personal), std::string::npos) << personal;
         }
     }
