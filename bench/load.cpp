@@ -20,6 +20,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <optional>
@@ -195,6 +196,30 @@ int stalled_listener(std::uint16_t& port) {
     return fd;
 }
 
+/// The value of the Prometheus sample `series` in `text`, or 0 when it is absent.
+double sample(const std::string& text, const std::string& series) {
+    const auto at = text.find("\n" + series + " ");
+    return at == std::string::npos ? 0
+                                   : std::strtod(text.c_str() + at + series.size() + 2, nullptr);
+}
+
+/// What the daemon's /metrics says of its group commits over the whole invocation: how many,
+/// how many requests each held, and how long each took (its flush included).
+void print_commit_figures(const char* name, std::uint16_t port) {
+    const auto reply = riskbridge::testing::http_request(port, "GET", "/metrics");
+    if (!reply || reply->status != 200) {
+        return;
+    }
+    const double commits = sample(reply->body, "riskbridge_store_commit_seconds_count");
+    if (commits <= 0) {
+        return;
+    }
+    const double seconds = sample(reply->body, "riskbridge_store_commit_seconds_sum");
+    const double requests = sample(reply->body, "riskbridge_store_commit_batch_size_sum");
+    std::printf("%-7s %.0f commits, %.1f requests each, %.3f ms each on average\n", name, commits,
+                requests / commits, 1000.0 * seconds / commits);
+}
+
 /// Runs `replicas` daemons on one configuration and measures them together; nullopt when one
 /// did not start.
 std::optional<measured> measure_daemons(const char* name, const riskbridge::testing::temp_dir& dir,
@@ -216,6 +241,9 @@ std::optional<measured> measure_daemons(const char* name, const riskbridge::test
         ports.push_back(d->port());
     }
     measured m = measure(name, ports, requests, connections);
+    for (std::size_t i = 0; i < ports.size(); ++i) {
+        print_commit_figures(name, ports[i]);
+    }
     for (auto& d : daemons) {
         d->send_signal(SIGTERM);
     }

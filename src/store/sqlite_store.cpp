@@ -391,7 +391,8 @@ struct read_statements {
     statement count_by_state, count_deliveries, count_quarantine;
 };
 
-constexpr int checkpoint_wake_pages = 4'096;       ///< ~16 MB of WAL: checkpoint now
+constexpr int checkpoint_wake_pages = 2'048;       ///< ~8 MB of WAL: checkpoint now
+constexpr int checkpoint_restart_pages = 1'024;    ///< ~4 MB backfilled: start the WAL over
 constexpr int checkpoint_truncate_pages = 16'384;  ///< ~64 MB left after PASSIVE: TRUNCATE
 
 class sqlite_store final : public detail::group_commit_store {
@@ -1095,6 +1096,15 @@ private:
         }
     }
 
+    /// PASSIVE first: it copies the WAL into the database and syncs it without holding back
+    /// anyone. Under a steady stream of commits that alone never lets the WAL start over (a
+    /// writer restarts the WAL only when the checkpoint has caught up as its transaction
+    /// begins, and the group-commit writer begins the next one at once), so the file grows,
+    /// each commit's flush has to grow it too, and the checkpoints walk an ever longer log.
+    /// Once PASSIVE has backfilled enough, RESTART copies the few frames written meanwhile,
+    /// syncs, and waits for readers to leave the WAL: it holds the writer back for that
+    /// fraction of a millisecond (its BEGIN retries through the short busy handler), and the
+    /// next commit writes from the start of a file that is already allocated.
     void run_checkpoint() {
         int log_frames = 0;
         int done_frames = 0;
@@ -1105,9 +1115,25 @@ private:
                       {{"code", rc}, {"error", sqlite3_errmsg(checkpoint_db_.get())}});
             return;
         }
+        if (rc == SQLITE_OK && done_frames >= checkpoint_restart_pages) {
+            // A short wait only: busy readers or writers make this one give up, the next
+            // round tries again. SQLITE_BUSY is the expected way to fail here.
+            const milliseconds patience = checkpoint_busy_.timeout;
+            checkpoint_busy_.timeout = milliseconds{20};
+            rc = sqlite3_wal_checkpoint_v2(checkpoint_db_.get(), nullptr, SQLITE_CHECKPOINT_RESTART,
+                                           &log_frames, &done_frames);
+            checkpoint_busy_.timeout = patience;
+            if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+                log::warn("store_checkpoint_failed",
+                          {{"code", rc}, {"error", sqlite3_errmsg(checkpoint_db_.get())}});
+            }
+            if (rc == SQLITE_OK) {
+                return;
+            }
+        }
         if (log_frames >= checkpoint_truncate_pages) {
-            // PASSIVE could not keep up (readers, or a burst): shrink the WAL, which briefly
-            // holds back writers. Rare by construction.
+            // Neither could keep up (long readers, or a burst): shrink the WAL, which holds
+            // back writers for as long as it takes. Rare by construction.
             rc = sqlite3_wal_checkpoint_v2(checkpoint_db_.get(), nullptr,
                                            SQLITE_CHECKPOINT_TRUNCATE, &log_frames, &done_frames);
             log::info("store_checkpoint_truncate", {{"code", rc}, {"frames", log_frames}});
