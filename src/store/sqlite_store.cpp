@@ -4,12 +4,15 @@
 // - writer: owned by the writer thread (group_commit_store.hpp), which commits the queued
 //   ingestion requests (enqueue_async, quarantine_async) in one transaction (group commit: one
 //   fsync for many requests, synchronous=FULL) before they are answered.
-// - sync: mutex-guarded, for the synchronous writes of workers, the CLI and tests.
+// - sync: mutex-guarded, for the synchronous writes of workers, the CLI and tests. It and the
+//   writer take turns through an in-process gate (write_gate_) rather than SQLite's busy
+//   handler.
 // - read: mutex-guarded, for the synchronous reads, so they never queue behind an fsync.
 // - checkpoint: owned by the checkpoint thread. Automatic checkpoints are off on every
 //   connection (they would run inside a commit); this thread runs PASSIVE checkpoints once a
-//   second when something was committed, at once when the WAL grows large, and TRUNCATE when
-//   a PASSIVE one could not keep the WAL small.
+//   second when something was committed and at once when the WAL grows large, RESTART once
+//   one has caught up (so the WAL starts over instead of growing), and TRUNCATE when neither
+//   could keep the WAL small.
 //
 // Times are INTEGER unix milliseconds. Every statement is prepared once with bound parameters.
 
@@ -482,7 +485,7 @@ public:
         if (!kinds.empty()) {
             kinds_json = nlohmann::json(kinds).dump();
         }
-        std::lock_guard lock(sync_mutex_);
+        std::scoped_lock lock(sync_mutex_, write_gate_);
         // Look first without the write lock: idle polls never contend with the writer.
         auto peek = find_due(now_ms, kinds_json);
         if (!peek) {
@@ -536,7 +539,7 @@ public:
     }
 
     result<void> extend_lease(job_id id, std::string_view owner, time_point until) override {
-        std::lock_guard lock(sync_mutex_);
+        std::scoped_lock lock(sync_mutex_, write_gate_);
         use u(sync_.extend);
         u->bind(1, id);
         u->bind(2, owner);
@@ -547,7 +550,7 @@ public:
 
     result<void> save_checkpoint(job_id id, std::string_view owner,
                                  std::string_view checkpoint) override {
-        std::lock_guard lock(sync_mutex_);
+        std::scoped_lock lock(sync_mutex_, write_gate_);
         // Durable when it returns: a handler writes a checkpoint before and after each side
         // effect, and relies on it after a power cut as much as after a crash.
         struct full_sync {
@@ -564,7 +567,7 @@ public:
     }
 
     result<void> mark_done(job_id id, std::string_view owner, std::string_view outcome) override {
-        std::lock_guard lock(sync_mutex_);
+        std::scoped_lock lock(sync_mutex_, write_gate_);
         const std::int64_t now_ms = to_unix_ms(clock_.now());
         return finish(id, "done", {}, now_ms, sync_.done, [&](statement& s) {
             s.bind(1, id);
@@ -576,7 +579,7 @@ public:
 
     result<void> mark_retry(job_id id, std::string_view owner, time_point next_run_at,
                             std::string_view error) override {
-        std::lock_guard lock(sync_mutex_);
+        std::scoped_lock lock(sync_mutex_, write_gate_);
         const std::int64_t now_ms = to_unix_ms(clock_.now());
         return finish(id, "retry", error, now_ms, sync_.retry, [&](statement& s) {
             s.bind(1, id);
@@ -588,7 +591,7 @@ public:
     }
 
     result<void> mark_dead(job_id id, std::string_view owner, std::string_view error) override {
-        std::lock_guard lock(sync_mutex_);
+        std::scoped_lock lock(sync_mutex_, write_gate_);
         const std::int64_t now_ms = to_unix_ms(clock_.now());
         return finish(id, "dead", error, now_ms, sync_.dead, [&](statement& s) {
             s.bind(1, id);
@@ -599,7 +602,7 @@ public:
     }
 
     result<int> release_leases(std::string_view owner) override {
-        std::lock_guard lock(sync_mutex_);
+        std::scoped_lock lock(sync_mutex_, write_gate_);
         const std::int64_t now_ms = to_unix_ms(clock_.now());
         transaction t(sync_db_, sync_.tx);
         if (auto r = t.begin(); !r) {
@@ -634,7 +637,7 @@ public:
         if (auto r = detail::check_new_job(j); !r) {
             return r.error();
         }
-        std::lock_guard lock(sync_mutex_);
+        std::scoped_lock lock(sync_mutex_, write_gate_);
         const std::int64_t now_ms = to_unix_ms(clock_.now());
         {
             use u(sync_.insert_job);
@@ -664,7 +667,7 @@ public:
         if (auto r = detail::check_singleton(name, owner); !r) {
             return r.error();
         }
-        std::lock_guard lock(sync_mutex_);
+        std::scoped_lock lock(sync_mutex_, write_gate_);
         use u(sync_.singleton);
         u->bind(1, name);
         u->bind(2, owner);
@@ -682,7 +685,7 @@ public:
         if (auto r = detail::check_evaluation(e); !r) {
             return r;
         }
-        std::lock_guard lock(sync_mutex_);
+        std::scoped_lock lock(sync_mutex_, write_gate_);
         const time_point now = clock_.now();
         use u(sync_.upsert_evaluation);
         u->bind(1, e.eval_id);
@@ -759,7 +762,7 @@ public:
     }
 
     result<void> append_audit(const audit_entry& e) override {
-        std::lock_guard lock(sync_mutex_);
+        std::scoped_lock lock(sync_mutex_, write_gate_);
         use u(sync_.insert_audit);
         u->bind(1, e.job);
         u->bind(2, detail::unix_ms_or(e.at, clock_.now()));
@@ -816,7 +819,7 @@ public:
     }
 
     result<int> retry_dead(std::optional<job_id> id, time_point now) override {
-        std::lock_guard lock(sync_mutex_);
+        std::scoped_lock lock(sync_mutex_, write_gate_);
         statement& s = id ? sync_.retry_dead_one : sync_.retry_dead_all;
         use u(s);
         u->bind(1, to_unix_ms(now));
@@ -830,7 +833,7 @@ public:
     }
 
     result<int> purge_finished(time_point older_than) override {
-        std::lock_guard lock(sync_mutex_);
+        std::scoped_lock lock(sync_mutex_, write_gate_);
         transaction t(sync_db_, sync_.tx);
         if (auto r = t.begin(); !r) {
             return r.error();
@@ -894,6 +897,7 @@ private:
 
     void commit_batch(write_batch& batch) override {
         const auto started = std::chrono::steady_clock::now();
+        std::lock_guard gate(write_gate_);
         bool ok = false;
         {
             use u(writer_.tx.begin);
@@ -1399,6 +1403,11 @@ private:
     read_statements read_;
 
     std::mutex sync_mutex_;  ///< guards sync_db_ and sync_
+    /// Held for each write of the sync connection (after sync_mutex_) and for each batch of
+    /// the writer: this process's two writing connections then take SQLite's write lock in
+    /// turn, the one waiting woken at once, instead of polling for it through the busy handler
+    /// (whose sleeps grow to 1 ms) while failing jobs keep the workers writing.
+    std::mutex write_gate_;
     std::mutex read_mutex_;  ///< guards read_db_ and read_
 
     std::mutex checkpoint_mutex_;
