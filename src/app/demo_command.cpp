@@ -241,7 +241,10 @@ std::string note_detail(const std::string& html) {
             break;  // the codes, the case link and the evaluation id follow
         }
         const auto end = std::min(html.find("</li>", at), html.find("<ul>", at));
-        const std::string text = strip_tags(html.substr(at, end == npos ? npos : end - at));
+        std::string text = strip_tags(html.substr(at, end == npos ? npos : end - at));
+        if (!text.empty() && text.back() == '.') {
+            text.pop_back();  // the items are joined with "; "
+        }
         bool skip = text.empty();
         for (const char* prefix :
              {"Tag:", "Case:", "Evaluation:", "Top reason codes", "No reason codes"}) {
