@@ -78,7 +78,7 @@ TEST(DemoTest, RunsGreenTwiceFromNothing) {
     const std::string log = read_file(std::filesystem::path(dir) / "riskbridge.log");
     EXPECT_TRUE(contains(log, "\"event\":\"ready\"")) << log;
     for (const char* pii : {"Lovelace", "Hopper", "Turing", "Shannon", "Allen", "Johnson", "Liskov",
-                            "example.com", "555 01", "5550", "Market St"}) {
+                            "example.com", "555 01", "4155550", "Market St"}) {
         EXPECT_FALSE(contains(log, pii)) << "daemon log leaks " << pii;
         EXPECT_FALSE(contains(read_file(std::filesystem::path(dir) / "simulators.log"), pii))
             << "simulator log leaks " << pii;

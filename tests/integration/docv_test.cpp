@@ -82,7 +82,7 @@ protected:
             const std::string logs = daemon_->logs();
             for (const char* needle :
                  {"Lovelace", "Hopper", "Turing", "Johnson", "Dijkstra", "Liskov", "Franklin",
-                  "example.com", "555 01", "5550", "Market St", "TST1234567", "1990-01-01",
+                  "example.com", "555 01", "4155550", "Market St", "TST1234567", "1990-01-01",
                   "Test User", "verify.socure.com"}) {
                 EXPECT_EQ(logs.find(needle), std::string::npos) << "log leaks " << needle;
             }
