@@ -19,6 +19,8 @@
 #include <limits>
 #include <utility>
 
+#include "riskbridge/core/ip_address.hpp"
+
 namespace riskbridge::config {
 
 namespace {
@@ -629,24 +631,6 @@ void read_string_list(reader& r, const map_view& m, std::string_view key,
 
 // ---- sections ------------------------------------------------------------------------------
 
-/// An IPv4 or IPv6 address, optionally with a /prefix length (CIDR).
-bool is_address_or_cidr(const std::string& s) {
-    const std::size_t slash = s.find('/');
-    const std::string address = s.substr(0, slash);
-    const bool v4 = is_ipv4(address);
-    if (!v4 && !is_ipv6(address)) {
-        return false;
-    }
-    if (slash == std::string::npos) {
-        return true;
-    }
-    const std::string prefix = s.substr(slash + 1);
-    unsigned bits = 0;
-    const auto [end, ec] = std::from_chars(prefix.data(), prefix.data() + prefix.size(), bits);
-    return !prefix.empty() && ec == std::errc() && end == prefix.data() + prefix.size() &&
-           bits <= (v4 ? 32u : 128u);
-}
-
 /// A PEM file named by server.tls.*: it must exist, be readable and look like PEM (the server
 /// loads it fully at start).
 void check_pem_file(reader& r, const entry& e, const std::string& path, const char* what) {
@@ -679,7 +663,7 @@ void read_server_protection(reader& r, const map_view& m, server_config& s) {
                     }
                     continue;
                 }
-                if (!is_address_or_cidr(v->text)) {
+                if (!parse_cidr(v->text)) {
                     r.report(item.line, item.path,
                              "expected an IP address or CIDR such as 10.0.0.0/8, got" + shown(*v));
                     continue;

@@ -1,7 +1,5 @@
 #include "riskbridge/flows/mapping.hpp"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <cctype>
 #include <unordered_map>
@@ -11,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "riskbridge/clients/riskos/evaluation.hpp"
+#include "riskbridge/core/ip_address.hpp"
 #include "riskbridge/flows/names.hpp"
 #include "riskbridge/flows/phone.hpp"
 
@@ -205,9 +204,7 @@ bool plausible_email(std::string_view e) {
 }
 
 bool is_ip_address(const std::string& s) {
-    in_addr v4{};
-    in6_addr v6{};
-    return inet_pton(AF_INET, s.c_str(), &v4) == 1 || inet_pton(AF_INET6, s.c_str(), &v6) == 1;
+    return parse_ip(s).has_value();
 }
 
 /// A custom field's or form answer's value as text: strings, numbers and booleans; objects

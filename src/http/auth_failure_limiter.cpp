@@ -17,7 +17,21 @@ bool auth_failure_limiter::expire(entries::iterator it, time_point now) {
         return false;
     }
     index_.erase(it->key);
-    lru_.erase(it);
+    list_of(*it).erase(it);
+    return true;
+}
+
+bool auth_failure_limiter::make_room(time_point now) {
+    while (counting_.size() + blocked_.size() >= opts_.max_addresses) {
+        if (!blocked_.empty() && expire(blocked_.begin(), now)) {
+            continue;  // a block that has ended
+        }
+        if (counting_.empty()) {
+            return false;
+        }
+        index_.erase(counting_.front().key);
+        counting_.pop_front();
+    }
     return true;
 }
 
@@ -54,24 +68,22 @@ bool auth_failure_limiter::record_failure(std::string_view address) {
     }
     entries::iterator it;
     if (found == index_.end()) {
-        // Full: forget the address touched least recently (expired ones first, as they are
-        // not touched any more).
-        while (lru_.size() >= opts_.max_addresses) {
-            index_.erase(lru_.front().key);
-            lru_.pop_front();
+        if (!make_room(now)) {
+            return false;  // every tracked address is refused: this one goes uncounted
         }
-        lru_.push_back(entry{key, now, 0, std::nullopt});
-        it = std::prev(lru_.end());
+        counting_.push_back(entry{key, now, 0, std::nullopt});
+        it = std::prev(counting_.end());
         index_.emplace(key, it);
     } else {
         it = found->second;
-        lru_.splice(lru_.end(), lru_, it);  // now the most recently touched
-    }
-    if (it->blocked_until) {
-        return false;  // already refused (a request that was in flight when the limit hit)
+        if (it->blocked_until) {
+            return false;  // already refused (a request that was in flight when the limit hit)
+        }
+        counting_.splice(counting_.end(), counting_, it);  // now the most recently touched
     }
     if (++it->failures >= opts_.max) {
         it->blocked_until = now + opts_.window;
+        blocked_.splice(blocked_.end(), counting_, it);  // blocks end in the order they began
         return true;
     }
     return false;
@@ -79,7 +91,7 @@ bool auth_failure_limiter::record_failure(std::string_view address) {
 
 std::size_t auth_failure_limiter::tracked() const {
     std::lock_guard lock(mutex_);
-    return lru_.size();
+    return counting_.size() + blocked_.size();
 }
 
 std::string address_key(std::string_view address) {
@@ -87,10 +99,7 @@ std::string address_key(std::string_view address) {
     if (!ip) {
         return std::string(address);
     }
-    const bool v4_mapped =
-        std::all_of(ip->begin(), ip->begin() + 10, [](auto b) { return b == 0; }) &&
-        (*ip)[10] == 0xff && (*ip)[11] == 0xff;
-    if (v4_mapped) {
+    if (is_v4_mapped(*ip)) {
         return format_ip(*ip);
     }
     std::fill(ip->begin() + 8, ip->end(), std::uint8_t{0});

@@ -1,21 +1,12 @@
 #include "riskbridge/http/client_address.hpp"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
-#include <charconv>
-#include <cstring>
 
 namespace riskbridge::http {
 
 namespace {
 
 constexpr std::size_t max_forwarded_entries = 64;
-
-bool is_v4_mapped(const ip_bytes& ip) {
-    return std::all_of(ip.begin(), ip.begin() + 10, [](std::uint8_t b) { return b == 0; }) &&
-           ip[10] == 0xff && ip[11] == 0xff;
-}
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
@@ -50,83 +41,19 @@ std::optional<ip_bytes> parse_forwarded_entry(std::string_view e) {
     return std::nullopt;
 }
 
-bool prefix_matches(const ip_bytes& a, const ip_bytes& b, unsigned bits) {
-    const unsigned whole = bits / 8;
-    if (std::memcmp(a.data(), b.data(), whole) != 0) {
-        return false;
-    }
-    const unsigned rest = bits % 8;
-    if (rest == 0) {
-        return true;
-    }
-    const auto mask = static_cast<std::uint8_t>(0xff << (8 - rest));
-    return (a[whole] & mask) == (b[whole] & mask);
-}
-
 }  // namespace
-
-std::optional<ip_bytes> parse_ip(std::string_view text) {
-    if (text.empty() || text.size() > 45) {
-        return std::nullopt;
-    }
-    const std::string s(text);
-    ip_bytes out{};
-    in_addr v4{};
-    if (inet_pton(AF_INET, s.c_str(), &v4) == 1) {
-        out[10] = 0xff;
-        out[11] = 0xff;
-        std::memcpy(out.data() + 12, &v4, 4);
-        return out;
-    }
-    in6_addr v6{};
-    if (inet_pton(AF_INET6, s.c_str(), &v6) == 1) {
-        std::memcpy(out.data(), &v6, 16);
-        return out;
-    }
-    return std::nullopt;
-}
-
-std::string format_ip(const ip_bytes& ip) {
-    char buf[INET6_ADDRSTRLEN] = {};
-    if (is_v4_mapped(ip)) {
-        in_addr v4{};
-        std::memcpy(&v4, ip.data() + 12, 4);
-        inet_ntop(AF_INET, &v4, buf, sizeof buf);
-    } else {
-        in6_addr v6{};
-        std::memcpy(&v6, ip.data(), 16);
-        inet_ntop(AF_INET6, &v6, buf, sizeof buf);
-    }
-    return buf;
-}
 
 address_set::address_set(const std::vector<std::string>& entries) {
     for (const auto& e : entries) {
-        const std::string_view text(e);
-        const auto slash = text.find('/');
-        auto ip = parse_ip(text.substr(0, slash));
-        if (!ip) {
-            continue;
+        if (auto r = parse_cidr(e)) {
+            ranges_.push_back(*r);
         }
-        const bool v4 = is_v4_mapped(*ip) && text.find(':') == std::string_view::npos;
-        unsigned bits = 128;
-        if (slash != std::string_view::npos) {
-            const auto p = text.substr(slash + 1);
-            unsigned n = 0;
-            const auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), n);
-            if (p.empty() || ec != std::errc() || end != p.data() + p.size() ||
-                n > (v4 ? 32u : 128u)) {
-                continue;
-            }
-            bits = v4 ? 96 + n : n;
-        }
-        ranges_.push_back({*ip, bits});
     }
 }
 
 bool address_set::contains(const ip_bytes& ip) const noexcept {
     return std::any_of(ranges_.begin(), ranges_.end(),
-                       [&](const range& r) { return prefix_matches(ip, r.base, r.prefix); });
+                       [&](const ip_range& r) { return r.contains(ip); });
 }
 
 bool address_set::contains(std::string_view address) const {

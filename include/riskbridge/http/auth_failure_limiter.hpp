@@ -2,8 +2,11 @@
 
 // Per-client limit on unauthenticated requests: after `max` 401s from one client address within
 // `window`, that address is refused (429 with Retry-After) until the window ends, before any
-// signature is checked. The table of addresses is bounded: at `max_addresses` the address
-// touched least recently is forgotten. Thread-safe; time comes from an injected clock.
+// signature is checked. The table of addresses is bounded by `max_addresses`: when it is
+// full, an address still counting its failures is forgotten (the one touched least recently),
+// never one that is refused, so a flood from other addresses cannot lift a block; when every
+// tracked address is refused, new ones go uncounted until a block ends. Thread-safe; time
+// comes from an injected clock.
 
 #include <chrono>
 #include <cstddef>
@@ -49,11 +52,15 @@ private:
 
     /// Drops an entry whose window and block are over; true when it did.
     bool expire(entries::iterator it, time_point now);
+    /// Makes room for one more address; false when every tracked address is refused.
+    bool make_room(time_point now);
+    entries& list_of(const entry& e) { return e.blocked_until ? blocked_ : counting_; }
 
     options opts_;
     const clock& clock_;
     mutable std::mutex mutex_;
-    entries lru_;  ///< least recently touched first
+    entries counting_;  ///< addresses not refused, least recently touched first
+    entries blocked_;   ///< refused addresses, in the order their blocks end
     std::unordered_map<std::string, entries::iterator> index_;
 };
 

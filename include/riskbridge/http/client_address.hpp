@@ -4,22 +4,13 @@
 // when the peer is one of the configured trusted proxies is X-Forwarded-For believed, and then
 // the client is its right-most entry that is not itself a trusted proxy.
 
-#include <array>
-#include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "riskbridge/core/ip_address.hpp"
+
 namespace riskbridge::http {
-
-/// An IPv4 or IPv6 address as 16 bytes (IPv4 as IPv4-mapped IPv6).
-using ip_bytes = std::array<std::uint8_t, 16>;
-
-/// Parses an IPv4 or IPv6 literal (no port, no brackets); nullopt when it is not one.
-std::optional<ip_bytes> parse_ip(std::string_view text);
-/// The canonical text of an address: IPv4-mapped addresses print as IPv4.
-std::string format_ip(const ip_bytes& ip);
 
 /// A set of addresses and CIDR ranges (the trusted proxies).
 class address_set {
@@ -32,11 +23,7 @@ public:
     bool contains(std::string_view address) const;
 
 private:
-    struct range {
-        ip_bytes base;
-        unsigned prefix = 128;  ///< in IPv6 bits (IPv4 /n is 96 + n)
-    };
-    std::vector<range> ranges_;
+    std::vector<ip_range> ranges_;
 };
 
 /// The client address of a request from `peer` (normalised), given the values of its

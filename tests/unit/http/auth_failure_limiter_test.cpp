@@ -70,20 +70,46 @@ TEST(AuthFailureLimiter, Ipv6ClientsAreCountedByTheirSlash64) {
     EXPECT_EQ(address_key("unknown"), "unknown");
 }
 
-TEST(AuthFailureLimiter, TheTableIsBoundedAndForgetsTheLeastRecentlyTouched) {
+std::string flood_address(int i) {
+    return "10." + std::to_string(1 + i / 65536) + "." + std::to_string((i / 256) % 256) + "." +
+           std::to_string(i % 256);
+}
+
+TEST(AuthFailureLimiter, TheTableIsBoundedAndAFloodDoesNotLiftABlock) {
     manual_clock clk;
     auth_failure_limiter limiter({2, 60s, 1000}, clk);
-    limiter.record_failure("10.0.0.1");
-    EXPECT_TRUE(limiter.record_failure("10.0.0.1"));  // blocked
+    limiter.record_failure("192.0.2.1");
+    EXPECT_TRUE(limiter.record_failure("192.0.2.1"));  // blocked
+    limiter.record_failure("192.0.2.2");               // counting, touched long ago
     // A flood from 100k other addresses never holds more than 1000 entries...
     for (int i = 0; i < 100'000; ++i) {
-        limiter.record_failure("10." + std::to_string(1 + i / 65536) + "." +
-                               std::to_string((i / 256) % 256) + "." + std::to_string(i % 256));
+        limiter.record_failure(flood_address(i));
         ASSERT_LE(limiter.tracked(), 1000u);
     }
     EXPECT_EQ(limiter.tracked(), 1000u);
-    // ...and the least recently touched (10.0.0.1) was forgotten.
-    EXPECT_FALSE(limiter.refused_for("10.0.0.1"));
+    // ...forgets the addresses still counting, and keeps the one refused until its window ends.
+    EXPECT_TRUE(limiter.refused_for("192.0.2.1"));
+    EXPECT_FALSE(limiter.record_failure("192.0.2.2"));  // its first failure was forgotten
+    clk.advance(61s);
+    EXPECT_FALSE(limiter.refused_for("192.0.2.1"));
+}
+
+TEST(AuthFailureLimiter, WhenEveryTrackedAddressIsRefusedNewOnesGoUncounted) {
+    manual_clock clk;
+    auth_failure_limiter limiter({1, 60s, 3}, clk);
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_TRUE(limiter.record_failure(flood_address(i)));
+    }
+    EXPECT_FALSE(limiter.record_failure(flood_address(3)));
+    EXPECT_FALSE(limiter.refused_for(flood_address(3)));
+    EXPECT_EQ(limiter.tracked(), 3u);
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_TRUE(limiter.refused_for(flood_address(i))) << i;
+    }
+    clk.advance(61s);  // the blocks have ended: room again
+    EXPECT_TRUE(limiter.record_failure(flood_address(3)));
+    EXPECT_TRUE(limiter.refused_for(flood_address(3)));
+    EXPECT_LE(limiter.tracked(), 3u);
 }
 
 TEST(AuthFailureLimiter, RecentlyTouchedAddressesSurviveEviction) {

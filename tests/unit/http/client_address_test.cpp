@@ -32,6 +32,11 @@ TEST(ClientAddress, AddressSetMatchesAddressesAndCidrs) {
     EXPECT_TRUE(set.contains("::ffff:10.9.9.9"));  // IPv4 seen on a dual-stack socket
     EXPECT_FALSE(set.contains("1.2.3.4"));         // the invalid /40 was skipped
     EXPECT_FALSE(set.contains("not an address"));
+    // An IPv6 range over IPv4-mapped addresses shorter than /96 would span all of IPv4.
+    const address_set mapped({"::ffff:10.0.0.0/8", "::ffff:10.0.0.0/104"});
+    EXPECT_FALSE(mapped.contains("192.0.2.1"));
+    EXPECT_TRUE(mapped.contains("10.1.2.3"));  // the /104 is 10.0.0.0/8
+    EXPECT_FALSE(parse_cidr("::ffff:10.0.0.0/8"));
     const address_set all_v4({"0.0.0.0/0"});
     EXPECT_TRUE(all_v4.contains("8.8.8.8"));
     EXPECT_FALSE(all_v4.contains("2001:db8::1"));
