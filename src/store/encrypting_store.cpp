@@ -1,8 +1,9 @@
 // The encrypting decorator of job_store: see encrypting_store.hpp for what is encrypted, and
-// why a job that cannot be decrypted is dead-lettered by claim() itself.
+// what claim() does with a job that cannot be decrypted.
 
 #include "riskbridge/store/encrypting_store.hpp"
 
+#include <chrono>
 #include <utility>
 
 #include "riskbridge/observability/log.hpp"
@@ -11,8 +12,13 @@ namespace riskbridge::store {
 
 namespace {
 
-/// How many undecryptable jobs one claim() dead-letters before it gives the worker a rest.
+/// How many undecryptable jobs one claim() sets aside before it gives the worker a rest.
 constexpr int max_skipped_per_claim = 32;
+/// A job written under a key id this replica does not know yet (during a rotation another
+/// replica may already encrypt with the new key) waits this long and is tried again, up to
+/// unknown_key_attempts claims; then it goes dead like any other undecryptable job.
+constexpr std::chrono::seconds unknown_key_wait{60};
+constexpr int unknown_key_attempts = 10;
 
 class encrypting_store final : public job_store {
 public:
@@ -60,15 +66,27 @@ public:
             if (!failure) {
                 return std::optional<job>(std::move(j));
             }
-            // Never hand a worker ciphertext: the job goes to dead with the reason, where
-            // `jobs show` tells it and `jobs retry` replays it once the key is back.
+            // Never hand a worker ciphertext. An unknown key id may be a rotation still
+            // rolling out across replicas: wait and try again, a few times. Otherwise (or
+            // then) the job goes to dead with the reason, where `jobs show` tells it and
+            // `jobs retry` replays it once the key is back.
+            const bool wait_for_key =
+                failure->code == errc::not_found && j.attempts < unknown_key_attempts;
             log::error("job_undecryptable", {{"job_id", std::to_string(j.id)},
                                              {"kind", j.kind},
                                              {"what", failure->what},
                                              {"key_id", failure->key_id},
-                                             {"code", to_string(failure->code)}});
+                                             {"code", to_string(failure->code)},
+                                             {"retry", wait_for_key}});
             const std::string reason =
                 "cannot decrypt " + failure->what + " (" + failure->reason + ")";
+            if (wait_for_key) {
+                if (auto later = inner_->mark_retry(j.id, owner, now + unknown_key_wait, reason);
+                    !later) {
+                    return later.error();
+                }
+                continue;
+            }
             if (auto dead = inner_->mark_dead(j.id, owner, reason); !dead) {
                 return dead.error();
             }

@@ -138,16 +138,16 @@ void group_commit_store::writer_loop() {
             std::unique_lock lock(queue_mutex_);
             while (queue_.empty() && !stopping_) {
                 writer_waiting_ = true;
-                if (!idle_work_pending()) {
+                if (writable()) {
                     queue_cv_.wait(lock);
                     continue;
                 }
-                // E.g. the connection is gone: reconnect in the background, so readiness comes
-                // back without waiting for the next request.
                 queue_cv_.wait_for(lock, writer_options_.idle_interval);
                 if (queue_.empty() && !stopping_) {
                     lock.unlock();
-                    on_idle();
+                    if (probe_writable()) {
+                        mark_writable();
+                    }
                     lock.lock();
                 }
             }

@@ -48,7 +48,7 @@ struct writer_options {
     std::size_t max_pending_writes = 10'000;  ///< queue bound for back-pressure
     std::size_t max_batch = 512;              ///< requests per transaction at most (>= 1)
     commit_observer on_commit{};              ///< optional
-    /// How often an idle writer wakes to call on_idle() while idle_work_pending().
+    /// How often an idle writer that is not writable calls probe_writable().
     milliseconds idle_interval{1'000};
 };
 
@@ -75,10 +75,12 @@ protected:
     /// (fail_batch() when nothing was stored), reporting note_commit() or mark_unwritable().
     /// Throws only on allocation failure: the batch is then answered unavailable.
     virtual void commit_batch(write_batch& batch) = 0;
-    /// Writer thread, while the queue is empty: true when on_idle() has work to do (e.g.
-    /// reconnect), so the writer wakes every idle_interval to run it.
-    virtual bool idle_work_pending() { return false; }
-    virtual void on_idle() {}
+    /// Writer thread, every idle_interval while the queue is empty and the store is not
+    /// writable (a commit failed, the connection is gone): true when the database takes
+    /// writes again (reconnected, the write lock can be had). Readiness then comes back
+    /// without waiting for a request, which a load balancer would not send to an unready
+    /// replica.
+    virtual bool probe_writable() = 0;
     /// Writer thread, after commit_batch() threw.
     virtual void on_writer_exception() {}
     /// In shutdown(), once the writer has stopped and every request is answered.

@@ -95,8 +95,14 @@ public:
         const char* s = r_ != nullptr ? PQresultErrorField(r_, PG_DIAG_SQLSTATE) : nullptr;
         return s != nullptr ? std::string(s) : std::string{};
     }
-    /// The primary error message: never the DETAIL line, which can quote row values.
+    /// The primary error message: never the DETAIL line, which can quote row values. For data
+    /// exceptions (SQLSTATE class 22) the primary message itself quotes the input ("invalid
+    /// input syntax for type ...: \"<value>\"", the bytes of an invalid encoding), so only a
+    /// fixed text stands for them: these messages reach logs and job errors.
     std::string message() const {
+        if (sqlstate().rfind("22", 0) == 0) {
+            return "data exception";
+        }
         const char* s = r_ != nullptr ? PQresultErrorField(r_, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
         return s != nullptr ? std::string(s) : std::string{};
     }

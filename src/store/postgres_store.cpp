@@ -1080,13 +1080,7 @@ private:
 
     // --- the writer -------------------------------------------------------------------
 
-    bool idle_work_pending() override { return writer_lost_; }
-
-    void on_idle() override {
-        if (ensure_writer()) {
-            mark_writable();
-        }
-    }
+    bool probe_writable() override { return ensure_writer(); }
 
     void on_writer_exception() override { drop_writer(); }
 
@@ -1105,7 +1099,6 @@ private:
         }
         if (!failure) {
             writer_ = std::move(*c);
-            writer_lost_ = false;
             reconnect_logged_ = false;
             log::info("store_reconnected", {{"connection", "writer"}});
             return true;
@@ -1115,14 +1108,10 @@ private:
                        {{"code", to_string(failure->code)}, {"error", failure->message}});
             reconnect_logged_ = true;
         }
-        writer_lost_ = true;
         return false;
     }
 
-    void drop_writer() {
-        writer_.close();
-        writer_lost_ = true;
-    }
+    void drop_writer() { writer_.close(); }
 
     void commit_batch(write_batch& batch) override {
         // Rows are locked in one order by every replica's writer (source, key), which keeps
@@ -1366,7 +1355,6 @@ private:
     connection_pool pool_;
 
     pg_connection writer_;           ///< the writer thread's (and open()'s, before it starts)
-    bool writer_lost_ = false;       ///< writer thread only: the connection must be re-made
     bool reconnect_logged_ = false;  ///< writer thread only
 };
 

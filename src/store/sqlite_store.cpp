@@ -939,6 +939,17 @@ private:
         }
     }
 
+    /// The write lock can be had again (another process held it past the busy timeout, say).
+    bool probe_writable() override {
+        std::lock_guard gate(write_gate_);
+        use begin(writer_.tx.begin);
+        if (begin->step() != SQLITE_DONE) {
+            return false;
+        }
+        use rollback(writer_.tx.rollback);
+        return rollback->step() == SQLITE_DONE;
+    }
+
     /// Runs one item inside the batch's transaction. False when the whole transaction was
     /// lost (SQLite rolled it back); a failure of this item alone is recorded on the item.
     bool apply(write_item& item) {

@@ -15,12 +15,13 @@
 // DataCipher.CostOfATwoKilobytePayload prints the figure). Values written before encryption
 // was turned on (no "enc:" prefix) read as they are.
 //
-// A claimed job whose payload or checkpoint cannot be decrypted (its key id is no longer in
-// the keyring, or the data was altered) is never handed to a worker: claim() marks it dead at
-// once with the reason, e.g. "cannot decrypt payload (key id '2026-05' unknown)", logs
-// `job_undecryptable` with the job and key ids, and claims the next due job. `jobs retry`
-// replays it once the key is configured again. get_job() and list_jobs() leave such a value
-// as its stored envelope (ciphertext), so operations commands keep working.
+// A claimed job whose payload or checkpoint cannot be decrypted is never handed to a worker:
+// claim() logs `job_undecryptable` with the job and key ids and claims the next due job.
+// Under an unknown key id (a rotation still rolling out across replicas, or a key dropped too
+// early) the job waits a minute and is tried again, ten claims in all; altered data, or the
+// tenth try, marks it dead with the reason, e.g. "cannot decrypt payload (key id '2026-05'
+// unknown)". `jobs retry` replays it once the key is configured again. get_job() and list_jobs()
+// leave such a value as its stored envelope (ciphertext), so operations commands keep working.
 //
 // quarantine_entry::body_bytes then counts the stored (encrypted) body.
 

@@ -157,7 +157,7 @@ TEST_F(EncryptingStoreTest, RotationOldValuesStillReadNewOnesUseTheNewKey) {
     EXPECT_EQ(security::data_cipher::key_id_of(stored[1]), "2026-11");
 }
 
-TEST_F(EncryptingStoreTest, AJobWhoseKeyIsGoneIsDeadLetteredWithTheReason) {
+TEST_F(EncryptingStoreTest, AJobUnderAnUnknownKeyWaitsForItThenIsDeadLetteredWithTheReason) {
     job_id lost = 0;
     {
         auto st = open(ring({{"2026-05", 'o'}}));
@@ -174,16 +174,36 @@ TEST_F(EncryptingStoreTest, AJobWhoseKeyIsGoneIsDeadLetteredWithTheReason) {
     EXPECT_EQ((*claimed)->id, fine);
     EXPECT_EQ((*claimed)->payload, payload);
 
+    // Another replica may be encrypting with a key this one does not have yet (a rotation
+    // rolling out): the job waits a minute and is tried again, ten claims in all.
+    const auto state_of = [&](job_id id) {
+        auto j = st->get_job(id);
+        return j && j->has_value() ? (*j)->state : job_state::queued;
+    };
+    EXPECT_EQ(state_of(lost), job_state::retry_wait);
+    ASSERT_TRUE(st->mark_done(fine, "w1", "").has_value());
+    clock_.advance(30s);
+    ASSERT_FALSE(st->claim("w1", clock_.now(), 60s).value().has_value());  // not due yet
+    for (int attempt = 2; attempt <= 9; ++attempt) {
+        clock_.advance(61s);
+        ASSERT_FALSE(st->claim("w1", clock_.now(), 60s).value().has_value()) << attempt;
+        EXPECT_EQ(state_of(lost), job_state::retry_wait) << attempt;
+    }
+    clock_.advance(61s);
+    ASSERT_FALSE(st->claim("w1", clock_.now(), 60s).value().has_value());
+
     auto dead = st->get_job(lost);
     ASSERT_TRUE(dead.has_value() && dead->has_value());
     EXPECT_EQ((*dead)->state, job_state::dead);
+    EXPECT_EQ((*dead)->attempts, 10);
     EXPECT_EQ((*dead)->last_error, "cannot decrypt payload (key id '2026-05' unknown)");
     // Operations still list it, as its envelope.
     EXPECT_TRUE(security::data_cipher::is_encrypted((*dead)->payload));
     auto attempts = st->job_attempts(lost);
     ASSERT_TRUE(attempts.has_value());
-    ASSERT_EQ(attempts->size(), 1U);
-    EXPECT_EQ(attempts->front().outcome, "dead");
+    ASSERT_EQ(attempts->size(), 10U);
+    EXPECT_EQ(attempts->front().outcome, "retry");
+    EXPECT_EQ(attempts->back().outcome, "dead");
     st->shutdown();
 
     // With the old key configured again, `jobs retry` makes it work.

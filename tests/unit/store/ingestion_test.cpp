@@ -225,6 +225,26 @@ TEST_P(ingestion, database_failure_answers_unavailable_until_a_commit_succeeds) 
     EXPECT_TRUE(store->writable());
 }
 
+TEST_P(ingestion, writable_comes_back_without_waiting_for_a_request) {
+    // Behind a load balancer an unready replica gets no requests, so the commit that would
+    // mark it writable again never comes: the writer probes the database by itself.
+    test_options opts;
+    opts.lock_timeout = milliseconds{50};
+    auto store = open(opts);
+    ASSERT_TRUE(store);
+    {
+        auto blocker = hold_write_lock();
+        ASSERT_TRUE(blocker->held());
+        EXPECT_EQ(enqueue_sync(*store, make_request("k1")).status, enqueue_status::unavailable);
+        EXPECT_FALSE(store->writable());
+        ASSERT_TRUE(blocker->release());
+    }
+    EXPECT_TRUE(eventually([&] { return store->writable(); }, std::chrono::seconds(10)));
+    auto st = store->stats();
+    ASSERT_TRUE(st);
+    EXPECT_EQ(st->deliveries, 0);  // the probe stored nothing
+}
+
 TEST_P(ingestion, after_shutdown_everything_is_unavailable) {
     auto store = open();
     ASSERT_TRUE(store);

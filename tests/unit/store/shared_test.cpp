@@ -6,7 +6,9 @@
 #include <latch>
 #include <map>
 #include <set>
+#include <sstream>
 
+#include "riskbridge/observability/log.hpp"
 #include "store_test_support.hpp"
 
 namespace riskbridge::store::testing {
@@ -222,6 +224,8 @@ TEST_P(shared, a_dead_replicas_lease_is_taken_over_by_another) {
 }
 
 TEST_P(shared, a_request_the_database_refuses_does_not_sink_its_batch) {
+    std::ostringstream logged;
+    log::init_to_stream(logged, log::level::info);
     auto store = open();
     ASSERT_TRUE(store);
     collector<enqueue_result> results;
@@ -256,6 +260,15 @@ TEST_P(shared, a_request_the_database_refuses_does_not_sink_its_batch) {
     auto st = store->stats();
     ASSERT_TRUE(st);
     EXPECT_EQ(st->deliveries, is_postgres() ? 3 : 4);
+    store->shutdown();
+    log::init(log::level::off);  // detach from `logged`
+    // PostgreSQL's own message quotes the refused bytes ("invalid byte sequence ...: 0xff");
+    // what reaches the log is the SQLSTATE and a fixed text.
+    EXPECT_EQ(logged.str().find("0xff"), std::string::npos) << logged.str();
+    if (is_postgres()) {
+        EXPECT_NE(logged.str().find("\"sqlstate\":\"22021\""), std::string::npos) << logged.str();
+        EXPECT_NE(logged.str().find("data exception"), std::string::npos) << logged.str();
+    }
 }
 
 TEST_F(postgres_only, the_store_reconnects_when_the_server_drops_its_connections) {
