@@ -59,8 +59,8 @@ std::vector<sample_applicant> seed_sample_data(ashby_simulator& sim,
         c.city = "San Francisco";
         c.region = "California";
         c.country = "United States";
-        c.custom_fields = {{sample_street_field_id, "Street Address",
-                            "\"" + std::to_string(100 + n) + " Market St\""},
+        const std::string street = std::to_string(100 + n) + " Market St";
+        c.custom_fields = {{sample_street_field_id, "Street Address", "\"" + street + "\""},
                            {sample_postal_field_id, "Postal Code", "\"94105\""}};
         sim.add_candidate(c);
 
@@ -76,7 +76,9 @@ std::vector<sample_applicant> seed_sample_data(ashby_simulator& sim,
             a.form[1].options = {"I Consent", "I Do Not Consent"};
         }
         sim.add_application(a);
-        out.push_back({s.label, cid, aid, s.expectation});
+        out.push_back({s.label, cid, aid, s.expectation, s.name, s.email != nullptr ? s.email : "",
+                       s.phone != nullptr ? s.phone : "", street,
+                       a.submitter_client_ip.value_or("")});
     }
     return out;
 }

@@ -17,6 +17,8 @@
 
 #include "riskbridge/sim/ashby_sim.hpp"
 #include "riskbridge/sim/riskos_sim.hpp"
+#include "riskbridge/sim/sample_data.hpp"
+#include "support/personal_data.hpp"
 #include "support/polling.hpp"
 
 namespace riskbridge::testing::outcomes {
@@ -28,6 +30,9 @@ struct applicant {
     std::string email;
     std::string expected_decision;  ///< after the DocV step-up for "docv"
     std::string expected_tag;
+    std::string name;   ///< personal data the simulator holds for the applicant, for the
+    std::string phone;  ///< checks that it never reaches a log
+    std::string ip_address;
 };
 
 /// `count` applicants with ids `<series>` in them, rules in turn: accept, review, reject,
@@ -56,9 +61,12 @@ inline std::vector<applicant> seed_applicants(sim::ashby_simulator& ashby, int c
 
         sim::candidate_seed c;
         c.id = a.candidate_id;
-        c.name = "Testcase Person" + std::to_string(i);
+        a.name = "Testcase Person" + std::to_string(i);
+        a.phone = "+1 415 555 01" + std::to_string(10 + i % 90);
+        a.ip_address = "203.0.113." + std::to_string(1 + i % 250);
+        c.name = a.name;
         c.emails = {a.email};
-        c.phones = {"+1 415 555 01" + std::to_string(10 + i % 90)};
+        c.phones = {a.phone};
         c.city = "San Francisco";
         c.region = "California";
         c.country = "United States";
@@ -66,9 +74,39 @@ inline std::vector<applicant> seed_applicants(sim::ashby_simulator& ashby, int c
         sim::application_seed app;
         app.id = a.application_id;
         app.candidate_id = a.candidate_id;
-        app.submitter_client_ip = "203.0.113." + std::to_string(1 + i % 250);
+        app.submitter_client_ip = a.ip_address;
         ashby.add_application(app);
         out.push_back(std::move(a));
+    }
+    return out;
+}
+
+/// Every form the applicants' personal data could take in a log (support/personal_data.hpp).
+inline std::vector<std::string> personal_needles(const std::vector<applicant>& applicants) {
+    std::vector<std::string> out{"Testcase"};
+    for (const auto& a : applicants) {
+        out.push_back(a.email);
+        for (auto& form : phone_forms(a.phone)) {
+            out.push_back(std::move(form));
+        }
+        out.push_back(a.ip_address);
+    }
+    return out;
+}
+
+/// The same for the simulator's sample applicants (sim::seed_sample_data).
+inline std::vector<std::string> personal_needles(
+    const std::vector<sim::sample_applicant>& samples) {
+    std::vector<std::string> out;
+    for (const auto& s : samples) {
+        const auto space = s.name.find(' ');
+        out.push_back(s.name.substr(space + 1));  // the family name, also met alone
+        out.push_back(s.email);
+        for (auto& form : phone_forms(s.phone)) {
+            out.push_back(std::move(form));
+        }
+        out.push_back(s.street);
+        out.push_back(s.ip_address);
     }
     return out;
 }

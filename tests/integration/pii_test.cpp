@@ -42,7 +42,7 @@ const std::vector<std::string> personal = {
     "Zebedee",        "Quillfeather",    "accept.zebedee.quill",
     "wobbleton.test", "+1 415 555 0177", "4155550177",
     "555 0177",       "5550177",         "Zanzibar Crescent",
-    "Wobbleton"};
+    "Wobbleton",      "203.0.113.77"};
 
 std::string file_bytes(const std::string& path) {
     std::ifstream in(path, std::ios::binary);

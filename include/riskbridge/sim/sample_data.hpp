@@ -16,6 +16,13 @@ struct sample_applicant {
     std::string candidate_id;
     std::string application_id;
     std::string expectation;  ///< what riskbridge should end up doing, in words
+    // The sample's (fictional) personal data, as the simulator holds it: for the demo's
+    // table, and for tests that check none of it reaches a log or the store in clear.
+    std::string name;
+    std::string email;  ///< "" when the sample has none
+    std::string phone;  ///< as typed, e.g. "+1 415 555 0101"; "" when none
+    std::string street;
+    std::string ip_address;  ///< the application's submitterClientIp
 };
 
 /// Custom field ids the samples use for the street address and postal code (for mapping

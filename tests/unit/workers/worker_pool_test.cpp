@@ -702,8 +702,49 @@ TEST_F(WorkerPoolTest, EveryLineOfAJobCarriesItsIdsTheDeliveryAndWhatTheHandlerL
     EXPECT_EQ(by_event["job_done"]["candidate_id"], "c-42");
     EXPECT_EQ(by_event["job_done"]["eval_id"], "ev-7");
     EXPECT_EQ(logs_.str().find(R"("candidate_id":"c-42","candidate_id")"), std::string::npos);
-    // Nothing of the job stays on the thread (here: the test's thread never had it).
+    ASSERT_TRUE(by_event.count("after_the_job"));
     EXPECT_FALSE(by_event["after_the_job"].contains("job_id"));
+}
+
+TEST_F(WorkerPoolTest, NothingOfAJobStaysOnItsThreadForTheNextJob) {
+    capture_logs();
+    handler_registry registry;
+    registry.add("screening", [](job_context& ctx) {
+        ctx.log_field("candidate_id", "c-first");
+        ctx.log_field("eval_id", "ev-first");
+        log::info("first_job_line");
+        return job_outcome::done();
+    });
+    registry.add("reconcile", [](job_context&) {
+        log::info("second_job_line");
+        return job_outcome::done();
+    });
+    const auto first = add("screening");
+    const auto second = add("reconcile");
+    start(std::move(registry), options(1));  // one thread runs both, one after the other
+    ASSERT_TRUE(reaches(first, job_state::done, 1));
+    ASSERT_TRUE(reaches(second, job_state::done, 1));
+    pool_->stop();
+
+    std::size_t second_lines = 0;
+    bool saw_first = false;
+    std::istringstream in(logs_.str());
+    for (std::string line; std::getline(in, line);) {
+        auto o = nlohmann::json::parse(line, nullptr, false);
+        ASSERT_TRUE(o.is_object()) << line;
+        if (o.value("event", "") == "first_job_line") {
+            saw_first = true;
+            EXPECT_EQ(o.value("candidate_id", ""), "c-first") << line;
+        }
+        if (o.value("job_id", "") != std::to_string(second)) {
+            continue;
+        }
+        ++second_lines;
+        EXPECT_FALSE(o.contains("candidate_id")) << line;
+        EXPECT_FALSE(o.contains("eval_id")) << line;
+    }
+    EXPECT_TRUE(saw_first);
+    EXPECT_GE(second_lines, 2U);  // the handler's line and the pool's job_done at least
 }
 
 TEST_F(WorkerPoolTest, DefaultOwnerIdIsHostAndPid) {
