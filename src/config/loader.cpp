@@ -19,6 +19,7 @@
 #include <limits>
 #include <utility>
 
+#include "riskbridge/core/encoding.hpp"
 #include "riskbridge/core/ip_address.hpp"
 
 namespace riskbridge::config {
@@ -1123,68 +1124,12 @@ void read_mapping(reader& r, const entry& e, mapping_config& c) {
 /// A data key as the file writes it: 64 hex digits, or base64 (standard or URL-safe alphabet,
 /// padding optional). The decoded bytes, or nullopt when it is neither.
 std::optional<std::string> decode_data_key(std::string_view s) {
-    const auto hex_value = [](char c) -> int {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        const char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        return l >= 'a' && l <= 'f' ? l - 'a' + 10 : -1;
-    };
-    if (s.size() == 64 &&
-        std::all_of(s.begin(), s.end(), [&](char c) { return hex_value(c) >= 0; })) {
-        std::string out;
-        for (std::size_t i = 0; i < s.size(); i += 2) {
-            out.push_back(static_cast<char>(hex_value(s[i]) * 16 + hex_value(s[i + 1])));
-        }
-        return out;
-    }
-    const auto b64_value = [](char c) -> int {
-        if (c >= 'A' && c <= 'Z') {
-            return c - 'A';
-        }
-        if (c >= 'a' && c <= 'z') {
-            return c - 'a' + 26;
-        }
-        if (c >= '0' && c <= '9') {
-            return c - '0' + 52;
-        }
-        return c == '+' || c == '-' ? 62 : (c == '/' || c == '_' ? 63 : -1);
-    };
-    std::size_t n = s.size();
-    while (n > 0 && s.size() - n < 2 && s[n - 1] == '=') {
-        --n;
-    }
-    if (n != s.size() && s.size() % 4 != 0) {
-        return std::nullopt;  // padded, but not to a multiple of four
-    }
-    if (n % 4 == 1) {
-        return std::nullopt;
-    }
-    std::string out;
-    unsigned buffer = 0;
-    int bits = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        const int v = b64_value(s[i]);
-        if (v < 0) {
-            return std::nullopt;
-        }
-        buffer = (buffer << 6) | static_cast<unsigned>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<char>((buffer >> bits) & 0xffU));
+    if (s.size() == 64) {
+        if (auto bytes = hex_decode(s)) {
+            return bytes;
         }
     }
-    if ((buffer & ((1U << bits) - 1U)) != 0) {
-        return std::nullopt;  // stray bits: not the encoding of whole bytes
-    }
-    return out;
-}
-
-bool is_data_key_id(std::string_view s) {
-    return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
-    });
+    return base64_decode(s, base64_alphabet::standard_or_url);
 }
 
 /// store.encryption: { keys: [{id, key}, ...] }. Absent or null: not encrypted.
@@ -1232,7 +1177,7 @@ void read_encryption(reader& r, const map_view& parent, store_encryption_config&
             ok = false;
         } else if (!read_string(r, km, "id", k.id, true)) {
             ok = false;
-        } else if (!is_data_key_id(k.id)) {
+        } else if (!is_token(k.id)) {
             r.report(km.get("id")->line, km.child("id"),
                      "must be 1 to 64 letters, digits, '.', '_' or '-'");
             ok = false;

@@ -10,6 +10,8 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include "riskbridge/core/encoding.hpp"
+
 namespace riskbridge::observability {
 
 namespace {
@@ -39,17 +41,7 @@ std::string token_label(std::string_view value) {
     if (value.empty()) {
         return "none";
     }
-    if (value.size() > 64) {
-        return "other";
-    }
-    for (const char c : value) {
-        const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                           (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
-        if (!plain) {
-            return "other";
-        }
-    }
-    return std::string(value);
+    return is_token(value) ? std::string(value) : "other";
 }
 
 double seconds_of(std::chrono::microseconds d) {

@@ -9,6 +9,7 @@
 #include <climits>
 #include <optional>
 
+#include "riskbridge/core/encoding.hpp"
 #include "riskbridge/security/hmac.hpp"
 
 namespace riskbridge::security {
@@ -30,65 +31,6 @@ const unsigned char* bytes_of(std::string_view s) noexcept {
     return reinterpret_cast<const unsigned char*>(s.data());
 }
 
-bool valid_key_id(std::string_view id) noexcept {
-    return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
-    });
-}
-
-/// Standard base64 with padding (OpenSSL's encoder: this is on the webhook path).
-std::string base64_encode(std::string_view in) {
-    std::string out((in.size() + 2) / 3 * 4 + 1, '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes_of(in),
-                                  static_cast<int>(in.size()));
-    out.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-    return out;
-}
-
-/// 0-63 for a base64 digit, 64 for anything else.
-constexpr std::array<unsigned char, 256> b64_table = [] {
-    std::array<unsigned char, 256> t{};
-    t.fill(64);
-    constexpr std::string_view digits =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (std::size_t i = 0; i < digits.size(); ++i) {
-        t[static_cast<unsigned char>(digits[i])] = static_cast<unsigned char>(i);
-    }
-    return t;
-}();
-
-/// Strict standard base64 with padding, as base64_encode writes it.
-std::optional<std::string> base64_decode(std::string_view in) {
-    if (in.empty() || in.size() % 4 != 0) {
-        return std::nullopt;
-    }
-    const std::size_t pad = in.back() != '=' ? 0 : (in[in.size() - 2] == '=' ? 2 : 1);
-    std::string out(in.size() / 4 * 3, '\0');
-    std::size_t o = 0;
-    for (std::size_t i = 0; i < in.size(); i += 4) {
-        const bool last = i + 4 == in.size();
-        unsigned v = 0;
-        for (std::size_t j = 0; j < 4; ++j) {
-            const bool padding = last && j >= 4 - pad;
-            const unsigned d = padding ? 0U : b64_table[static_cast<unsigned char>(in[i + j])];
-            if (d > 63) {
-                return std::nullopt;
-            }
-            v = (v << 6U) | d;
-        }
-        out[o++] = static_cast<char>((v >> 16U) & 0xffU);
-        out[o++] = static_cast<char>((v >> 8U) & 0xffU);
-        out[o++] = static_cast<char>(v & 0xffU);
-    }
-    // The bits under the padding must be zero: one encoding per value.
-    if ((pad == 1 && out[o - 1] != '\0') ||
-        (pad == 2 && (out[o - 1] != '\0' || out[o - 2] != '\0'))) {
-        return std::nullopt;
-    }
-    out.resize(o - pad);
-    return out;
-}
-
 /// The parts of "enc:v1:<id>:<body>"; nullopt when malformed.
 struct envelope {
     std::string_view header;  ///< "enc:v1:<id>:", the additional authenticated data
@@ -106,7 +48,7 @@ std::optional<envelope> parse_envelope(std::string_view text) {
     }
     rest.remove_prefix(envelope_version.size());
     const std::size_t colon = rest.find(':');
-    if (colon == std::string_view::npos || !valid_key_id(rest.substr(0, colon))) {
+    if (colon == std::string_view::npos || !is_token(rest.substr(0, colon))) {
         return std::nullopt;
     }
     const std::size_t header_size = envelope_prefix.size() + envelope_version.size() + colon + 1;
@@ -121,7 +63,7 @@ result<std::shared_ptr<const data_cipher>> data_cipher::make(std::vector<data_ke
     }
     for (std::size_t i = 0; i < keys.size(); ++i) {
         const data_key& k = keys[i];
-        if (!valid_key_id(k.id)) {
+        if (!is_token(k.id)) {
             return make_error(errc::invalid_argument,
                               "data key " + std::to_string(i) +
                                   ": the id must be 1 to 64 letters, digits, '.', '_' or '-'");
@@ -245,7 +187,8 @@ result<std::string> data_cipher::decrypt(std::string_view text) const {
     if (key == nullptr) {
         return make_error(errc::not_found, "key id '" + std::string(env->key_id) + "' unknown");
     }
-    const auto sealed = base64_decode(env->body);
+    const auto sealed =
+        base64_decode(env->body, base64_alphabet::standard, base64_padding::required);
     if (!sealed || sealed->size() < nonce_bytes + tag_bytes ||
         sealed->size() > static_cast<std::size_t>(INT_MAX)) {
         return make_error(errc::parse_error, "not a well-formed encrypted value");

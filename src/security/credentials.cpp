@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "riskbridge/core/encoding.hpp"
 #include "riskbridge/security/hmac.hpp"
 
 namespace riskbridge::security {
@@ -59,56 +60,6 @@ bool is_token_text(std::string_view s) noexcept {
         }
     }
     return true;
-}
-
-int base64_value(char c) noexcept {
-    if (c >= 'A' && c <= 'Z') {
-        return c - 'A';
-    }
-    if (c >= 'a' && c <= 'z') {
-        return c - 'a' + 26;
-    }
-    if (c >= '0' && c <= '9') {
-        return c - '0' + 52;
-    }
-    if (c == '+') {
-        return 62;
-    }
-    if (c == '/') {
-        return 63;
-    }
-    return -1;
-}
-
-/// Standard base64 (RFC 4648 §4). Padding is optional, but when present the input must be a
-/// whole number of 4-character groups with at most two `=` at the end. Any other character
-/// (including whitespace and the URL-safe alphabet) makes the input invalid.
-std::optional<std::string> base64_decode(std::string_view in) {
-    std::size_t padding = 0;
-    while (!in.empty() && in.back() == '=' && padding < 3) {
-        in.remove_suffix(1);
-        ++padding;
-    }
-    if (padding > 2 || (padding > 0 && (in.size() + padding) % 4 != 0) || in.size() % 4 == 1) {
-        return std::nullopt;
-    }
-    std::string out;
-    out.reserve(in.size() * 3 / 4);
-    std::uint32_t acc = 0;
-    int bits = 0;
-    for (const char c : in) {
-        const int v = base64_value(c);
-        if (v < 0) {
-            return std::nullopt;
-        }
-        acc = (acc << 6) | static_cast<std::uint32_t>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<char>((acc >> bits) & 0xffu));
-        }
-    }
-    return out;
 }
 
 /// true when `candidate` equals any non-empty configured token. Every token is compared.

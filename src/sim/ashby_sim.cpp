@@ -66,7 +66,7 @@ struct ashby_simulator::impl {
         : opt(std::move(o)),
           host("ashby", opt.host, opt.port, opt.threads, opt.seed),
           ids(opt.seed * 7919 + 1),
-          expected_auth("Basic " + detail::base64_encode(opt.api_key + ":")) {}
+          expected_auth("Basic " + base64_encode(opt.api_key + ":")) {}
 
     ashby_sim_options opt;
     detail::sim_host host;

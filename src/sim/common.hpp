@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "riskbridge/core/encoding.hpp"
 #include "riskbridge/http/message.hpp"
 #include "riskbridge/http/server.hpp"
 #include "riskbridge/sim/faults.hpp"
@@ -30,8 +31,6 @@ inline std::string dump(const json& j, int indent = -1) {
 }
 
 http::response json_response(unsigned status, const json& body);
-
-std::string base64_encode(std::string_view in);
 
 /// A UUID-shaped id derived from text (same text, same id): sha256, version nibble 4.
 std::string uuid_from(std::string_view text);

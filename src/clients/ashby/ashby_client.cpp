@@ -8,6 +8,8 @@
 #include "clients/json_util.hpp"
 #include "clients/observed_call.hpp"
 
+#include "riskbridge/core/encoding.hpp"
+
 namespace riskbridge::clients::ashby {
 
 namespace {
@@ -18,39 +20,6 @@ using detail::member;
 using detail::object_member;
 using detail::string_member;
 using detail::string_or_empty;
-
-std::string base64(std::string_view in) {
-    static constexpr char table[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    out.reserve((in.size() + 2) / 3 * 4);
-    std::size_t i = 0;
-    while (i + 3 <= in.size()) {
-        const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                           (static_cast<unsigned char>(in[i + 1]) << 8) |
-                           static_cast<unsigned char>(in[i + 2]);
-        out += table[(v >> 18) & 63];
-        out += table[(v >> 12) & 63];
-        out += table[(v >> 6) & 63];
-        out += table[v & 63];
-        i += 3;
-    }
-    const std::size_t rest = in.size() - i;
-    if (rest == 1) {
-        const unsigned v = static_cast<unsigned char>(in[i]) << 16;
-        out += table[(v >> 18) & 63];
-        out += table[(v >> 12) & 63];
-        out += "==";
-    } else if (rest == 2) {
-        const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                           (static_cast<unsigned char>(in[i + 1]) << 8);
-        out += table[(v >> 18) & 63];
-        out += table[(v >> 12) & 63];
-        out += table[(v >> 6) & 63];
-        out += '=';
-    }
-    return out;
-}
 
 std::string lower(std::string_view s) {
     std::string out(s);
@@ -66,11 +35,7 @@ bool iequals(std::string_view a, std::string_view b) {
 /// 1-64 letters, digits, '_', '-' or '.', starting with a letter or digit: an error code or
 /// request id, not free text (no spaces, no '@', no '+').
 bool is_machine_code(std::string_view s) {
-    return !s.empty() && s.size() <= 64 && std::isalnum(static_cast<unsigned char>(s.front())) &&
-           std::all_of(s.begin(), s.end(), [](char c) {
-               return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||
-                      c == '.';
-           });
+    return is_token(s) && std::isalnum(static_cast<unsigned char>(s.front()));
 }
 
 upstream_error protocol_error(const std::string& what, std::string code, std::string_view text) {
@@ -339,7 +304,7 @@ ashby_client::ashby_client(http_client& http, ashby_options options)
     while (!options_.base_url.empty() && options_.base_url.back() == '/') {
         options_.base_url.pop_back();
     }
-    authorization_ = "Basic " + base64(options_.api_key + ":");
+    authorization_ = "Basic " + base64_encode(options_.api_key + ":");
 }
 
 upstream_result<ashby_client::envelope> ashby_client::post(const std::string& endpoint,
