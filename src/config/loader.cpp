@@ -595,9 +595,23 @@ bool read_secret_list(reader& r, const map_view& m, std::string_view key,
     return true;
 }
 
+/// What every item of a string list must be, beyond non-empty: a check and the message's
+/// "expected ..." part.
+struct item_rule {
+    bool (*valid)(std::string_view) = nullptr;
+    const char* expected = "";
+};
+
+bool is_cidr(std::string_view s) {
+    return parse_cidr(s).has_value();
+}
+
+constexpr item_rule decision_items{is_decision_name, "an UPPER_CASE decision such as ACCEPT"};
+constexpr item_rule address_items{is_cidr, "an IP address or CIDR such as 10.0.0.0/8"};
+
 /// A list of non-empty strings (replaces the default when given).
 void read_string_list(reader& r, const map_view& m, std::string_view key,
-                      std::vector<std::string>& out, bool decisions = false) {
+                      std::vector<std::string>& out, item_rule rule = {}) {
     auto e = m.get(key);
     if (!e) {
         return;
@@ -620,9 +634,9 @@ void read_string_list(reader& r, const map_view& m, std::string_view key,
         }
         if (v->text.empty()) {
             r.report(item.line, item.path, "must not be empty");
-        } else if (decisions && !is_decision_name(v->text)) {
+        } else if (rule.valid != nullptr && !rule.valid(v->text)) {
             r.report(item.line, item.path,
-                     "expected an UPPER_CASE decision such as ACCEPT, got" + shown(*v));
+                     std::string("expected ") + rule.expected + ", got" + shown(*v));
         } else {
             values.push_back(v->text);
         }
@@ -653,29 +667,7 @@ void check_pem_file(reader& r, const entry& e, const std::string& path, const ch
 
 /// trusted_proxies, auth_failure_limit and tls.
 void read_server_protection(reader& r, const map_view& m, server_config& s) {
-    if (auto pe = m.get("trusted_proxies")) {
-        if (auto list = r.items(*pe)) {
-            std::vector<std::string> proxies;
-            for (const entry& item : *list) {
-                auto v = r.value(item);
-                if (!v) {
-                    if (item.node.IsNull()) {
-                        r.report(item.line, item.path, "must not be empty");
-                    }
-                    continue;
-                }
-                if (!parse_cidr(v->text)) {
-                    r.report(item.line, item.path,
-                             "expected an IP address or CIDR such as 10.0.0.0/8, got" + shown(*v));
-                    continue;
-                }
-                proxies.push_back(v->text);
-            }
-            s.trusted_proxies = std::move(proxies);
-        } else if (pe->node.IsNull()) {
-            s.trusted_proxies.clear();
-        }
-    }
+    read_string_list(r, m, "trusted_proxies", s.trusted_proxies, address_items);
     if (auto le = m.get("auth_failure_limit")) {
         map_view lm(r, *le, {"max", "window_ms", "max_addresses"});
         read_int(r, lm, "max", s.auth_failure_limit.max, 0, 1'000'000);
@@ -1022,7 +1014,7 @@ void read_tags(reader& r, const entry& e, tags_config& t) {
 
 void read_notes(reader& r, const entry& e, notes_config& n) {
     map_view m(r, e, {"notify_on", "is_private"});
-    read_string_list(r, m, "notify_on", n.notify_on, true);
+    read_string_list(r, m, "notify_on", n.notify_on, decision_items);
     read_bool(r, m, "is_private", n.is_private);
 }
 
