@@ -38,12 +38,14 @@
 #include "support/daemon_process.hpp"
 #include "support/http_client.hpp"
 #include "support/paths.hpp"
+#include "support/prometheus.hpp"
 #include "unit/store/pg_scratch.hpp"
 
 namespace {
 
 using namespace std::chrono;
 using riskbridge::testing::http_connection;
+using riskbridge::testing::metric_sample;
 
 constexpr const char* secret = "bench-secret";
 
@@ -196,13 +198,6 @@ int stalled_listener(std::uint16_t& port) {
     return fd;
 }
 
-/// The value of the Prometheus sample `series` in `text`, or 0 when it is absent.
-double sample(const std::string& text, const std::string& series) {
-    const auto at = text.find("\n" + series + " ");
-    return at == std::string::npos ? 0
-                                   : std::strtod(text.c_str() + at + series.size() + 2, nullptr);
-}
-
 /// What the daemon's /metrics says of its group commits over the whole invocation: how many,
 /// how many requests each held, and how long each took (its flush included).
 void print_commit_figures(const char* name, std::uint16_t port) {
@@ -210,12 +205,12 @@ void print_commit_figures(const char* name, std::uint16_t port) {
     if (!reply || reply->status != 200) {
         return;
     }
-    const double commits = sample(reply->body, "riskbridge_store_commit_seconds_count");
+    const double commits = metric_sample(reply->body, "riskbridge_store_commit_seconds_count");
     if (commits <= 0) {
         return;
     }
-    const double seconds = sample(reply->body, "riskbridge_store_commit_seconds_sum");
-    const double requests = sample(reply->body, "riskbridge_store_commit_batch_size_sum");
+    const double seconds = metric_sample(reply->body, "riskbridge_store_commit_seconds_sum");
+    const double requests = metric_sample(reply->body, "riskbridge_store_commit_batch_size_sum");
     std::printf("%-7s %.0f commits, %.1f requests each, %.3f ms each on average\n", name, commits,
                 requests / commits, 1000.0 * seconds / commits);
 }

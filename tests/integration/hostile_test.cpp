@@ -18,6 +18,7 @@
 #include "support/daemon_process.hpp"
 #include "support/http_client.hpp"
 #include "support/paths.hpp"
+#include "support/prometheus.hpp"
 
 namespace riskbridge::testing {
 namespace {
@@ -57,12 +58,6 @@ long rss_kib(pid_t pid) {
         }
     }
     return -1;
-}
-
-/// The value of one sample line of the Prometheus text, 0 when absent.
-double metric(const std::string& text, const std::string& sample) {
-    const auto at = text.find(sample + " ");
-    return at == std::string::npos ? 0 : std::stod(text.substr(at + sample.size() + 1));
 }
 
 class HostileTest : public ::testing::Test {
@@ -201,8 +196,8 @@ TEST_F(HostileTest, IdleAndTricklingConnectionsDoNotStopOthersBeingAnswered) {
     EXPECT_LT(worst, 2s);
 
     const std::string m = metrics_text();
-    EXPECT_GT(metric(m, R"(riskbridge_http_refused_total{reason="idle_evicted"})"), 0);
-    EXPECT_GT(metric(m, R"(riskbridge_http_refused_total{reason="timeout"})"), 0);
+    EXPECT_GT(metric_sample(m, R"(riskbridge_http_refused_total{reason="idle_evicted"})"), 0);
+    EXPECT_GT(metric_sample(m, R"(riskbridge_http_refused_total{reason="timeout"})"), 0);
     expect_healthy_and_bounded("idle and trickling connections");
 }
 
@@ -255,9 +250,9 @@ TEST_F(HostileTest, OversizedHeadersAndBodiesAreRefused) {
         EXPECT_LT(took, 5s);
     }
     const std::string m = metrics_text();
-    EXPECT_EQ(metric(m, R"(riskbridge_http_refused_total{reason="headers_too_large"})"), 1);
-    EXPECT_EQ(metric(m, R"(riskbridge_http_refused_total{reason="body_too_large"})"), 2);
-    EXPECT_GE(metric(m, R"(riskbridge_http_refused_total{reason="timeout"})"), 1);
+    EXPECT_EQ(metric_sample(m, R"(riskbridge_http_refused_total{reason="headers_too_large"})"), 1);
+    EXPECT_EQ(metric_sample(m, R"(riskbridge_http_refused_total{reason="body_too_large"})"), 2);
+    EXPECT_GE(metric_sample(m, R"(riskbridge_http_refused_total{reason="timeout"})"), 1);
     expect_healthy_and_bounded("oversized requests");
 }
 
@@ -282,7 +277,7 @@ TEST_F(HostileTest, InvalidHttpIs400) {
         EXPECT_EQ(r->status, 400);
     }
     const std::string m = metrics_text();
-    EXPECT_EQ(metric(m, R"(riskbridge_http_refused_total{reason="bad_request"})"), 6);
+    EXPECT_EQ(metric_sample(m, R"(riskbridge_http_refused_total{reason="bad_request"})"), 6);
     expect_healthy_and_bounded("invalid HTTP");
 }
 
@@ -356,10 +351,10 @@ TEST_F(HostileTest, FloodOfBadSignaturesIsCutToTooManyRequestsForThatClientOnly)
     EXPECT_EQ(r->status, 429);
 
     const std::string m = metrics_text();
-    EXPECT_EQ(metric(m, R"(riskbridge_http_refused_total{reason="rate_limited"})"), 801);
+    EXPECT_EQ(metric_sample(m, R"(riskbridge_http_refused_total{reason="rate_limited"})"), 801);
     EXPECT_EQ(
-        metric(m,
-               R"(riskbridge_webhooks_total{action="none",outcome="unauthorized",source="ashby"})"),
+        metric_sample(
+            m, R"(riskbridge_webhooks_total{action="none",outcome="unauthorized",source="ashby"})"),
         5);
     const std::string logs = daemon_->logs();
     EXPECT_NE(logs.find("client_rate_limited"), std::string::npos);

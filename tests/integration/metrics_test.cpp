@@ -21,24 +21,13 @@
 #include "support/http_client.hpp"
 #include "support/paths.hpp"
 #include "support/polling.hpp"
+#include "support/prometheus.hpp"
 
 namespace riskbridge::testing {
 namespace {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
-
-/// The value of the Prometheus sample `series` (name{labels} as serialized: labels sorted by
-/// name), or -1 when the series is absent.
-double metric(const std::string& text, const std::string& series) {
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-        if (line.rfind(series + " ", 0) == 0) {
-            return std::stod(line.substr(series.size() + 1));
-        }
-    }
-    return -1;
-}
 
 class MetricsTest : public ::testing::Test {
 protected:
@@ -139,47 +128,49 @@ TEST_F(MetricsTest, TrafficMovesTheCountersAndOneGrepFollowsTheCandidate) {
 
     const std::string done_series =
         R"(riskbridge_job_attempts_total{flow="screening",result="done"})";
-    ASSERT_TRUE(eventually([&] { return metric(scrape(), done_series) >= 1; }))
+    ASSERT_TRUE(eventually([&] { return metric_sample(scrape(), done_series) >= 1; }))
         << scrape() << daemon_->logs();
     const std::string text = scrape();
 
     // Webhooks, by outcome.
     EXPECT_EQ(
-        metric(
+        metric_sample(
             text,
             R"(riskbridge_webhooks_total{action="applicationSubmit",outcome="accepted",source="ashby"})"),
         1)
         << text;
     EXPECT_EQ(
-        metric(
+        metric_sample(
             text,
             R"(riskbridge_webhooks_total{action="applicationSubmit",outcome="duplicate",source="ashby"})"),
         1);
     EXPECT_EQ(
-        metric(text,
-               R"(riskbridge_webhooks_total{action="none",outcome="unauthorized",source="ashby"})"),
+        metric_sample(
+            text,
+            R"(riskbridge_webhooks_total{action="none",outcome="unauthorized",source="ashby"})"),
         1);
 
     // The store's group commits: the accepted and the duplicate delivery went through one each
     // at least (the forged one never reached the store).
-    EXPECT_GE(metric(text, "riskbridge_store_commit_batch_size_count"), 2);
-    EXPECT_GE(metric(text, "riskbridge_store_commit_seconds_count"), 2);
+    EXPECT_GE(metric_sample(text, "riskbridge_store_commit_batch_size_count"), 2);
+    EXPECT_GE(metric_sample(text, "riskbridge_store_commit_seconds_count"), 2);
 
     // Upstream calls, by service, endpoint and status, never a URL with ids.
     for (const char* endpoint :
          {"application.info", "candidate.info", "candidate.addTag", "candidate.createNote"}) {
-        EXPECT_GE(metric(text, std::string(R"(riskbridge_upstream_requests_total{endpoint=")") +
-                                   endpoint + R"(",service="ashby",status="200"})"),
-                  1)
+        EXPECT_GE(
+            metric_sample(text, std::string(R"(riskbridge_upstream_requests_total{endpoint=")") +
+                                    endpoint + R"(",service="ashby",status="200"})"),
+            1)
             << endpoint;
     }
     EXPECT_EQ(
-        metric(
+        metric_sample(
             text,
             R"(riskbridge_upstream_requests_total{endpoint="evaluation_create",service="riskos",status="200"})"),
         1);
     EXPECT_EQ(
-        metric(
+        metric_sample(
             text,
             R"(riskbridge_upstream_request_duration_seconds_count{endpoint="evaluation_create",service="riskos"})"),
         1);
@@ -187,12 +178,12 @@ TEST_F(MetricsTest, TrafficMovesTheCountersAndOneGrepFollowsTheCandidate) {
     EXPECT_EQ(text.find(accept.candidate_id), std::string::npos) << "an id became a label";
 
     // Jobs: one attempt, done, none dead; the queue gauge is there (refreshed every 10 s).
-    EXPECT_EQ(metric(text, done_series), 1);
-    EXPECT_EQ(
-        metric(text, R"(riskbridge_job_duration_seconds_count{flow="screening",result="done"})"),
-        1);
-    EXPECT_EQ(metric(text, R"(riskbridge_jobs_dead_total{flow="screening"})"), -1);
-    EXPECT_GE(metric(text, R"(riskbridge_jobs{state="dead"})"), 0);
+    EXPECT_EQ(metric_sample(text, done_series), 1);
+    EXPECT_EQ(metric_sample(
+                  text, R"(riskbridge_job_duration_seconds_count{flow="screening",result="done"})"),
+              1);
+    EXPECT_EQ(metric_sample(text, R"(riskbridge_jobs_dead_total{flow="screening"})"), -1);
+    EXPECT_GE(metric_sample(text, R"(riskbridge_jobs{state="dead"})"), 0);
 
     // Ready: the store is writable and the workers run.
     auto ready = http_request(daemon_->port(), "GET", "/readyz");
@@ -247,19 +238,20 @@ TEST_F(MetricsTest, APermanentUpstreamRefusalCountsADeadJob) {
     ASSERT_EQ(send(*body).value("status", ""), "accepted");
 
     const std::string dead_series = R"(riskbridge_jobs_dead_total{flow="screening"})";
-    ASSERT_TRUE(eventually([&] { return metric(scrape(), dead_series) >= 1; }))
+    ASSERT_TRUE(eventually([&] { return metric_sample(scrape(), dead_series) >= 1; }))
         << scrape() << daemon_->logs();
     const std::string text = scrape();
-    EXPECT_EQ(metric(text, dead_series), 1);
-    EXPECT_EQ(metric(text, R"(riskbridge_job_attempts_total{flow="screening",result="dead"})"), 1);
+    EXPECT_EQ(metric_sample(text, dead_series), 1);
     EXPECT_EQ(
-        metric(
+        metric_sample(text, R"(riskbridge_job_attempts_total{flow="screening",result="dead"})"), 1);
+    EXPECT_EQ(
+        metric_sample(
             text,
             R"(riskbridge_upstream_requests_total{endpoint="application.info",service="ashby",status="403"})"),
         1)
         << text;
     EXPECT_EQ(
-        metric(
+        metric_sample(
             text,
             R"(riskbridge_upstream_requests_total{endpoint="evaluation_create",service="riskos",status="200"})"),
         -1);

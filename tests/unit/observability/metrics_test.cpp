@@ -1,4 +1,5 @@
 #include "riskbridge/observability/metrics.hpp"
+#include "support/prometheus.hpp"
 
 #include <chrono>
 #include <sstream>
@@ -9,18 +10,9 @@
 namespace riskbridge::observability {
 namespace {
 
-using namespace std::chrono_literals;
+using riskbridge::testing::metric_sample;
 
-/// The value of the sample line `series` (name and labels exactly as serialized), or -1.
-double sample(const std::string& text, const std::string& series) {
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-        if (line.rfind(series + " ", 0) == 0) {
-            return std::stod(line.substr(series.size() + 1));
-        }
-    }
-    return -1;
-}
+using namespace std::chrono_literals;
 
 TEST(MetricsTest, WebhooksAreCountedBySourceActionAndOutcome) {
     metrics m;
@@ -30,19 +22,19 @@ TEST(MetricsTest, WebhooksAreCountedBySourceActionAndOutcome) {
     m.webhook("ashby", "someday/new?id=42", "ignored");
     const std::string text = m.serialize();
     EXPECT_EQ(
-        sample(
+        metric_sample(
             text,
             R"(riskbridge_webhooks_total{action="applicationSubmit",outcome="accepted",source="ashby"})"),
         2);
     EXPECT_EQ(
-        sample(
+        metric_sample(
             text,
             R"(riskbridge_webhooks_total{action="applicationSubmit",outcome="duplicate",source="ashby"})"),
         1);
     // An unknown action never becomes a label value of its own.
     EXPECT_EQ(
-        sample(text,
-               R"(riskbridge_webhooks_total{action="other",outcome="ignored",source="ashby"})"),
+        metric_sample(
+            text, R"(riskbridge_webhooks_total{action="other",outcome="ignored",source="ashby"})"),
         1);
     EXPECT_EQ(text.find("someday"), std::string::npos);
 }
@@ -52,12 +44,12 @@ TEST(MetricsTest, StoreCommitsFeedBatchSizeAndLatencyHistograms) {
     m.store_commit(3, 1500us);
     m.store_commit(1, 200us);
     const std::string text = m.serialize();
-    EXPECT_EQ(sample(text, "riskbridge_store_commit_batch_size_count"), 2);
-    EXPECT_EQ(sample(text, "riskbridge_store_commit_batch_size_sum"), 4);
-    EXPECT_EQ(sample(text, R"(riskbridge_store_commit_batch_size_bucket{le="2"})"), 1);
-    EXPECT_EQ(sample(text, "riskbridge_store_commit_seconds_count"), 2);
-    EXPECT_DOUBLE_EQ(sample(text, "riskbridge_store_commit_seconds_sum"), 0.0017);
-    EXPECT_EQ(sample(text, R"(riskbridge_store_commit_seconds_bucket{le="0.00025"})"), 1);
+    EXPECT_EQ(metric_sample(text, "riskbridge_store_commit_batch_size_count"), 2);
+    EXPECT_EQ(metric_sample(text, "riskbridge_store_commit_batch_size_sum"), 4);
+    EXPECT_EQ(metric_sample(text, R"(riskbridge_store_commit_batch_size_bucket{le="2"})"), 1);
+    EXPECT_EQ(metric_sample(text, "riskbridge_store_commit_seconds_count"), 2);
+    EXPECT_DOUBLE_EQ(metric_sample(text, "riskbridge_store_commit_seconds_sum"), 0.0017);
+    EXPECT_EQ(metric_sample(text, R"(riskbridge_store_commit_seconds_bucket{le="0.00025"})"), 1);
 }
 
 TEST(MetricsTest, UpstreamRequestsByServiceEndpointAndStatusWithLatency) {
@@ -68,43 +60,43 @@ TEST(MetricsTest, UpstreamRequestsByServiceEndpointAndStatusWithLatency) {
     m.upstream_request("riskos", "evaluation_create", "timeout", 2s);
     const std::string text = m.serialize();
     EXPECT_EQ(
-        sample(
+        metric_sample(
             text,
             R"(riskbridge_upstream_requests_total{endpoint="candidate.info",service="ashby",status="200"})"),
         2);
     EXPECT_EQ(
-        sample(
+        metric_sample(
             text,
             R"(riskbridge_upstream_requests_total{endpoint="candidate.info",service="ashby",status="503"})"),
         1);
     EXPECT_EQ(
-        sample(
+        metric_sample(
             text,
             R"(riskbridge_upstream_requests_total{endpoint="evaluation_create",service="riskos",status="timeout"})"),
         1);
     // The histogram has no status label: one series per service and endpoint.
     EXPECT_EQ(
-        sample(
+        metric_sample(
             text,
             R"(riskbridge_upstream_request_duration_seconds_count{endpoint="candidate.info",service="ashby"})"),
         3);
     EXPECT_DOUBLE_EQ(
-        sample(
+        metric_sample(
             text,
             R"(riskbridge_upstream_request_duration_seconds_sum{endpoint="candidate.info",service="ashby"})"),
         0.065);
     EXPECT_EQ(
-        sample(
+        metric_sample(
             text,
             R"(riskbridge_upstream_request_duration_seconds_bucket{endpoint="candidate.info",service="ashby",le="0.025"})"),
         2);
     EXPECT_EQ(
-        sample(
+        metric_sample(
             text,
             R"(riskbridge_upstream_request_duration_seconds_bucket{endpoint="evaluation_create",service="riskos",le="1"})"),
         0);
     EXPECT_EQ(
-        sample(
+        metric_sample(
             text,
             R"(riskbridge_upstream_request_duration_seconds_bucket{endpoint="evaluation_create",service="riskos",le="2.5"})"),
         1);
@@ -118,12 +110,12 @@ TEST(MetricsTest, LabelValuesThatAreNotPlainTokensAreFolded) {
     const std::string text = m.serialize();
     EXPECT_EQ(text.find("ev-123"), std::string::npos);
     EXPECT_EQ(
-        sample(
+        metric_sample(
             text,
             R"(riskbridge_upstream_requests_total{endpoint="other",service="riskos",status="200"})"),
         1);
     EXPECT_EQ(
-        sample(
+        metric_sample(
             text,
             R"(riskbridge_upstream_requests_total{endpoint="none",service="ashby",status="other"})"),
         1);
@@ -137,25 +129,31 @@ TEST(MetricsTest, JobAttemptsByFlowAndResultAndDeadJobs) {
     m.job_attempt("document_verification", "dead", 50ms);
     m.job_dead("document_verification");
     const std::string text = m.serialize();
-    EXPECT_EQ(sample(text, R"(riskbridge_job_attempts_total{flow="screening",result="done"})"), 2);
-    EXPECT_EQ(sample(text, R"(riskbridge_job_attempts_total{flow="screening",result="retry"})"), 1);
     EXPECT_EQ(
-        sample(text,
-               R"(riskbridge_job_attempts_total{flow="document_verification",result="dead"})"),
+        metric_sample(text, R"(riskbridge_job_attempts_total{flow="screening",result="done"})"), 2);
+    EXPECT_EQ(
+        metric_sample(text, R"(riskbridge_job_attempts_total{flow="screening",result="retry"})"),
         1);
     EXPECT_EQ(
-        sample(text, R"(riskbridge_job_duration_seconds_count{flow="screening",result="done"})"),
-        2);
+        metric_sample(
+            text, R"(riskbridge_job_attempts_total{flow="document_verification",result="dead"})"),
+        1);
+    EXPECT_EQ(metric_sample(
+                  text, R"(riskbridge_job_duration_seconds_count{flow="screening",result="done"})"),
+              2);
     EXPECT_DOUBLE_EQ(
-        sample(text, R"(riskbridge_job_duration_seconds_sum{flow="screening",result="done"})"),
+        metric_sample(text,
+                      R"(riskbridge_job_duration_seconds_sum{flow="screening",result="done"})"),
         1.0);
     EXPECT_EQ(
-        sample(
+        metric_sample(
             text,
             R"(riskbridge_job_duration_seconds_bucket{flow="screening",result="done",le="0.5"})"),
         1);
-    EXPECT_EQ(sample(text, R"(riskbridge_jobs_dead_total{flow="document_verification"})"), 1);
-    EXPECT_EQ(sample(text, R"(riskbridge_jobs_dead_total{flow="screening"})"), -1);  // none yet
+    EXPECT_EQ(metric_sample(text, R"(riskbridge_jobs_dead_total{flow="document_verification"})"),
+              1);
+    EXPECT_EQ(metric_sample(text, R"(riskbridge_jobs_dead_total{flow="screening"})"),
+              -1);  // none yet
 }
 
 TEST(MetricsTest, JobsGaugeTakesTheLatestCountPerState) {
@@ -164,8 +162,8 @@ TEST(MetricsTest, JobsGaugeTakesTheLatestCountPerState) {
     m.set_jobs("queued", 2);
     m.set_jobs("dead", 1);
     const std::string text = m.serialize();
-    EXPECT_EQ(sample(text, R"(riskbridge_jobs{state="queued"})"), 2);
-    EXPECT_EQ(sample(text, R"(riskbridge_jobs{state="dead"})"), 1);
+    EXPECT_EQ(metric_sample(text, R"(riskbridge_jobs{state="queued"})"), 2);
+    EXPECT_EQ(metric_sample(text, R"(riskbridge_jobs{state="dead"})"), 1);
 }
 
 TEST(MetricsTest, EveryFamilyHasItsTypeOnceItHasASample) {

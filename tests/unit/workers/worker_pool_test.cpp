@@ -22,9 +22,12 @@
 #include "riskbridge/observability/metrics.hpp"
 #include "riskbridge/workers/worker_pool.hpp"
 #include "support/paths.hpp"
+#include "support/prometheus.hpp"
 
 namespace riskbridge::workers {
 namespace {
+
+using riskbridge::testing::metric_sample;
 
 using namespace std::chrono_literals;
 using store::job_state;
@@ -604,17 +607,6 @@ TEST_F(WorkerPoolTest, LeaseKeeperExtendsTheLeaseOfALongHandler) {
     ASSERT_TRUE(reaches(id, job_state::done, 1));
 }
 
-/// The value of the Prometheus sample line `series` (as serialized), or -1 when absent.
-double sample(const std::string& text, const std::string& series) {
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-        if (line.rfind(series + " ", 0) == 0) {
-            return std::stod(line.substr(series.size() + 1));
-        }
-    }
-    return -1;
-}
-
 TEST_F(WorkerPoolTest, AttemptsDurationsAndDeadJobsAreCountedByFlowAndResult) {
     observability::metrics m;
     std::atomic<int> calls{0};
@@ -636,15 +628,18 @@ TEST_F(WorkerPoolTest, AttemptsDurationsAndDeadJobsAreCountedByFlowAndResult) {
     pool_->stop();  // every attempt is recorded before its thread returns
 
     const std::string text = m.serialize();
-    EXPECT_EQ(sample(text, R"(riskbridge_job_attempts_total{flow="screening",result="retry"})"), 1)
-        << text;
-    EXPECT_EQ(sample(text, R"(riskbridge_job_attempts_total{flow="screening",result="done"})"), 1);
-    EXPECT_EQ(sample(text, R"(riskbridge_job_attempts_total{flow="reconcile",result="dead"})"), 1);
     EXPECT_EQ(
-        sample(text, R"(riskbridge_job_duration_seconds_count{flow="screening",result="done"})"),
-        1);
-    EXPECT_EQ(sample(text, R"(riskbridge_jobs_dead_total{flow="reconcile"})"), 1);
-    EXPECT_EQ(sample(text, R"(riskbridge_jobs_dead_total{flow="screening"})"), -1);
+        metric_sample(text, R"(riskbridge_job_attempts_total{flow="screening",result="retry"})"), 1)
+        << text;
+    EXPECT_EQ(
+        metric_sample(text, R"(riskbridge_job_attempts_total{flow="screening",result="done"})"), 1);
+    EXPECT_EQ(
+        metric_sample(text, R"(riskbridge_job_attempts_total{flow="reconcile",result="dead"})"), 1);
+    EXPECT_EQ(metric_sample(
+                  text, R"(riskbridge_job_duration_seconds_count{flow="screening",result="done"})"),
+              1);
+    EXPECT_EQ(metric_sample(text, R"(riskbridge_jobs_dead_total{flow="reconcile"})"), 1);
+    EXPECT_EQ(metric_sample(text, R"(riskbridge_jobs_dead_total{flow="screening"})"), -1);
 }
 
 TEST_F(WorkerPoolTest, EveryLineOfAJobCarriesItsIdsTheDeliveryAndWhatTheHandlerLearnt) {
