@@ -2,15 +2,12 @@
 // address, then 429 with Retry-After before any signature is checked; other addresses and the
 // health endpoints are not affected; the refusals are counted in the metrics.
 
-#include <future>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "riskbridge/http/webhook_handler.hpp"
+#include "handler_fixture.hpp"
 #include "riskbridge/security/hmac.hpp"
-#include "support/paths.hpp"
 
 namespace riskbridge::http {
 namespace {
@@ -21,7 +18,7 @@ using ::testing::HasSubstr;
 
 constexpr const char* secret = "limit-test-secret";
 
-class RateLimitTest : public ::testing::Test {
+class RateLimitTest : public testing::handler_fixture {
 protected:
     void SetUp() override {
         cfg_.ashby.api_key = config::secret("k");
@@ -29,24 +26,7 @@ protected:
         cfg_.riskos.api_key = config::secret("r");
         cfg_.riskos.webhook_auth.bearer_tokens = {config::secret("bearer-1")};
         cfg_.server.auth_failure_limit = {3, 60s, 100};
-        store::sqlite_options opts;
-        opts.path = dir_.file("h.db");
-        auto st = store::make_sqlite_store(opts, clock_);
-        ASSERT_TRUE(st.has_value()) << st.error().message;
-        store_ = std::move(st).value();
-        handler_ = std::make_unique<webhook_handler>(cfg_, *store_, nullptr, &metrics_);
-    }
-    void TearDown() override {
-        handler_.reset();
-        store_->shutdown();
-    }
-
-    response call(request r) {
-        std::promise<response> p;
-        auto f = p.get_future();
-        handler_->handle(std::move(r), [&p](response resp) { p.set_value(std::move(resp)); });
-        EXPECT_EQ(f.wait_for(10s), std::future_status::ready);
-        return f.get();
+        start();
     }
 
     static request ashby(const std::string& from, const std::string& body, bool good_signature) {
@@ -78,13 +58,6 @@ protected:
         }
         return {};
     }
-
-    testing::temp_dir dir_;
-    manual_clock clock_;
-    config::config cfg_;
-    observability::metrics metrics_;
-    std::unique_ptr<store::job_store> store_;
-    std::unique_ptr<webhook_handler> handler_;
 };
 
 TEST_F(RateLimitTest, BadSignaturesThenTooManyRequestsForThatAddressOnly) {

@@ -3,13 +3,11 @@
 
 #include "riskbridge/http/webhook_handler.hpp"
 
-#include <future>
-
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "handler_fixture.hpp"
 #include "riskbridge/security/hmac.hpp"
-#include "support/paths.hpp"
 
 namespace riskbridge::http {
 namespace {
@@ -52,33 +50,12 @@ std::string submit(const std::string& action_id, const std::string& app = "app-1
         .dump();
 }
 
-class HandlerTest : public ::testing::Test {
+class HandlerTest : public testing::handler_fixture {
 protected:
     void SetUp() override {
-        auto st = store::make_sqlite_store({dir_.file("h.db")}, clock_);
-        ASSERT_TRUE(st.has_value()) << st.error().message;
-        store_ = std::move(st).value();
-        handler_ = std::make_unique<webhook_handler>(cfg_, *store_, nullptr, &metrics_);
+        cfg_ = test_config();
+        start();
     }
-    void TearDown() override {
-        handler_.reset();
-        store_->shutdown();
-    }
-
-    response call(request r) {
-        std::promise<response> p;
-        auto f = p.get_future();
-        handler_->handle(std::move(r), [&p](response resp) { p.set_value(std::move(resp)); });
-        EXPECT_EQ(f.wait_for(10s), std::future_status::ready);
-        return f.get();
-    }
-
-    testing::temp_dir dir_;
-    manual_clock clock_;
-    config::config cfg_ = test_config();
-    observability::metrics metrics_;
-    std::unique_ptr<store::job_store> store_;
-    std::unique_ptr<webhook_handler> handler_;
 };
 
 TEST_F(HandlerTest, AcceptsThenReportsDuplicateWithTheSameJob) {
