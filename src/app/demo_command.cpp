@@ -8,13 +8,10 @@
 
 #include "app/demo_command.hpp"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -286,25 +283,20 @@ std::string case_link_of(const row& r) {
 
 // ---- processes, ports, signals ------------------------------------------------------------
 
-std::optional<std::uint16_t> free_loopback_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        return std::nullopt;
+/// The port of the daemon's `ready` log line, once it has written it.
+std::optional<std::uint16_t> ready_port(const fs::path& log_path) {
+    std::ifstream in(log_path);
+    for (std::string line; std::getline(in, line);) {
+        if (line.find("\"event\":\"ready\"") == std::string::npos) {
+            continue;
+        }
+        const auto o = nlohmann::json::parse(line, nullptr, false);
+        if (o.is_object() && o.contains("port") && o["port"].is_number_unsigned()) {
+            return o["port"].get<std::uint16_t>();
+        }
     }
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    socklen_t len = sizeof addr;
-    std::optional<std::uint16_t> port;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-        port = ntohs(addr.sin_port);
-    }
-    ::close(fd);
-    return port;
+    return std::nullopt;
 }
-
 /// `<this binary> serve --config FILE`, stdout and stderr appended to `log_path`.
 pid_t spawn_daemon(const std::string& binary, const std::string& config_path,
                    const std::string& log_path) {
@@ -407,8 +399,8 @@ std::string indent(const std::string& text, const std::string& prefix) {
 
 // ---- the configuration ---------------------------------------------------------------------
 
-std::string demo_config(std::uint16_t port, const std::string& ashby_url,
-                        const std::string& riskos_url, const fs::path& dir) {
+std::string demo_config(const std::string& ashby_url, const std::string& riskos_url,
+                        const fs::path& dir) {
     std::string y =
         "# Written by `riskbridge demo`. Every secret below is a demo value known to the\n"
         "# embedded simulators only; real deployments take them from the environment.\n";
@@ -418,7 +410,7 @@ std::string demo_config(std::uint16_t port, const std::string& ashby_url,
     };
     const auto quoted = [](const std::string& v) { return "\"" + v + "\""; };
     line("server:");
-    line("  listen: " + quoted("127.0.0.1:" + std::to_string(port)), "a free loopback port");
+    line("  listen: " + quoted("127.0.0.1:0"), "a free loopback port, chosen at bind");
     line("  threads: 2");
     line("ashby:");
     line("  api_base_url: " + quoted(ashby_url), "the embedded Ashby simulator");
@@ -749,9 +741,8 @@ private:
         return true;
     }
 
-    /// `riskbridge serve` on a free loopback port, until GET /readyz answers 200. The port is
-    /// chosen free just before the daemon binds it; if another process takes it in between,
-    /// the daemon exits at once and another port is tried.
+    /// `riskbridge serve` on a free loopback port (it binds port 0 and logs the port it got
+    /// in its `ready` line), until GET /readyz answers 200.
     bool start_daemon() {
         std::error_code ec;
         std::string binary = fs::read_symlink("/proc/self/exe", ec).string();
@@ -762,40 +753,31 @@ private:
         co.connect_timeout = std::chrono::milliseconds(500);
         co.total_timeout = std::chrono::milliseconds(2000);
         auto http = clients::make_curl_client(co);
+        std::ofstream(config_path()) << demo_config(ashby_->base_url(), riskos_->base_url(), dir_);
+        daemon_pid_ = spawn_daemon(binary, config_path().string(), daemon_log().string());
+        if (daemon_pid_ <= 0) {
+            std::cerr << "riskbridge demo: cannot start " << binary << '\n';
+            return false;
+        }
         bool ready = false;
-        for (int attempt = 0; attempt < 3 && !ready; ++attempt) {
-            const auto p = free_loopback_port();
-            if (!p) {
-                std::cerr << "riskbridge demo: no free loopback port\n";
-                return false;
+        const auto deadline = steady::now() + std::chrono::seconds(20);
+        while (!ready && steady::now() < deadline) {
+            if (int status = 0; child_exited(daemon_pid_, status)) {
+                daemon_pid_ = -1;
+                break;
             }
-            port_ = *p;
-            std::ofstream(config_path())
-                << demo_config(port_, ashby_->base_url(), riskos_->base_url(), dir_);
-            daemon_pid_ = spawn_daemon(binary, config_path().string(), daemon_log().string());
-            if (daemon_pid_ <= 0) {
-                std::cerr << "riskbridge demo: cannot start " << binary << '\n';
-                return false;
+            if (port_ == 0) {
+                port_ = ready_port(daemon_log()).value_or(0);
             }
-            const auto deadline = steady::now() + std::chrono::seconds(20);
-            while (steady::now() < deadline) {
-                if (int status = 0; child_exited(daemon_pid_, status)) {
-                    daemon_pid_ = -1;
-                    break;
-                }
+            if (port_ != 0) {
                 clients::http_call call;
                 call.method = clients::http_method::get;
                 call.url = daemon_url() + "/readyz";
-                if (auto resp = http->send(call); resp && resp->status == 200) {
-                    ready = true;
-                    break;
-                }
-                if (pause(std::chrono::milliseconds(50))) {
-                    return false;
-                }
+                auto resp = http->send(call);
+                ready = resp && resp->status == 200;
             }
-            if (!ready && daemon_pid_ > 0) {
-                break;  // running but not ready in time: no point in another port
+            if (!ready && pause(std::chrono::milliseconds(50))) {
+                return false;
             }
         }
         if (!ready) {
@@ -826,7 +808,6 @@ private:
     }
 
     bool prepare_rows() {
-        const json::json_pointer name_at("/data/application/candidate/name");
         for (const auto& c : demo_cases()) {
             const auto s = std::find_if(samples_.begin(), samples_.end(),
                                         [&](const auto& x) { return x.label == c.sample; });
@@ -843,10 +824,7 @@ private:
             } else {
                 rw.send_error = "no payload";
             }
-            const json doc = json::parse(rw.body, nullptr, false);
-            rw.name = doc.is_object() && doc.contains(name_at) && doc.at(name_at).is_string()
-                          ? doc.at(name_at).get<std::string>()
-                          : rw.sample.label;
+            rw.name = s->name;
             w_name_ = std::max(w_name_, rw.name.size());
             rows_.push_back(std::move(rw));
         }
