@@ -349,10 +349,10 @@ private:
     /// Closes an idle connection to make room for a new one; if it started a request in the
     /// meantime it is kept (the cap is then exceeded by one until a connection ends).
     void evict(std::shared_ptr<session_state> victim) {
-        ++evicted_;
-        refused("idle_evicted");
         asio::post(victim->lowest().get_executor(), [this, victim] {
             if (victim->idle.load()) {
+                ++evicted_;  // counted only when it happens
+                refused("idle_evicted");
                 close_now(*victim);
                 return;
             }
@@ -485,6 +485,10 @@ private:
     template <class Stream>
     awaitable<void> serve(Stream& stream, session_state& state, const std::string& peer) {
         auto& lowest = beast::get_lowest_layer(stream);
+        // Once per connection: the peer's normalised address, and whether it is a trusted
+        // proxy whose X-Forwarded-For is read at all.
+        const std::string peer_client = client_address(peer, {}, trusted_);
+        const bool peer_is_proxy = !trusted_.empty() && trusted_.contains(peer);
         beast::flat_buffer buffer(static_cast<std::size_t>(cfg_.max_header_bytes) + 64 * 1024);
         bool first = true;
         for (;;) {
@@ -518,9 +522,7 @@ private:
             // The header block must arrive within the header timeout (counted from the
             // connection for its first request) and the whole request within read_timeout
             // of its first byte: a client that trickles bytes is cut off.
-            const auto header_deadline =
-                std::min((first ? state.accepted_at : started) + header_timeout_,
-                         started + cfg_.read_timeout);
+            const auto header_deadline = (first ? state.accepted_at : started) + header_timeout_;
             lowest.expires_at(header_deadline);
             first = false;
             const std::string request_id = security::random_hex(8);
@@ -559,12 +561,13 @@ private:
             for (const auto& field : msg) {
                 req.headers.emplace_back(std::string(field.name_string()),
                                          std::string(field.value()));
-                if (!trusted_.empty() && beast::iequals(field.name_string(), "X-Forwarded-For")) {
+                if (peer_is_proxy && beast::iequals(field.name_string(), "X-Forwarded-For")) {
                     forwarded_for.emplace_back(field.value().data(), field.value().size());
                 }
             }
             req.body = std::move(msg.body());
-            req.remote_address = client_address(peer, forwarded_for, trusted_);
+            req.remote_address =
+                forwarded_for.empty() ? peer_client : client_address(peer, forwarded_for, trusted_);
             req.request_id = request_id;
             const bool head = msg.method() == bhttp::verb::head;
             const std::string path = loggable_path(req.target);
@@ -600,9 +603,11 @@ private:
     template <class Stream>
     awaitable<void> on_read_error(Stream& stream, beast::flat_buffer& buffer, error_code ec,
                                   const std::string& request_id, const std::string& remote) {
+        // bad_descriptor: the socket was closed under the read (an idle connection evicted
+        // just as its next request arrived): nothing to answer, nothing to count.
         if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
             ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
-            ec == ssl::error::stream_truncated) {
+            ec == asio::error::bad_descriptor || ec == ssl::error::stream_truncated) {
             co_return;
         }
         if (ec == beast::error::timeout) {
