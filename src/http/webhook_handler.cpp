@@ -110,7 +110,10 @@ response with_retry_after(response r, int seconds) {
 
 }  // namespace
 
-struct webhook_handler::impl {
+/// Shared with the store callbacks of requests in flight (each holds a reference), so the
+/// handler may be destroyed as soon as it has answered: the callback then finishes on an
+/// impl it keeps alive.
+struct webhook_handler::impl : std::enable_shared_from_this<webhook_handler::impl> {
     const config::config& cfg;
     store::job_store& store;
     readiness_probe workers_ready;
@@ -136,8 +139,7 @@ struct webhook_handler::impl {
         }
     }
 
-    /// A copy of the on_job_stored callback, to call once the answer is out: the handler
-    /// itself may be gone by then (whoever got the answer may destroy it).
+    /// A copy of the on_job_stored callback, called outside the lock.
     std::function<void()> stored_callback() {
         std::lock_guard lock(stored_mutex);
         return job_stored;
@@ -444,7 +446,7 @@ struct webhook_handler::impl {
 
     void enqueue(store::enqueue_request er, respond_fn respond, log_context ctx) {
         const bool with_job = er.job.has_value();
-        store.enqueue_async(std::move(er), [this, respond = std::move(respond),
+        store.enqueue_async(std::move(er), [self = shared_from_this(), respond = std::move(respond),
                                             ctx = std::move(ctx),
                                             with_job](store::enqueue_result r) {
             response resp;
@@ -472,10 +474,9 @@ struct webhook_handler::impl {
                     break;
             }
             // Counted before the answer (a scrape right after it sees it); logged after.
-            count(ctx.source, ctx.action, outcome);
+            self->count(ctx.source, ctx.action, outcome);
             const bool stored_job = with_job && r.status == store::enqueue_status::accepted;
-            // Nothing below may touch `this`: once answered, the handler may be destroyed.
-            std::function<void()> wake = stored_job ? stored_callback() : nullptr;
+            std::function<void()> wake = stored_job ? self->stored_callback() : nullptr;
             respond(std::move(resp));
             log::info("webhook_received",
                       {{"request_id", ctx.request_id},
@@ -498,26 +499,27 @@ struct webhook_handler::impl {
         const std::string request_id = req.request_id;
         const std::size_t bytes = req.body.size();
         store::quarantine_request q{source, reason, std::move(req.body), request_id};
-        store.quarantine_async(std::move(q), [this, respond = std::move(respond), source, reason,
-                                              request_id, bytes](result<void> r) {
-            log::warn("webhook_quarantined", {{"request_id", request_id},
-                                              {"source", source},
-                                              {"reason", reason},
-                                              {"bytes", bytes},
-                                              {"stored", r.has_value()}});
-            count(source, "", r ? "malformed" : "unavailable");
-            if (!r) {
-                return respond(with_retry_after(
-                    json_error(503, "store_unavailable", "the event could not be stored"), 10));
-            }
-            respond(json_error(400, "malformed_payload", reason));
-        });
+        store.quarantine_async(
+            std::move(q), [self = shared_from_this(), respond = std::move(respond), source, reason,
+                           request_id, bytes](result<void> r) {
+                log::warn("webhook_quarantined", {{"request_id", request_id},
+                                                  {"source", source},
+                                                  {"reason", reason},
+                                                  {"bytes", bytes},
+                                                  {"stored", r.has_value()}});
+                self->count(source, "", r ? "malformed" : "unavailable");
+                if (!r) {
+                    return respond(with_retry_after(
+                        json_error(503, "store_unavailable", "the event could not be stored"), 10));
+                }
+                respond(json_error(400, "malformed_payload", reason));
+            });
     }
 };
 
 webhook_handler::webhook_handler(const config::config& cfg, store::job_store& store,
                                  readiness_probe workers_ready, observability::metrics* metrics)
-    : impl_(std::make_unique<impl>(cfg, store, std::move(workers_ready), metrics)) {}
+    : impl_(std::make_shared<impl>(cfg, store, std::move(workers_ready), metrics)) {}
 
 webhook_handler::~webhook_handler() = default;
 

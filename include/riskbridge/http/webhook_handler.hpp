@@ -43,7 +43,7 @@ public:
 
 private:
     struct impl;
-    std::unique_ptr<impl> impl_;
+    std::shared_ptr<impl> impl_;  ///< shared with the callbacks of requests in flight
 };
 
 }  // namespace riskbridge::http
