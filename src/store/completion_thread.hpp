@@ -30,8 +30,9 @@ public:
         thread_ = std::thread([this] { loop(); });
     }
 
-    /// Hands a committed batch over. Blocks only while more than max_items wait.
-    void post(Batch batch) {
+    /// Hands a committed batch over (moved from only once it is queued: when queuing throws,
+    /// the caller still has it to answer). Blocks only while more than max_items wait.
+    void post(Batch& batch) {
         const std::size_t n = batch.size();
         std::unique_lock lock(mutex_);
         space_.wait(lock, [&] { return waiting_items_ == 0 || waiting_items_ + n <= max_items_; });

@@ -165,24 +165,25 @@ void group_commit_store::writer_loop() {
                 }
             }
         }
+        // Only allocation can throw below. In commit_batch nothing of the batch was committed:
+        // every request is answered unavailable. Once committed, each has its outcome and is
+        // answered with it, on this thread if the completion thread cannot take the batch.
+        bool committed = false;
         try {
             commit_batch(batch);
+            committed = true;
             // The answers go out on the completion thread while this one starts the next
             // commit.
-            completions_.post(std::move(batch));
+            completions_.post(batch);
         } catch (...) {
-            // Only allocation can throw here; nothing of this batch is answered as stored.
-            log::error("store_writer_exception", {{"batch", batch.size()}});
-            writable_.store(false);
-            on_writer_exception();
-            for (auto& item : batch) {
-                if (item.is_quarantine) {
-                    call(item.on_quarantined, make_error(errc::unavailable, "out of memory"));
-                } else {
-                    call(item.on_enqueued,
-                         enqueue_result{enqueue_status::unavailable, 0, "out of memory"});
-                }
+            log::error("store_writer_exception",
+                       {{"batch", batch.size()}, {"committed", committed}});
+            if (!committed) {
+                mark_unwritable();
+                on_writer_exception();
+                fail_batch(batch);
             }
+            answer(batch);
         }
         batch.clear();
     }
@@ -202,8 +203,13 @@ void group_commit_store::note_commit(std::size_t batch_size,
                                      std::chrono::steady_clock::time_point started) {
     mark_writable();
     if (writer_options_.on_commit) {
-        writer_options_.on_commit(batch_size, std::chrono::duration_cast<std::chrono::microseconds>(
-                                                  std::chrono::steady_clock::now() - started));
+        try {  // metrics: after the commit, so nothing here may make the batch look failed
+            writer_options_.on_commit(batch_size,
+                                      std::chrono::duration_cast<std::chrono::microseconds>(
+                                          std::chrono::steady_clock::now() - started));
+        } catch (...) {
+            log::warn("store_commit_observer_failed", {});
+        }
     }
 }
 
@@ -235,7 +241,6 @@ void group_commit_store::shutdown() {
     if (writer_thread_.joinable()) {
         writer_thread_.join();  // the writer commits everything queued before it returns
         completions_.stop();    // and every committed request is answered
-        writable_.store(false);
         stop_backend_threads();
         log::info("store_shutdown", {});
     }

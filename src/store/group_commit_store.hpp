@@ -81,7 +81,8 @@ protected:
     /// without waiting for a request, which a load balancer would not send to an unready
     /// replica.
     virtual bool probe_writable() = 0;
-    /// Writer thread, after commit_batch() threw.
+    /// Writer thread, after commit_batch() threw: leave the connection ready for the next
+    /// batch (roll back what was begun).
     virtual void on_writer_exception() {}
     /// In shutdown(), once the writer has stopped and every request is answered.
     virtual void stop_backend_threads() {}

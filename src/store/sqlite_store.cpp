@@ -939,6 +939,15 @@ private:
         }
     }
 
+    /// commit_batch() threw (allocation) inside its transaction: end it, or every later
+    /// BEGIN would fail.
+    void on_writer_exception() override {
+        if (sqlite3_get_autocommit(writer_db_.get()) == 0) {
+            use u(writer_.tx.rollback);
+            u->step();
+        }
+    }
+
     /// The write lock can be had again (another process held it past the busy timeout, say).
     bool probe_writable() override {
         std::lock_guard gate(write_gate_);
