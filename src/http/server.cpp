@@ -561,8 +561,17 @@ private:
             for (const auto& field : msg) {
                 req.headers.emplace_back(std::string(field.name_string()),
                                          std::string(field.value()));
-                if (peer_is_proxy && beast::iequals(field.name_string(), "X-Forwarded-For")) {
-                    forwarded_for.emplace_back(field.value().data(), field.value().size());
+                if (beast::iequals(field.name_string(), "X-Forwarded-For")) {
+                    if (peer_is_proxy) {
+                        forwarded_for.emplace_back(field.value().data(), field.value().size());
+                    } else if (!forwarded_for_ignored_.exchange(true)) {
+                        // Once per process: behind a balancer missing from trusted_proxies,
+                        // every client looks like the balancer, and one client's failed
+                        // authentications would get everyone refused.
+                        log::warn("forwarded_for_ignored",
+                                  {{"remote", peer_client},
+                                   {"hint", "list the load balancer in server.trusted_proxies"}});
+                    }
                 }
             }
             req.body = std::move(msg.body());
@@ -668,6 +677,7 @@ private:
 
     std::atomic<bool> draining_{false};
     std::atomic<bool> stopped_{false};
+    std::atomic<bool> forwarded_for_ignored_{false};
     std::atomic<std::uint64_t> accepted_{0}, rejected_{0}, evicted_{0}, tls_failures_{0},
         requests_{0}, read_timeouts_{0}, bad_requests_{0}, too_large_{0};
 };

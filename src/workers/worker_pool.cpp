@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "riskbridge/core/encoding.hpp"
 #include "riskbridge/observability/log.hpp"
 #include "riskbridge/observability/metrics.hpp"
 #include "riskbridge/workers/worker_pool.hpp"
@@ -29,6 +30,11 @@ namespace riskbridge::workers {
 void job_context::log_field(std::string_view key, std::string_view value) {
     if (key.empty() || value.empty()) {
         return;
+    }
+    // The ids come from webhooks and upstream answers: whatever is not an id's shape is never
+    // written, so a name or an email in the wrong field cannot reach the logs.
+    if (!is_token(value, 128)) {
+        value = "invalid";
     }
     for (auto it = log_values_.rbegin(); it != log_values_.rend(); ++it) {
         if (it->first == key) {

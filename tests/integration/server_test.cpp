@@ -15,6 +15,7 @@
 #include "support/daemon_process.hpp"
 #include "support/http_client.hpp"
 #include "support/paths.hpp"
+#include "support/polling.hpp"
 
 namespace riskbridge::testing {
 namespace {
@@ -157,6 +158,19 @@ logging: { level: debug, format: json }
 
 json body_of(const std::optional<http_reply>& r) {
     return r ? json::parse(r->body, nullptr, false) : json();
+}
+
+TEST_F(DaemonTest, XForwardedForFromAPeerNotTrustedIsIgnoredAndSaidOnce) {
+    start();  // no server.trusted_proxies: the TCP peer is the client
+    for (int i = 0; i < 3; ++i) {
+        auto r = http_request(port_, "GET", "/healthz", {}, {{"X-Forwarded-For", "192.0.2.9"}});
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->status, 200);
+    }
+    ASSERT_TRUE(eventually([&] { return count_of(daemon_->logs(), "forwarded_for_ignored") > 0; }))
+        << daemon_->logs();
+    EXPECT_EQ(count_of(daemon_->logs(), "\"event\":\"forwarded_for_ignored\""), 1u);
+    EXPECT_EQ(daemon_->logs().find("192.0.2.9"), std::string::npos);  // the claim is not logged
 }
 
 TEST_F(DaemonTest, PingIsAnsweredSignedOrNot) {

@@ -58,8 +58,9 @@ public:
     /// Adds `key: value` to every log line this thread writes for the job from now on, until
     /// the context ends: the pool's own lines about the attempt's outcome included. For the
     /// ids a flow learns as it goes (candidate_id, application_id, eval_id), so one grep
-    /// follows a candidate end to end. Ids only, never personal data. The same value again
-    /// is a no-op; a new value for the key shadows the earlier one.
+    /// follows a candidate end to end. Ids only: a value that is not 1-128 of A-Z a-z 0-9
+    /// '.' '_' '-' is logged as "invalid". The same value again is a no-op; a new value for
+    /// the key shadows the earlier one.
     virtual void log_field(std::string_view key, std::string_view value);
 
 private:

@@ -701,6 +701,27 @@ TEST_F(WorkerPoolTest, EveryLineOfAJobCarriesItsIdsTheDeliveryAndWhatTheHandlerL
     EXPECT_FALSE(by_event["after_the_job"].contains("job_id"));
 }
 
+TEST_F(WorkerPoolTest, ALogFieldThatIsNotAnIdIsNeverWritten) {
+    capture_logs();
+    handler_registry registry;
+    registry.add("screening", [](job_context& ctx) {
+        ctx.log_field("candidate_id", "Ada Lovelace <ada@example.com>");  // a webhook's mistake
+        ctx.log_field("eval_id", "3008a19b-3e00-477e-a47f-582c0d517c50");
+        log::info("fields_set");
+        return job_outcome::done();
+    });
+    const auto id = add("screening");
+    start(std::move(registry));
+    ASSERT_TRUE(reaches(id, job_state::done, 1));
+    pool_->stop();
+    const std::string text = logs_.str();
+    EXPECT_EQ(text.find("Lovelace"), std::string::npos) << text;
+    EXPECT_EQ(text.find("example.com"), std::string::npos) << text;
+    EXPECT_NE(text.find(R"("candidate_id":"invalid")"), std::string::npos) << text;
+    EXPECT_NE(text.find(R"("eval_id":"3008a19b-3e00-477e-a47f-582c0d517c50")"), std::string::npos)
+        << text;
+}
+
 TEST_F(WorkerPoolTest, NothingOfAJobStaysOnItsThreadForTheNextJob) {
     capture_logs();
     handler_registry registry;
