@@ -93,11 +93,6 @@ struct metrics::impl {
             .Name("riskbridge_upstream_request_duration_seconds")
             .Help("Duration of one call to Ashby or RiskOS, by service and endpoint")
             .Register(*registry);
-    prometheus::Family<prometheus::Counter>& job_attempts =
-        prometheus::BuildCounter()
-            .Name("riskbridge_job_attempts_total")
-            .Help("Job attempts run by the workers, by flow (job kind) and result")
-            .Register(*registry);
     prometheus::Family<prometheus::Histogram>& job_duration =
         prometheus::BuildHistogram()
             .Name("riskbridge_job_duration_seconds")
@@ -153,7 +148,6 @@ void metrics::upstream_request(std::string_view service, std::string_view endpoi
 void metrics::job_attempt(std::string_view flow, std::string_view result,
                           std::chrono::microseconds duration) {
     const prometheus::Labels labels{{"flow", token_label(flow)}, {"result", token_label(result)}};
-    impl_->job_attempts.Add(labels).Increment();
     impl_->job_duration.Add(labels, job_buckets).Observe(seconds_of(duration));
 }
 

@@ -129,18 +129,18 @@ TEST(MetricsTest, JobAttemptsByFlowAndResultAndDeadJobs) {
     m.job_attempt("document_verification", "dead", 50ms);
     m.job_dead("document_verification");
     const std::string text = m.serialize();
-    EXPECT_EQ(
-        metric_sample(text, R"(riskbridge_job_attempts_total{flow="screening",result="done"})"), 2);
-    EXPECT_EQ(
-        metric_sample(text, R"(riskbridge_job_attempts_total{flow="screening",result="retry"})"),
-        1);
-    EXPECT_EQ(
-        metric_sample(
-            text, R"(riskbridge_job_attempts_total{flow="document_verification",result="dead"})"),
-        1);
     EXPECT_EQ(metric_sample(
                   text, R"(riskbridge_job_duration_seconds_count{flow="screening",result="done"})"),
               2);
+    EXPECT_EQ(
+        metric_sample(text,
+                      R"(riskbridge_job_duration_seconds_count{flow="screening",result="retry"})"),
+        1);
+    EXPECT_EQ(
+        metric_sample(
+            text,
+            R"(riskbridge_job_duration_seconds_count{flow="document_verification",result="dead"})"),
+        1);
     EXPECT_DOUBLE_EQ(
         metric_sample(text,
                       R"(riskbridge_job_duration_seconds_sum{flow="screening",result="done"})"),
@@ -183,8 +183,7 @@ TEST(MetricsTest, EveryFamilyHasItsTypeOnceItHasASample) {
           "riskbridge_store_commit_seconds histogram", "riskbridge_jobs gauge",
           "riskbridge_upstream_requests_total counter",
           "riskbridge_upstream_request_duration_seconds histogram",
-          "riskbridge_job_attempts_total counter", "riskbridge_job_duration_seconds histogram",
-          "riskbridge_jobs_dead_total counter"}) {
+          "riskbridge_job_duration_seconds histogram", "riskbridge_jobs_dead_total counter"}) {
         EXPECT_NE(text.find(std::string("# TYPE ") + family), std::string::npos) << family;
     }
 }

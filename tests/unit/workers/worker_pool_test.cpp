@@ -629,14 +629,15 @@ TEST_F(WorkerPoolTest, AttemptsDurationsAndDeadJobsAreCountedByFlowAndResult) {
 
     const std::string text = m.serialize();
     EXPECT_EQ(
-        metric_sample(text, R"(riskbridge_job_attempts_total{flow="screening",result="retry"})"), 1)
+        metric_sample(text,
+                      R"(riskbridge_job_duration_seconds_count{flow="screening",result="retry"})"),
+        1)
         << text;
-    EXPECT_EQ(
-        metric_sample(text, R"(riskbridge_job_attempts_total{flow="screening",result="done"})"), 1);
-    EXPECT_EQ(
-        metric_sample(text, R"(riskbridge_job_attempts_total{flow="reconcile",result="dead"})"), 1);
     EXPECT_EQ(metric_sample(
                   text, R"(riskbridge_job_duration_seconds_count{flow="screening",result="done"})"),
+              1);
+    EXPECT_EQ(metric_sample(
+                  text, R"(riskbridge_job_duration_seconds_count{flow="reconcile",result="dead"})"),
               1);
     EXPECT_EQ(metric_sample(text, R"(riskbridge_jobs_dead_total{flow="reconcile"})"), 1);
     EXPECT_EQ(metric_sample(text, R"(riskbridge_jobs_dead_total{flow="screening"})"), -1);
