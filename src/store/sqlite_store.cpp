@@ -1213,7 +1213,7 @@ private:
             return sync_db_.fail(rc, what);
         }
         if (sqlite3_changes(sync_db_.get()) == 0) {
-            return make_error(errc::conflict, std::string(what) + ": the lease is not held");
+            return detail::lease_not_held(what);
         }
         return {};
     }
