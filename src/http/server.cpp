@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "riskbridge/core/thread_name.hpp"
 #include "riskbridge/http/client_address.hpp"
 #include "riskbridge/observability/log.hpp"
 #include "riskbridge/security/digest.hpp"
@@ -175,7 +176,10 @@ public:
         const int n = std::max(1, cfg_.threads);
         threads_.reserve(static_cast<std::size_t>(n));
         for (int i = 0; i < n; ++i) {
-            threads_.emplace_back([this] { run_io(); });
+            threads_.emplace_back([this, i] {
+                set_thread_name("rb-http-" + std::to_string(i));
+                run_io();
+            });
         }
         log::info("server_listening", {{"address", endpoint_.address().to_string()},
                                        {"port", static_cast<unsigned>(port_)},

@@ -13,6 +13,8 @@
 #include <thread>
 #include <utility>
 
+#include "riskbridge/core/thread_name.hpp"
+
 namespace riskbridge::store::detail {
 
 template <class Batch>
@@ -27,7 +29,10 @@ public:
     ~completion_thread() { stop(); }
 
     void start() {
-        thread_ = std::thread([this] { loop(); });
+        thread_ = std::thread([this] {
+            set_thread_name("rb-store-answer");
+            loop();
+        });
     }
 
     /// Hands a committed batch over (moved from only once it is queued: when queuing throws,

@@ -4,6 +4,7 @@
 #include <string_view>
 #include <utility>
 
+#include "riskbridge/core/thread_name.hpp"
 #include "riskbridge/observability/log.hpp"
 
 namespace riskbridge::store::detail {
@@ -127,7 +128,10 @@ std::size_t group_commit_store::pending_writes() {
 void group_commit_store::start_writer() {
     writable_.store(true);
     completions_.start();
-    writer_thread_ = std::thread([this] { writer_loop(); });
+    writer_thread_ = std::thread([this] {
+        set_thread_name("rb-store-writer");
+        writer_loop();
+    });
 }
 
 void group_commit_store::writer_loop() {

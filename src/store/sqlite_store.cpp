@@ -27,6 +27,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "riskbridge/core/thread_name.hpp"
 #include "riskbridge/observability/log.hpp"
 #include "riskbridge/store/job_store.hpp"
 #include "store/checks.hpp"
@@ -464,7 +465,10 @@ public:
         sqlite3_wal_hook(sync_db_.get(), &sqlite_store::on_wal_commit, this);
 
         start_writer();
-        checkpointer_ = std::thread([this] { checkpoint_loop(); });
+        checkpointer_ = std::thread([this] {
+            set_thread_name("rb-checkpoint");
+            checkpoint_loop();
+        });
         log::info("store_opened", {{"backend", "sqlite"},
                                    {"schema_version", latest_schema_version},
                                    {"max_pending_writes", options_.max_pending_writes}});

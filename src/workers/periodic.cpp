@@ -5,6 +5,7 @@
 #include <thread>
 #include <vector>
 
+#include "riskbridge/core/thread_name.hpp"
 #include "riskbridge/observability/log.hpp"
 
 namespace riskbridge::workers {
@@ -72,7 +73,10 @@ void periodic_runner::add(std::string name, milliseconds interval, std::function
 void periodic_runner::start() {
     std::lock_guard lock(impl_->mutex);
     if (!impl_->thread.joinable() && !impl_->stopping) {
-        impl_->thread = std::thread([this] { impl_->loop(); });
+        impl_->thread = std::thread([this] {
+            set_thread_name("rb-periodic");
+            impl_->loop();
+        });
     }
 }
 

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "riskbridge/core/encoding.hpp"
+#include "riskbridge/core/thread_name.hpp"
 #include "riskbridge/observability/log.hpp"
 #include "riskbridge/observability/metrics.hpp"
 #include "riskbridge/workers/worker_pool.hpp"
@@ -224,9 +225,15 @@ public:
         }
         running_.store(true);
         for (std::size_t i = 0; i < owners_.size(); ++i) {
-            threads_.emplace_back([this, i] { worker_loop(i); });
+            threads_.emplace_back([this, i] {
+                set_thread_name("rb-worker-" + std::to_string(i));
+                worker_loop(i);
+            });
         }
-        keeper_ = std::thread([this] { keeper_loop(); });
+        keeper_ = std::thread([this] {
+            set_thread_name("rb-lease-keeper");
+            keeper_loop();
+        });
         log::info("worker_pool_started",
                   {{"threads", options_.threads}, {"lease_ms", options_.lease.count()}});
     }

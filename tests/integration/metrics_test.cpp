@@ -6,8 +6,10 @@
 #include <signal.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <functional>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -253,6 +255,22 @@ TEST_F(MetricsTest, APermanentUpstreamRefusalCountsADeadJob) {
             text,
             R"(riskbridge_upstream_requests_total{endpoint="evaluation_create",service="riskos",status="200"})"),
         -1);
+}
+
+TEST_F(MetricsTest, TheDaemonsThreadsAreNamedForTopAndPs) {
+    start();
+    std::set<std::string> names;
+    const std::string tasks = "/proc/" + std::to_string(daemon_->pid()) + "/task";
+    for (const auto& task : std::filesystem::directory_iterator(tasks)) {
+        std::string name;
+        std::getline(std::ifstream(task.path() / "comm"), name);
+        names.insert(name);
+    }
+    for (const char* expected :
+         {"rb-http-0", "rb-http-1", "rb-store-writer", "rb-store-answer", "rb-checkpoint",
+          "rb-worker-0", "rb-worker-1", "rb-lease-keeper"}) {
+        EXPECT_EQ(names.count(expected), 1u) << expected;
+    }
 }
 
 }  // namespace
