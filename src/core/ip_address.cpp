@@ -13,6 +13,14 @@ bool is_v4_mapped(const ip_bytes& ip) noexcept {
            ip[10] == 0xff && ip[11] == 0xff;
 }
 
+bool is_loopback(const ip_bytes& ip) noexcept {
+    if (is_v4_mapped(ip)) {
+        return ip[12] == 127;
+    }
+    return std::all_of(ip.begin(), ip.begin() + 15, [](std::uint8_t b) { return b == 0; }) &&
+           ip[15] == 1;
+}
+
 bool ip_range::contains(const ip_bytes& ip) const noexcept {
     const unsigned whole = prefix / 8;
     if (std::memcmp(ip.data(), base.data(), whole) != 0) {

@@ -2,9 +2,20 @@
 
 #include <algorithm>
 
+#include "riskbridge/core/ip_address.hpp"
 #include "riskbridge/http/client_address.hpp"
 
 namespace riskbridge::http {
+
+namespace {
+
+/// Not limited: see the header.
+bool exempt(std::string_view address) {
+    const auto ip = parse_ip(address);
+    return ip && is_loopback(*ip);
+}
+
+}  // namespace
 
 auth_failure_limiter::auth_failure_limiter(options opts, const clock& clk)
     : opts_(opts), clock_(clk) {
@@ -36,7 +47,7 @@ bool auth_failure_limiter::make_room(time_point now) {
 }
 
 std::optional<std::chrono::seconds> auth_failure_limiter::refused_for(std::string_view address) {
-    if (opts_.max <= 0) {
+    if (opts_.max <= 0 || exempt(address)) {
         return std::nullopt;
     }
     const std::string key = address_key(address);
@@ -56,7 +67,7 @@ std::optional<std::chrono::seconds> auth_failure_limiter::refused_for(std::strin
 }
 
 bool auth_failure_limiter::record_failure(std::string_view address) {
-    if (opts_.max <= 0) {
+    if (opts_.max <= 0 || exempt(address)) {
         return false;
     }
     const std::string key = address_key(address);

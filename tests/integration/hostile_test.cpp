@@ -281,6 +281,26 @@ TEST_F(HostileTest, InvalidHttpIs400) {
     expect_healthy_and_bounded("invalid HTTP");
 }
 
+TEST_F(HostileTest, ALoopbackClientGets401sAndIsNeverLockedOut) {
+    // The balancer's own address (no X-Forwarded-For): this host, which stands for every
+    // client behind it. Far more failures than the limit (5), each answered 401 ...
+    const std::string forged_body = event("forged");
+    const header_list forged{{"Ashby-Signature", "sha256=" + std::string(64, '0')}};
+    for (int i = 0; i < 20; ++i) {
+        auto r = http_request(port_, "POST", "/webhooks/ashby", forged_body, forged);
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->status, 401) << i;
+    }
+    // ... and a correctly signed delivery is still taken.
+    const std::string good = event("local-after-failures");
+    auto r = http_request(port_, "POST", "/webhooks/ashby", good, signed_headers(good));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << r->body;
+    EXPECT_EQ(json::parse(r->body).value("status", ""), "accepted");
+    EXPECT_EQ(metric_sample(metrics_text(), R"(riskbridge_http_refused_total{reason="rate_limited"})"),
+              -1);
+}
+
 TEST_F(HostileTest, FloodOfBadSignaturesIsCutToTooManyRequestsForThatClientOnly) {
     const std::string attacker = "198.51.100.66";
     const std::string body(60'000, '{');  // each verification would hash 60 KB

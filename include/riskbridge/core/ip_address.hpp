@@ -31,5 +31,7 @@ std::optional<ip_range> parse_cidr(std::string_view text);
 /// The canonical text of an address: IPv4-mapped addresses print as IPv4.
 std::string format_ip(const ip_bytes& ip);
 bool is_v4_mapped(const ip_bytes& ip) noexcept;
+/// ::1, or an IPv4 address in 127.0.0.0/8.
+bool is_loopback(const ip_bytes& ip) noexcept;
 
 }  // namespace riskbridge

@@ -7,6 +7,10 @@
 // never one that is refused, so a flood from other addresses cannot lift a block; when every
 // tracked address is refused, new ones go uncounted until a block ends. Thread-safe; time
 // comes from an injected clock.
+//
+// Loopback addresses are never counted or refused: a loopback peer is this host itself or a
+// proxy beside it (a sidecar, a local balancer not listed in server.trusted_proxies), and
+// refusing it would refuse every client behind it, Ashby included, because of one attacker.
 
 #include <chrono>
 #include <cstddef>

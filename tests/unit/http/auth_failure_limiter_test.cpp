@@ -33,6 +33,25 @@ TEST(AuthFailureLimiter, RefusesAfterMaxFailuresUntilTheWindowEnds) {
     EXPECT_FALSE(limiter.refused_for("192.0.2.1"));
 }
 
+TEST(AuthFailureLimiter, LoopbackClientsAreNeverLimited) {
+    manual_clock clk;
+    auth_failure_limiter limiter({3, 60s, 100}, clk);
+    for (const char* local : {"127.0.0.1", "127.8.9.10", "::1"}) {
+        for (int i = 0; i < 10; ++i) {
+            EXPECT_FALSE(limiter.record_failure(local)) << local;
+        }
+        EXPECT_FALSE(limiter.refused_for(local)) << local;
+    }
+    EXPECT_EQ(limiter.tracked(), 0u);
+    // Addresses that only look close are still counted.
+    for (const char* remote : {"128.0.0.1", "::2"}) {
+        for (int i = 0; i < 3; ++i) {
+            limiter.record_failure(remote);
+        }
+        EXPECT_TRUE(limiter.refused_for(remote)) << remote;
+    }
+}
+
 TEST(AuthFailureLimiter, FailuresOfAnEndedWindowAreForgotten) {
     manual_clock clk;
     auth_failure_limiter limiter({3, 10s, 100}, clk);

@@ -18,6 +18,16 @@ TEST(ClientAddress, ParsesAndFormatsAddresses) {
     EXPECT_EQ(format_ip(*parse_ip("2001:DB8:0:0::1")), "2001:db8::1");
 }
 
+TEST(ClientAddress, TellsLoopbackAddresses) {
+    for (const char* local : {"127.0.0.1", "127.255.0.9", "::1", "::ffff:127.0.0.1"}) {
+        EXPECT_TRUE(is_loopback(*parse_ip(local))) << local;
+    }
+    for (const char* remote : {"126.255.255.255", "128.0.0.1", "::", "::2", "::ffff:10.0.0.1",
+                               "fe80::1", "2001:db8::1"}) {
+        EXPECT_FALSE(is_loopback(*parse_ip(remote))) << remote;
+    }
+}
+
 TEST(ClientAddress, AddressSetMatchesAddressesAndCidrs) {
     const address_set set(
         {"10.0.0.0/8", "192.168.1.7", "fd00::/8", "2001:db8::/127", "junk", "1.2.3.4/40"});
