@@ -510,9 +510,10 @@ int read_int(reader& r, const map_view& m, std::string_view key, T& out, long lo
     return e->line;
 }
 
-int read_ms(reader& r, const map_view& m, std::string_view key, milliseconds& out) {
+int read_ms(reader& r, const map_view& m, std::string_view key, milliseconds& out,
+            long long min = 1) {
     long long n = 0;
-    const int line = read_int(r, m, key, n, 1, max_duration_ms);
+    const int line = read_int(r, m, key, n, min, max_duration_ms);
     if (line != 0) {
         out = milliseconds(n);
     }
@@ -723,7 +724,7 @@ void read_server(reader& r, const entry& e, server_config& s) {
         }
     }
     read_int(r, m, "threads", s.threads, 1, 1024);
-    read_int(r, m, "max_body_bytes", s.max_body_bytes, 1024, no_upper_bound);
+    read_int(r, m, "max_body_bytes", s.max_body_bytes, 1, no_upper_bound);
     read_int(r, m, "max_header_bytes", s.max_header_bytes, 1024,
              std::numeric_limits<std::uint32_t>::max());
     read_ms(r, m, "read_timeout_ms", s.read_timeout);
@@ -1266,8 +1267,9 @@ void read_workers(reader& r, const entry& e, workers_config& w) {
         r, e, {"threads", "max_attempts", "backoff_base_ms", "backoff_max_ms", "poll_interval_ms"});
     read_int(r, m, "threads", w.threads, 1, 1024);
     read_int(r, m, "max_attempts", w.max_attempts, 1, 1000);
-    const int base_line = read_ms(r, m, "backoff_base_ms", w.backoff_base);
-    const int max_line = read_ms(r, m, "backoff_max_ms", w.backoff_max);
+    // 0 is allowed: retries at once (tests, or an upstream known to recover quickly).
+    const int base_line = read_ms(r, m, "backoff_base_ms", w.backoff_base, 0);
+    const int max_line = read_ms(r, m, "backoff_max_ms", w.backoff_max, 0);
     read_ms(r, m, "poll_interval_ms", w.poll_interval);
     if (w.backoff_base > w.backoff_max) {
         const int line = base_line != 0 ? base_line : (max_line != 0 ? max_line : m.line());

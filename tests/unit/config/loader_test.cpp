@@ -335,7 +335,7 @@ logging: info
 TEST(Loader, NumbersOutOfRangeAreReported) {
     const auto r = load(required_secrets + R"(server:
   threads: 0
-  max_body_bytes: 100
+  max_body_bytes: 0
   read_timeout_ms: 0
   idle_timeout_ms: -5
 workers:
@@ -348,7 +348,7 @@ store:
 )");
     EXPECT_THAT(formatted(r),
                 ElementsAre("f.yaml:8: server.threads: must be from 1 to 1024 (got 0)",
-                            "f.yaml:9: server.max_body_bytes: must be at least 1024 (got 100)",
+                            "f.yaml:9: server.max_body_bytes: must be at least 1 (got 0)",
                             "f.yaml:10: server.read_timeout_ms: must be from 1 to 31536000000 "
                             "(got 0)",
                             "f.yaml:11: server.idle_timeout_ms: must be from 1 to 31536000000 "
@@ -359,6 +359,16 @@ store:
                             "f.yaml:17: store.retention_days: must be from 1 to 36500 (got 0)",
                             "f.yaml:18: store.postgres_pool_size: must be from 1 to 1000 (got "
                             "99999999999999999999)"));
+}
+
+TEST(Loader, SmallBodyLimitsAndImmediateRetriesAreAllowed) {
+    const auto r = load(required_secrets +
+                        "server: { max_body_bytes: 256 }\n"
+                        "workers: { backoff_base_ms: 0, backoff_max_ms: 0 }\n");
+    EXPECT_THAT(formatted(r), ElementsAre());
+    EXPECT_EQ(r.cfg.server.max_body_bytes, 256u);
+    EXPECT_EQ(r.cfg.workers.backoff_base, std::chrono::milliseconds(0));
+    EXPECT_EQ(r.cfg.workers.backoff_max, std::chrono::milliseconds(0));
 }
 
 TEST(Loader, BackoffBaseAboveTheDefaultMaxIsReported) {
