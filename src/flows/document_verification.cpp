@@ -257,7 +257,9 @@ workers::job_outcome flow_service::run_document_verification(workers::job_contex
     if (is_final_state(rec.state) || rec.state == eval_state_names::deciding) {
         // RiskOS's webhook was faster than this job: the decision is (being) written already.
         ctx.audit("note", "skipped", "evaluation already " + rec.state);
-    } else if (!cp.text("docv_token").empty()) {
+    } else {
+        // Also without a DocV token in the answer (the workflow paused before its DocV step, or
+        // is still running): the recruiter learns that verification has started.
         const std::string ref = note_ref(docv_flow, application_id, "requested");
         const std::optional<std::string> link =
             cp.text("link").empty() ? std::nullopt : std::optional<std::string>(cp.text("link"));

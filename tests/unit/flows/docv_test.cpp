@@ -165,6 +165,30 @@ TEST_F(DocvFlow, HireStartsADocvEvaluationRecordsItAndWritesTheRequestedNote) {
     EXPECT_EQ(statuses(), std::vector<std::string>{"\"requested\""});
 }
 
+TEST_F(DocvFlow, APausedEvaluationWithoutACaptureTokenStillGetsTheRequestedNote) {
+    // The workflow paused before its document request step: no DocV token in the answer.
+    json paused = fixture_body("digital_intelligence__step_up_to_docv.json");
+    json kept = json::array();
+    for (const auto& e : paused["data_enrichments"]) {
+        if (e.value("enrichment_name", "").find("Document Request") == std::string::npos) {
+            kept.push_back(e);
+        }
+    }
+    paused["data_enrichments"] = kept;
+    world_.riskos_answer(201, paused);
+    const auto id = hire();
+    run_until_idle();
+    ASSERT_EQ(outcome(id).what, job_outcome::kind::done) << outcome(id).detail;
+    const auto rec = evaluation(docv_eval);
+    ASSERT_TRUE(rec.has_value());
+    EXPECT_EQ(rec->state, "requested");
+    EXPECT_EQ(rec->docv_token, "");
+    const auto notes = world_.notes("cand-1");
+    ASSERT_EQ(notes.size(), 1U);
+    EXPECT_TRUE(contains(notes[0].content, "document verification requested")) << notes[0].content;
+    EXPECT_TRUE(world_.tags_of("cand-1").empty());
+}
+
 TEST_F(DocvFlow, TheCaptureLinkGoesIntoTheNoteOnlyWhenConfigured) {
     cfg_.riskos.docv.link_in_note = true;
     requested();
