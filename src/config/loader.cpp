@@ -770,6 +770,21 @@ void read_webhook_auth(reader& r, const map_view& parent, riskos_webhook_auth& w
                     r.report(item.line, item.path, "expected {username, password}");
                     continue;
                 }
+                if (item.node.IsScalar()) {
+                    // "username:password", as in the Authorization header before base64.
+                    auto v = r.value(item);
+                    if (!v) {
+                        continue;
+                    }
+                    const auto colon = v->text.find(':');
+                    if (colon == std::string::npos || colon == 0 || colon + 1 == v->text.size()) {
+                        r.report(item.line, item.path,
+                                 "expected \"username:password\" or {username, password}");
+                        continue;
+                    }
+                    creds.push_back({v->text.substr(0, colon), secret(v->text.substr(colon + 1))});
+                    continue;
+                }
                 map_view cm(r, item, {"username", "password"});
                 if (!item.node.IsMap()) {
                     continue;
