@@ -79,14 +79,26 @@ result<void> flow_checkpoint::save(workers::job_context& ctx) const {
     return ctx.save_checkpoint(dump());
 }
 
-std::variant<applicant_read, workers::job_outcome> read_applicant(workers::job_context& ctx,
-                                                                  flow_clients& c,
-                                                                  const std::string& application_id,
-                                                                  std::string candidate_id) {
+std::variant<applicant_read, workers::job_outcome> read_applicant(
+    workers::job_context& ctx, flow_clients& c, const std::string& application_id,
+    std::string candidate_id, const nlohmann::json& webhook_payload) {
     auto app = c.ashby.application_info(application_id);
     if (!app) {
         ctx.audit("read_application", "error", app.error().code);
         return outcome_for(app.error(), "ashby application.info");
+    }
+    if (!app->submitter_client_ip && webhook_payload.is_object()) {
+        // Ashby puts it in the webhook's application; the API's copy may leave it out.
+        const auto data = webhook_payload.find("data");
+        if (data != webhook_payload.end() && data->is_object()) {
+            const auto a = data->find("application");
+            if (a != data->end() && a->is_object()) {
+                const auto ip = a->find("submitterClientIp");
+                if (ip != a->end() && ip->is_string()) {
+                    app->submitter_client_ip = ip->get<std::string>();
+                }
+            }
+        }
     }
     if (!app->candidate_id.empty()) {
         candidate_id = app->candidate_id;

@@ -89,7 +89,7 @@ workers::job_outcome flow_service::run_document_verification(workers::job_contex
     flow_clients& c = *lease;
 
     if (cp.step().empty()) {
-        auto read = read_applicant(ctx, c, application_id, candidate_id);
+        auto read = read_applicant(ctx, c, application_id, candidate_id, payload);
         if (auto* failed = std::get_if<workers::job_outcome>(&read)) {
             return std::move(*failed);
         }

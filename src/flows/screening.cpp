@@ -113,7 +113,7 @@ workers::job_outcome flow_service::run_screening(workers::job_context& ctx) {
     flow_clients& c = *lease;
 
     if (cp.step().empty()) {
-        auto read = read_applicant(ctx, c, application_id, candidate_id);
+        auto read = read_applicant(ctx, c, application_id, candidate_id, payload);
         if (auto* failed = std::get_if<workers::job_outcome>(&read)) {
             return std::move(*failed);
         }

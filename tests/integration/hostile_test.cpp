@@ -297,8 +297,9 @@ TEST_F(HostileTest, ALoopbackClientGets401sAndIsNeverLockedOut) {
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 200) << r->body;
     EXPECT_EQ(json::parse(r->body).value("status", ""), "accepted");
-    EXPECT_EQ(metric_sample(metrics_text(), R"(riskbridge_http_refused_total{reason="rate_limited"})"),
-              -1);
+    EXPECT_EQ(
+        metric_sample(metrics_text(), R"(riskbridge_http_refused_total{reason="rate_limited"})"),
+        -1);
 }
 
 TEST_F(HostileTest, FloodOfBadSignaturesIsCutToTooManyRequestsForThatClientOnly) {

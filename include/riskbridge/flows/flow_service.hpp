@@ -175,10 +175,11 @@ struct applicant_read {
 
 /// Reads the application, then its candidate, auditing each step. On failure: the job's
 /// outcome (retry with Retry-After when transient, a permanent failure otherwise).
-std::variant<applicant_read, workers::job_outcome> read_applicant(workers::job_context& ctx,
-                                                                  flow_clients& c,
-                                                                  const std::string& application_id,
-                                                                  std::string candidate_id);
+/// `webhook_payload` is the job's payload: what the API's application lacks and the webhook's
+/// `data.application` carries (submitterClientIp) is taken from it.
+std::variant<applicant_read, workers::job_outcome> read_applicant(
+    workers::job_context& ctx, flow_clients& c, const std::string& application_id,
+    std::string candidate_id, const nlohmann::json& webhook_payload);
 
 /// The request id of a flow's evaluation for an application: reusing it makes RiskOS re-run
 /// the same evaluation, so at most one evaluation exists per application and flow.

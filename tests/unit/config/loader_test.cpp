@@ -288,13 +288,12 @@ TEST(Loader, BasicCredentialsMayBeWrittenAsUserColonPassword) {
         "ashby: { api_key: k, webhook_secrets: [s] }\n"
         "riskos:\n  api_key: k\n  webhook_auth:\n"
         "    basic: [\"riskos:pw:with:colons\", \"nopassword\", \":pw\", \"user:\"]\n");
-    EXPECT_THAT(formatted(r),
-                ElementsAre("f.yaml:5: riskos.webhook_auth.basic[1]: expected "
-                            "\"username:password\" or {username, password}",
-                            "f.yaml:5: riskos.webhook_auth.basic[2]: expected "
-                            "\"username:password\" or {username, password}",
-                            "f.yaml:5: riskos.webhook_auth.basic[3]: expected "
-                            "\"username:password\" or {username, password}"));
+    EXPECT_THAT(formatted(r), ElementsAre("f.yaml:5: riskos.webhook_auth.basic[1]: expected "
+                                          "\"username:password\" or {username, password}",
+                                          "f.yaml:5: riskos.webhook_auth.basic[2]: expected "
+                                          "\"username:password\" or {username, password}",
+                                          "f.yaml:5: riskos.webhook_auth.basic[3]: expected "
+                                          "\"username:password\" or {username, password}"));
     ASSERT_EQ(r.cfg.riskos.webhook_auth.basic.size(), 1u);
     EXPECT_EQ(r.cfg.riskos.webhook_auth.basic[0].username, "riskos");
     EXPECT_EQ(r.cfg.riskos.webhook_auth.basic[0].password.reveal(), "pw:with:colons");

@@ -114,6 +114,12 @@ public:
         applications_[id] = a;
     }
 
+    /// Leaves a field out of what application.info returns.
+    void erase_application_field(const std::string& id, const std::string& field) {
+        std::lock_guard lock(mutex_);
+        applications_[id].erase(field);
+    }
+
     void riskos_answer(long status, json body) {
         std::lock_guard lock(mutex_);
         riskos_status_ = status;

@@ -56,13 +56,14 @@ private:
     clock& clock_;
 };
 
-std::string payload(const std::string& application_id, const std::string& candidate_id) {
+std::string payload(const std::string& application_id, const std::string& candidate_id,
+                    const json& data = json::object()) {
     return json{{"source", "ashby"},
                 {"action", "applicationSubmit"},
                 {"flow", "screening"},
                 {"application_id", application_id},
                 {"candidate_id", candidate_id},
-                {"data", json::object()}}
+                {"data", data}}
         .dump();
 }
 
@@ -91,11 +92,12 @@ protected:
     }
 
     /// Runs one attempt of the job; the checkpoint carries over between attempts.
-    job_outcome attempt(const std::string& app = "app-1", const std::string& cand = "cand-1") {
+    job_outcome attempt(const std::string& app = "app-1", const std::string& cand = "cand-1",
+                        const json& webhook_data = json::object()) {
         store::job j;
         j.id = 42;
         j.kind = "screening";
-        j.payload = payload(app, cand);
+        j.payload = payload(app, cand, webhook_data);
         j.attempts = ++attempts_;
         j.checkpoint = checkpoint_;
         test_context ctx(j, *store_, clock_);
@@ -124,6 +126,17 @@ protected:
     int attempts_ = 0;
     bool fail_saves_ = false;
 };
+
+TEST_F(ScreeningFlow, TheSubmitterIpComesFromTheWebhookWhenTheApiLeavesItOut) {
+    world_.erase_application_field("app-1", "submitterClientIp");
+    const json webhook_data = {
+        {"application", {{"id", "app-1"}, {"submitterClientIp", "198.51.100.23"}}}};
+    const auto out = attempt("app-1", "cand-1", webhook_data);
+    ASSERT_EQ(out.what, job_outcome::kind::done) << out.detail;
+    const auto requests = world_.evaluation_requests();
+    ASSERT_EQ(requests.size(), 1U);
+    EXPECT_EQ(requests[0]["data"]["ip_address"], "198.51.100.23");
+}
 
 TEST_F(ScreeningFlow, AcceptTagsLowRiskAndWritesANoteWithTheCaseLink) {
     const job_outcome out = attempt();
