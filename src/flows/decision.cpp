@@ -111,12 +111,13 @@ std::optional<workers::job_outcome> flow_service::ensure_note(
         ctx.audit("note", "error", "candidate.createNote " + id.error().code);
         return outcome_for(id.error(), "ashby candidate.createNote");
     }
-    cp.set_note(key, "done", *id);
+    const std::string note_id = id->empty() ? "unknown" : *id;
+    cp.set_note(key, "done", note_id);
     if (auto saved = cp.save(ctx); !saved) {
         return checkpoint_failed(saved.error());
     }
-    ctx.audit("note", "written", *id);
-    log::info("flow_note_written", {{"note_id", *id}, {"step", key}, {"notify", notify}});
+    ctx.audit("note", "written", note_id);
+    log::info("flow_note_written", {{"note_id", note_id}, {"step", key}, {"notify", notify}});
     return std::nullopt;
 }
 

@@ -509,11 +509,10 @@ upstream_result<std::string> ashby_client::create_note(const note_request& reque
     if (!env) {
         return std::move(env).error();
     }
+    // success:true means the note exists; its id is only for the logs and the audit trail,
+    // so an answer without one is not a failure (retrying would write the note twice).
     auto id = string_member(env->results, "id");
-    if (!id || id->empty()) {
-        return protocol_error("POST candidate.createNote", "bad_results", "results without an id");
-    }
-    return std::move(*id);
+    return id ? std::move(*id) : std::string{};
 }
 
 upstream_result<std::vector<note>> ashby_client::list_notes(const std::string& candidate_id) {

@@ -359,6 +359,11 @@ TEST_F(AshbyClientTest, WritesSendTheDocumentedBodies) {
     ASSERT_TRUE(client_.create_note({"cand-1", "x", true, true}).has_value());
     EXPECT_EQ(json::parse(http_.calls.back().body)["isPrivate"], true);
     EXPECT_EQ(json::parse(http_.calls.back().body)["sendNotifications"], true);
+    // A success without the note's id is still a written note (a retry would write it twice).
+    http_.reply(200, ok(json::object()));
+    auto no_id = client_.create_note({"cand-1", "x", false, std::nullopt});
+    ASSERT_TRUE(no_id.has_value());
+    EXPECT_EQ(*no_id, "");
 
     http_.reply(200, ok({{"objectId", "cand-1"}}));
     ASSERT_TRUE(client_
