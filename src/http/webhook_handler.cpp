@@ -461,6 +461,15 @@ struct webhook_handler::impl : std::enable_shared_from_this<webhook_handler::imp
                     }
                     break;
                 case store::enqueue_status::duplicate:
+                    if (!r.replay && with_job && r.id != 0) {
+                        // A new delivery (another webhookActionId) for an application whose
+                        // flow already has its job: stored, and handled by that job (at most
+                        // one evaluation per application and flow).
+                        outcome = "accepted";
+                        resp.body = json{{"status", "accepted"}, {"job_id", r.id}}.dump();
+                        r.detail = "the flow's existing job";
+                        break;
+                    }
                     resp.body = r.id != 0 ? json{{"status", "duplicate"}, {"job_id", r.id}}.dump()
                                           : json{{"status", "duplicate"}}.dump();
                     break;

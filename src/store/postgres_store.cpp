@@ -1213,7 +1213,7 @@ private:
         const bool created = r.rows() == 1 && r.int64(0, 1) == 1;
         const job_id id = r.rows() == 1 ? r.int64(0, 2) : 0;
         if (!stored) {
-            item.outcome = {enqueue_status::duplicate, id, {}};
+            item.outcome = {enqueue_status::duplicate, id, {}, true};
         } else if (item.request.job && !created) {
             item.outcome = {enqueue_status::duplicate, id, {}};  // unique_key taken
         } else {

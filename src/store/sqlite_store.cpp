@@ -1013,7 +1013,8 @@ private:
             u->bind(2, d.key);
             const int rc = u->step();
             if (rc == SQLITE_ROW) {
-                item.outcome = {enqueue_status::duplicate, u->is_null(0) ? 0 : u->int64(0), {}};
+                item.outcome = {
+                    enqueue_status::duplicate, u->is_null(0) ? 0 : u->int64(0), {}, true};
                 return SQLITE_DONE;
             }
             if (rc != SQLITE_DONE) {

@@ -357,6 +357,7 @@ TEST(ReplicasTest, FlowsFinishOnceAcrossReplicasWhenOneIsKilledMidFlight) {
 
     // The "load balancer" spreads the deliveries over both replicas; each one is acknowledged.
     std::map<std::string, std::pair<int, std::int64_t>> acknowledged;  // app -> replica, job
+    std::map<std::string, std::string> sent_bodies;                    // app -> its delivery
     for (int i = 0; i < applications; ++i) {
         const auto& a = applicants[static_cast<std::size_t>(i)];
         const auto body = ashby.webhook_body("applicationSubmit", a.application_id);
@@ -367,6 +368,7 @@ TEST(ReplicasTest, FlowsFinishOnceAcrossReplicasWhenOneIsKilledMidFlight) {
         const auto got = answer(http_reply{static_cast<int>(r->status), {}, r->body});
         ASSERT_TRUE(got && got->first == "accepted") << r->body;
         acknowledged[a.application_id] = {replica, got->second};
+        sent_bodies[a.application_id] = *body;
     }
 
     // Kill replica 0 at the dangerous moment: one of its jobs has written its decision note
@@ -418,9 +420,7 @@ TEST(ReplicasTest, FlowsFinishOnceAcrossReplicasWhenOneIsKilledMidFlight) {
         if (ack.first != 0) {
             continue;
         }
-        const auto body = ashby.webhook_body("applicationSubmit", app);
-        ASSERT_TRUE(body.has_value());
-        auto r = ashby.send_webhook(url(1, "/webhooks/ashby"), *body);
+        auto r = ashby.send_webhook(url(1, "/webhooks/ashby"), sent_bodies.at(app));
         ASSERT_TRUE(r.has_value());
         const auto got = answer(http_reply{static_cast<int>(r->status), {}, r->body});
         ASSERT_TRUE(got.has_value()) << r->body;

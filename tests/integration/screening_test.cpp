@@ -285,7 +285,9 @@ TEST_F(ScreeningTest, DuplicatesAndAHiresRelatedWebhooksGiveOneEvaluation) {
         ASSERT_TRUE(body) << action;
         json j = json::parse(*body);
         j["webhookActionId"] = action_id;
-        EXPECT_EQ(send(j.dump()), "duplicate") << action;  // one job per application and flow
+        // A new delivery (another action), stored and joined to the flow's one job.
+        EXPECT_EQ(send(j.dump()), "accepted") << action;
+        EXPECT_EQ(send(j.dump()), "duplicate") << action;  // and its retry is a replay
     }
     ASSERT_TRUE(eventually([&] { return jobs_done(*daemon_) >= 1; })) << daemon_->logs();
     EXPECT_EQ(riskos_.calls("POST /api/evaluation"), 1);

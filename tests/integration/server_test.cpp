@@ -243,8 +243,10 @@ TEST_F(DaemonTest, RelatedWebhooksOfAHireStartOneFlow) {
     auto r3 = post_ashby(update, signed_headers(update));
     ASSERT_TRUE(r1 && r2 && r3);
     EXPECT_EQ(body_of(r1)["status"], "accepted");
-    EXPECT_EQ(body_of(r2)["status"], "duplicate");  // same application and flow
-    EXPECT_EQ(body_of(r3)["status"], "ignored");    // no trigger for applicationUpdate
+    // A new delivery for the same application and flow: stored, handled by the one job.
+    EXPECT_EQ(body_of(r2)["status"], "accepted");
+    EXPECT_EQ(body_of(r2)["job_id"], body_of(r1)["job_id"]);
+    EXPECT_EQ(body_of(r3)["status"], "ignored");  // no trigger for applicationUpdate
     const auto stored = jobs();
     ASSERT_EQ(stored.size(), 1u);
     EXPECT_EQ(stored[0].kind, "document_verification");

@@ -72,6 +72,9 @@ struct enqueue_result {
     enqueue_status status = enqueue_status::unavailable;
     job_id id = 0;       ///< the new job (accepted) or the existing one (duplicate), 0 if none
     std::string detail;  ///< reason for overloaded/unavailable, log-safe
+    /// duplicate: true when this delivery key was stored before (a replay); false when the
+    /// delivery is new and stored, but its job's unique_key already belonged to a job (`id`).
+    bool replay = false;
 };
 
 struct quarantine_request {
