@@ -225,16 +225,16 @@ struct webhook_handler::impl : std::enable_shared_from_this<webhook_handler::imp
             return quarantine(std::move(req), std::move(respond), ashby_source, reason);
         }
         const auto action = string_member(*doc, "action");
+        if (action == "ping") {  // whatever its data: Ashby disables a webhook whose ping fails
+            count(ashby_source, "ping", "ping");
+            log::info("webhook_ping", {{"request_id", req.request_id}, {"signed", true}});
+            return respond(json_status(200, "ok"));
+        }
         const json* data = member(*doc, "data");
         if (!doc->is_object() || !action || action->empty() || data == nullptr ||
             !data->is_object()) {
             return quarantine(std::move(req), std::move(respond), ashby_source,
                               "not an Ashby webhook envelope (action and data required)");
-        }
-        if (*action == "ping") {
-            count(ashby_source, "ping", "ping");
-            log::info("webhook_ping", {{"request_id", req.request_id}, {"signed", true}});
-            return respond(json_status(200, "ok"));
         }
         const auto action_id = string_member(*doc, "webhookActionId");
         if (action_id && !plausible_id(*action_id)) {

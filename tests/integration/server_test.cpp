@@ -185,6 +185,10 @@ TEST_F(DaemonTest, PingIsAnsweredSignedOrNot) {
     auto badly_signed = post_ashby(ping, signed_headers(ping, "wrong"));
     ASSERT_TRUE(badly_signed);
     EXPECT_EQ(badly_signed->status, 401);
+    const std::string bare_ping = R"({"action":"ping"})";  // no data: still a ping
+    auto bare = post_ashby(bare_ping, signed_headers(bare_ping));
+    ASSERT_TRUE(bare);
+    EXPECT_EQ(bare->status, 200) << bare->body;
     EXPECT_TRUE(jobs().empty());
 }
 
