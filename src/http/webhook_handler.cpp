@@ -26,6 +26,9 @@ using nlohmann::json;
 /// Deeper documents than this are refused before parsing (no webhook nests more than ~10).
 constexpr int max_json_depth = 64;
 
+/// The largest unsigned body looked at as a possible ping (Ashby's is about 50 bytes).
+constexpr std::size_t max_unsigned_ping_bytes = 1024;
+
 constexpr const char* ashby_source = "ashby";
 constexpr const char* riskos_source = "riskos";
 
@@ -204,8 +207,11 @@ struct webhook_handler::impl : std::enable_shared_from_this<webhook_handler::imp
         if (!header || header->empty()) {
             // Whether Ashby signs its ping is unconfirmed: an unsigned ping is answered 200 (or
             // Ashby saves the webhook disabled), anything else unsigned is refused.
+            // Only a small body can be a ping: nothing bigger is parsed unauthenticated.
             std::string reason;
-            if (auto doc = parse_untrusted(req.body, reason);
+            if (auto doc = req.body.size() <= max_unsigned_ping_bytes
+                               ? parse_untrusted(req.body, reason)
+                               : std::nullopt;
                 doc && string_member(*doc, "action") == "ping") {
                 count(ashby_source, "ping", "ping");
                 log::info("webhook_ping", {{"request_id", req.request_id}, {"signed", false}});
