@@ -256,8 +256,10 @@ class reader {
 public:
     reader(std::string file, const env_lookup& env) : file_(std::move(file)), env_(env) {}
 
+    /// A problem with no line of its own (a key missing with its whole section) is put on the
+    /// file's first line, where an editor can jump.
     void report(int line, std::string path, std::string message) {
-        problems_.push_back({file_, line, std::move(path), std::move(message)});
+        problems_.push_back({file_, std::max(line, 1), std::move(path), std::move(message)});
     }
 
     std::size_t problem_count() const noexcept { return problems_.size(); }

@@ -243,11 +243,11 @@ TEST(Loader, AbsentKeysKeepTheirDefaults) {
 TEST(Loader, EmptyFileReportsTheMissingSecrets) {
     const auto r = load("");
     EXPECT_THAT(formatted(r),
-                ElementsAre("f.yaml:0: ashby.api_key: is required",
-                            "f.yaml:0: ashby.webhook_secrets: at least one webhook secret is "
+                ElementsAre("f.yaml:1: ashby.api_key: is required",
+                            "f.yaml:1: ashby.webhook_secrets: at least one webhook secret is "
                             "required",
-                            "f.yaml:0: riskos.api_key: is required",
-                            "f.yaml:0: riskos.webhook_auth: at least one bearer token or basic "
+                            "f.yaml:1: riskos.api_key: is required",
+                            "f.yaml:1: riskos.webhook_auth: at least one bearer token or basic "
                             "credential is required"));
 }
 
