@@ -47,7 +47,9 @@ TEST_P(ingestion, repeated_delivery_is_duplicate_with_the_same_job) {
     auto first = enqueue_sync(*store, make_request("wa-1:applicationSubmit"));
     auto second = enqueue_sync(*store, make_request("wa-1:applicationSubmit"));
     ASSERT_EQ(first.status, enqueue_status::accepted);
+    EXPECT_FALSE(first.replay);
     EXPECT_EQ(second.status, enqueue_status::duplicate);
+    EXPECT_TRUE(second.replay);  // this very delivery was stored before
     EXPECT_EQ(second.id, first.id);
     // Same key from another source is another delivery.
     auto other = make_request("wa-1:applicationSubmit");
@@ -106,10 +108,12 @@ TEST_P(ingestion, taken_unique_key_is_duplicate_of_the_existing_job) {
         *store, make_request("wa-2:applicationSubmit", "screening", "screening:app-1"));
     ASSERT_EQ(first.status, enqueue_status::accepted);
     EXPECT_EQ(second.status, enqueue_status::duplicate);
+    EXPECT_FALSE(second.replay);  // a new delivery, its job's key already taken
     EXPECT_EQ(second.id, first.id);
     // The second delivery is remembered too, pointing at the existing job.
     auto again = enqueue_sync(*store, make_request("wa-2:applicationSubmit"));
     EXPECT_EQ(again.status, enqueue_status::duplicate);
+    EXPECT_TRUE(again.replay);
     EXPECT_EQ(again.id, first.id);
     // Jobs without a unique key are never merged.
     auto a = enqueue_sync(*store, make_request("wa-3:x", "riskos_event"));
