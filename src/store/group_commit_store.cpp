@@ -1,7 +1,6 @@
 #include "store/group_commit_store.hpp"
 
 #include <algorithm>
-#include <string_view>
 #include <utility>
 
 #include "riskbridge/core/thread_name.hpp"
@@ -12,6 +11,7 @@ namespace riskbridge::store::detail {
 namespace {
 
 constexpr const char* overloaded_detail = "write queue full";
+constexpr const char* shut_down_detail = "store is shut down";
 
 /// Set on the writer thread, so shutdown() from a callback does not join itself.
 thread_local const group_commit_store* writer_on_this_thread = nullptr;
@@ -55,14 +55,16 @@ void group_commit_store::enqueue_async(enqueue_request req, enqueue_callback don
             item.received_ms = to_unix_ms(clock_.now());
             item.request = std::move(req);
             item.on_enqueued = std::move(done);
-            const char* refused = push(item);
-            if (refused == nullptr) {
-                return;
+            switch (push(item)) {
+                case push_result::queued:
+                    return;
+                case push_result::overloaded:
+                    immediate = {enqueue_status::overloaded, 0, overloaded_detail};
+                    break;
+                case push_result::shut_down:
+                    immediate = {enqueue_status::unavailable, 0, shut_down_detail};
+                    break;
             }
-            immediate = {std::string_view(refused) == overloaded_detail
-                             ? enqueue_status::overloaded
-                             : enqueue_status::unavailable,
-                         0, refused};
         } catch (...) {
             immediate = {enqueue_status::unavailable, 0, "out of memory"};
         }
@@ -81,13 +83,16 @@ void group_commit_store::quarantine_async(quarantine_request req, quarantine_cal
         item.received_ms = to_unix_ms(clock_.now());
         item.quarantine = std::move(req);
         item.on_quarantined = std::move(done);
-        const char* refused = push(item);
-        if (refused == nullptr) {
-            return;
+        switch (push(item)) {
+            case push_result::queued:
+                return;
+            case push_result::overloaded:
+                immediate = make_error(errc::overloaded, overloaded_detail);
+                break;
+            case push_result::shut_down:
+                immediate = make_error(errc::unavailable, shut_down_detail);
+                break;
         }
-        immediate = make_error(
-            std::string_view(refused) == overloaded_detail ? errc::overloaded : errc::unavailable,
-            refused);
     } catch (...) {
         immediate = make_error(errc::unavailable, "out of memory");
     }
@@ -97,16 +102,13 @@ void group_commit_store::quarantine_async(quarantine_request req, quarantine_cal
     call(done, std::move(immediate));
 }
 
-const char* group_commit_store::push(write_item& item) {
+group_commit_store::push_result group_commit_store::push(write_item& item) {
     std::unique_lock lock(queue_mutex_);
-    const char* refused = nullptr;
     if (stopping_) {
-        refused = "store is shut down";
-    } else if (queue_.size() >= writer_options_.max_pending_writes) {
-        refused = overloaded_detail;
+        return push_result::shut_down;
     }
-    if (refused != nullptr) {
-        return refused;
+    if (queue_.size() >= writer_options_.max_pending_writes) {
+        return push_result::overloaded;
     }
     queue_.push_back(std::move(item));
     const bool wake = writer_waiting_;
@@ -115,7 +117,7 @@ const char* group_commit_store::push(write_item& item) {
     if (wake) {
         queue_cv_.notify_one();
     }
-    return nullptr;
+    return push_result::queued;
 }
 
 std::size_t group_commit_store::pending_writes() {

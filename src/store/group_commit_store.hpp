@@ -100,9 +100,9 @@ protected:
     clock& clock_;
 
 private:
-    /// Moves the item onto the queue and returns nullptr; or leaves it alone and returns why
-    /// it was refused.
-    const char* push(write_item& item);
+    enum class push_result { queued, overloaded, shut_down };
+    /// Moves the item onto the queue (queued); or leaves it alone and says why not.
+    push_result push(write_item& item);
     void writer_loop();
     static void answer(write_batch& batch);
 
