@@ -1,5 +1,6 @@
 #include "riskbridge/flows/flow_service.hpp"
 
+#include "flow_util.hpp"
 #include "riskbridge/observability/log.hpp"
 
 namespace riskbridge::flows {
@@ -87,16 +88,14 @@ std::variant<applicant_read, workers::job_outcome> read_applicant(
         ctx.audit("read_application", "error", app.error().code);
         return outcome_for(app.error(), "ashby application.info");
     }
-    if (!app->submitter_client_ip && webhook_payload.is_object()) {
+    if (!app->submitter_client_ip) {
         // Ashby puts it in the webhook's application; the API's copy may leave it out.
-        const auto data = webhook_payload.find("data");
-        if (data != webhook_payload.end() && data->is_object()) {
-            const auto a = data->find("application");
-            if (a != data->end() && a->is_object()) {
-                const auto ip = a->find("submitterClientIp");
-                if (ip != a->end() && ip->is_string()) {
-                    app->submitter_client_ip = ip->get<std::string>();
-                }
+        const json* data = detail::object_of(webhook_payload, "data");
+        const json* webhook_app =
+            data != nullptr ? detail::object_of(*data, "application") : nullptr;
+        if (webhook_app != nullptr) {
+            if (std::string ip = detail::text_of(*webhook_app, "submitterClientIp"); !ip.empty()) {
+                app->submitter_client_ip = std::move(ip);
             }
         }
     }
