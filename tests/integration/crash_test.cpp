@@ -142,8 +142,7 @@ TEST(CrashTest, AcknowledgedDeliveriesSurviveKillNine) {
         }
         (*st)->shutdown();
     }
-    second.send_signal(SIGTERM);
-    EXPECT_EQ(second.wait_exit(20s), std::optional<int>(0)) << second.logs();
+    EXPECT_EQ(second.terminate(20s), std::optional<int>(0)) << second.logs();
 }
 
 TEST(CrashTest, DuplicateStormYieldsOneJob) {
@@ -180,8 +179,7 @@ TEST(CrashTest, DuplicateStormYieldsOneJob) {
     EXPECT_EQ(accepted.load(), 1);
     EXPECT_EQ(duplicate.load(), senders * each - 1);
     EXPECT_EQ(other.load(), 0);
-    d.send_signal(SIGTERM);
-    EXPECT_EQ(d.wait_exit(20s), std::optional<int>(0));
+    EXPECT_EQ(d.terminate(20s), std::optional<int>(0));
 }
 
 }  // namespace

@@ -96,8 +96,7 @@ logging: { level: info }
 
     void TearDown() override {
         if (daemon_ && daemon_->running()) {
-            daemon_->send_signal(SIGTERM);
-            EXPECT_EQ(daemon_->wait_exit(20s), std::optional<int>(0)) << daemon_->logs();
+            EXPECT_EQ(daemon_->terminate(20s), std::optional<int>(0)) << daemon_->logs();
         }
     }
 

@@ -41,8 +41,7 @@ protected:
 
     void TearDown() override {
         if (daemon_ && daemon_->running()) {
-            daemon_->send_signal(SIGTERM);
-            EXPECT_EQ(daemon_->wait_exit(15s), std::optional<int>(0)) << daemon_->logs();
+            EXPECT_EQ(daemon_->terminate(15s), std::optional<int>(0)) << daemon_->logs();
         }
         ashby_.stop();
         riskos_.stop();

@@ -99,8 +99,7 @@ protected:
 
     void TearDown() override {
         if (daemon_ && daemon_->running()) {
-            daemon_->send_signal(SIGTERM);
-            EXPECT_EQ(daemon_->wait_exit(15s), std::optional<int>(0));
+            EXPECT_EQ(daemon_->terminate(15s), std::optional<int>(0));
         }
         ashby_.stop();
         riskos_.stop();
@@ -193,8 +192,7 @@ TEST_F(PiiTest, ScreeningAndDocvLeaveNoPersonalDataInTheDatabaseOrTheDebugLog) {
 
     // While the daemon runs, the rows sit in the WAL.
     const std::string running = database_bytes();
-    daemon_->send_signal(SIGTERM);
-    ASSERT_EQ(daemon_->wait_exit(15s), std::optional<int>(0)) << daemon_->logs();
+    ASSERT_EQ(daemon_->terminate(15s), std::optional<int>(0)) << daemon_->logs();
     const std::string stopped = database_bytes();
     const std::string logs = daemon_->logs();
 
@@ -293,8 +291,7 @@ TEST_F(PiiTest, WithoutTheKeyTheDaemonRefusesToStartAndWithoutEncryptionItWarns)
     // in the database file in clear (and still not in the log).
     ASSERT_EQ(send("applicationSubmit"), "accepted");
     ASSERT_TRUE(eventually([&] { return has_tag("LOW_RISK_IDENTITY"); })) << daemon_->logs();
-    daemon_->send_signal(SIGTERM);
-    ASSERT_EQ(daemon_->wait_exit(15s), std::optional<int>(0)) << daemon_->logs();
+    ASSERT_EQ(daemon_->terminate(15s), std::optional<int>(0)) << daemon_->logs();
     EXPECT_TRUE(contains(database_bytes(), "Quillfeather"));
     for (const auto& needle : personal) {
         EXPECT_FALSE(contains(daemon_->logs(), needle)) << needle << " in the log";

@@ -39,8 +39,7 @@ protected:
 
     void TearDown() override {
         if (daemon_ && daemon_->running()) {
-            daemon_->send_signal(SIGTERM);
-            EXPECT_EQ(daemon_->wait_exit(15s), std::optional<int>(0)) << daemon_->logs();
+            EXPECT_EQ(daemon_->terminate(15s), std::optional<int>(0)) << daemon_->logs();
         }
         for (const auto* d : {daemon_.get(), first_.get()}) {
             if (d == nullptr) {
@@ -216,8 +215,7 @@ TEST_F(ScreeningTest, PausedEvaluationIsRecordedPendingForTheRiskosWebhook) {
     EXPECT_TRUE(notes_of("docv").empty());
     const auto eval_id = eval_id_of("docv");
     ASSERT_TRUE(eval_id.has_value());
-    daemon_->send_signal(SIGTERM);
-    ASSERT_EQ(daemon_->wait_exit(15s), std::optional<int>(0));
+    ASSERT_EQ(daemon_->terminate(15s), std::optional<int>(0));
     auto st = store::make_sqlite_store({dir_.file("screening.db")}, system_clock());
     ASSERT_TRUE(st.has_value());
     auto rec = (*st)->find_evaluation(*eval_id);
@@ -255,8 +253,7 @@ TEST_F(ScreeningTest, MissingPhoneMeansNoCallAndAClearNote) {
     const auto notes = notes_of("no-phone");
     ASSERT_EQ(notes.size(), 1U);
     EXPECT_NE(notes[0].content.find("missing phone"), std::string::npos) << notes[0].content;
-    daemon_->send_signal(SIGTERM);
-    ASSERT_EQ(daemon_->wait_exit(15s), std::optional<int>(0));
+    ASSERT_EQ(daemon_->terminate(15s), std::optional<int>(0));
     const auto jobs = stored_jobs();
     ASSERT_EQ(jobs.size(), 1U);
     EXPECT_EQ(jobs[0].state, store::job_state::done);
@@ -357,8 +354,7 @@ TEST_F(ScreeningTest, AshbyRejectingTheKeyKillsTheJobWithTheReason) {
     })) << daemon_->logs();
     EXPECT_EQ(riskos_.calls("POST /api/evaluation"), 0);
     EXPECT_EQ(ashby_.calls("application.info"), 1);  // no retry of a permanent failure
-    daemon_->send_signal(SIGTERM);
-    ASSERT_EQ(daemon_->wait_exit(15s), std::optional<int>(0));
+    ASSERT_EQ(daemon_->terminate(15s), std::optional<int>(0));
     const auto jobs = stored_jobs();
     ASSERT_EQ(jobs.size(), 1U);
     EXPECT_EQ(jobs[0].state, store::job_state::dead);

@@ -519,8 +519,7 @@ TEST_F(DaemonTest, SecondSignalForcesAnExitDuringTheDrain) {
         std::this_thread::sleep_for(5ms);  // polling the log for the first signal's effect
     }
     ASSERT_NE(daemon_->logs().find("shutdown_requested"), std::string::npos);
-    daemon_->send_signal(SIGTERM);
-    EXPECT_EQ(daemon_->wait_exit(5s), std::optional<int>(1)) << daemon_->logs();
+    EXPECT_EQ(daemon_->terminate(5s), std::optional<int>(1)) << daemon_->logs();
     EXPECT_NE(daemon_->logs().find("forced_shutdown"), std::string::npos);
 }
 

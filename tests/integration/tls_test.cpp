@@ -147,8 +147,7 @@ protected:
     }
     void TearDown() override {
         if (daemon_ && daemon_->running()) {
-            daemon_->send_signal(SIGTERM);
-            EXPECT_EQ(daemon_->wait_exit(10s), std::optional<int>(0)) << daemon_->logs();
+            EXPECT_EQ(daemon_->terminate(10s), std::optional<int>(0)) << daemon_->logs();
         }
     }
 

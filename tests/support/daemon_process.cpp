@@ -109,6 +109,11 @@ void daemon_process::send_signal(int sig) {
         ::kill(pid_, sig);
 }
 
+std::optional<int> daemon_process::terminate(std::chrono::milliseconds timeout) {
+    send_signal(SIGTERM);
+    return wait_exit(timeout);
+}
+
 std::optional<int> daemon_process::wait_exit(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (!exit_code_) {

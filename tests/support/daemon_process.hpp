@@ -32,6 +32,8 @@ public:
     void send_signal(int sig);
     /// The exit code (or 128 + signal) once it exits within `timeout`; nullopt otherwise.
     std::optional<int> wait_exit(std::chrono::milliseconds timeout);
+    /// SIGTERM, then wait_exit(timeout): 0 is a clean drain.
+    std::optional<int> terminate(std::chrono::milliseconds timeout);
     bool running();
     /// The whole log so far.
     std::string logs() const;
