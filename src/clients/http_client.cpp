@@ -1,4 +1,5 @@
 #include "riskbridge/clients/http_client.hpp"
+#include "riskbridge/core/text.hpp"
 
 #include <curl/curl.h>
 
@@ -11,16 +12,6 @@ namespace riskbridge::clients {
 namespace {
 
 constexpr std::int64_t max_retry_after_ms = 7LL * 24 * 3600 * 1000;
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
 
 }  // namespace
 
@@ -76,7 +67,7 @@ bool is_transient_status(long status) noexcept {
 }
 
 std::optional<milliseconds> parse_retry_after(std::string_view value, time_point now) {
-    value = trim(value);
+    value = trim_ows(value);
     if (value.empty() || value.size() > 64) {
         return std::nullopt;
     }

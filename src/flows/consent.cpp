@@ -1,4 +1,5 @@
 #include "riskbridge/flows/consent.hpp"
+#include "riskbridge/core/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -8,23 +9,6 @@
 namespace riskbridge::flows {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
 
 bool matches(const config::consent_config& cfg, const nlohmann::json& v) {
     if (v.is_boolean()) {
@@ -37,7 +21,7 @@ bool matches(const config::consent_config& cfg, const nlohmann::json& v) {
         const std::string s = v.get<std::string>();
         return std::any_of(cfg.accepted.begin(), cfg.accepted.end(),
                            [&](const config::consent_answer& a) {
-                               return !a.is_bool && iequals(trim(a.text), trim(s));
+                               return !a.is_bool && iequals(trim_space(a.text), trim_space(s));
                            });
     }
     if (v.is_object()) {

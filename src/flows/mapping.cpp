@@ -1,4 +1,5 @@
 #include "riskbridge/flows/mapping.hpp"
+#include "riskbridge/core/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -36,13 +37,7 @@ std::string upper(std::string_view s) {
 }
 
 std::string trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) {
-        s.remove_suffix(1);
-    }
-    return std::string(s);
+    return std::string(trim_space(s));
 }
 
 /// Lower-case, letters and digits only: "United States of America" -> "unitedstatesofamerica".

@@ -1,4 +1,5 @@
 #include "riskbridge/http/client_address.hpp"
+#include "riskbridge/core/text.hpp"
 
 #include <algorithm>
 
@@ -8,19 +9,9 @@ namespace {
 
 constexpr std::size_t max_forwarded_entries = 64;
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
-
 /// One X-Forwarded-For entry: an address, "[v6]", "[v6]:port" or "v4:port".
 std::optional<ip_bytes> parse_forwarded_entry(std::string_view e) {
-    e = trim(e);
+    e = trim_ows(e);
     if (!e.empty() && e.front() == '[') {
         const auto close = e.find(']');
         if (close == std::string_view::npos) {

@@ -1,4 +1,5 @@
 #include "riskbridge/http/message.hpp"
+#include "riskbridge/core/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -7,16 +8,7 @@
 
 namespace riskbridge::http {
 
-namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::optional<std::string_view> request::header(std::string_view name) const {
     for (const auto& [k, v] : headers) {

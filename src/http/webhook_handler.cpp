@@ -1,4 +1,5 @@
 #include "riskbridge/http/webhook_handler.hpp"
+#include "riskbridge/core/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -90,13 +91,6 @@ std::optional<std::string> string_member(const json& obj, std::string_view key) 
         return std::nullopt;
     }
     return v->get<std::string>();
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
 }
 
 /// Ids are logged and stored as keys: keep them short and printable.

@@ -1,4 +1,5 @@
 #include "riskbridge/security/credentials.hpp"
+#include "riskbridge/core/text.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -19,36 +20,6 @@ constexpr std::size_t k_max_header_bytes = 8 * 1024;
 
 bool is_ows(char c) noexcept {
     return c == ' ' || c == '\t';
-}
-
-std::string_view trim_ows(std::string_view s) noexcept {
-    while (!s.empty() && is_ows(s.front())) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && is_ows(s.back())) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i];
-        char y = b[i];
-        if (x >= 'A' && x <= 'Z') {
-            x = static_cast<char>(x - 'A' + 'a');
-        }
-        if (y >= 'A' && y <= 'Z') {
-            y = static_cast<char>(y - 'A' + 'a');
-        }
-        if (x != y) {
-            return false;
-        }
-    }
-    return true;
 }
 
 /// Visible ASCII only: a token with spaces, controls or non-ASCII bytes is malformed.

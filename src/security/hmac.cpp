@@ -1,4 +1,5 @@
 #include "riskbridge/security/hmac.hpp"
+#include "riskbridge/core/text.hpp"
 
 #include <array>
 #include <climits>
@@ -19,16 +20,6 @@ constexpr std::size_t k_hex_digest_len = 64;  // SHA-256: 32 bytes as hex
 const unsigned char* bytes_of(std::string_view s) noexcept {
     static constexpr unsigned char empty = 0;
     return s.empty() ? &empty : reinterpret_cast<const unsigned char*>(s.data());
-}
-
-std::string_view trim_ows(std::string_view s) noexcept {
-    constexpr std::string_view ws = " \t";
-    const auto first = s.find_first_not_of(ws);
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    const auto last = s.find_last_not_of(ws);
-    return s.substr(first, last - first + 1);
 }
 
 /// Lowercases `hex` into `out`; false if it holds anything but [0-9a-fA-F].

@@ -9,6 +9,7 @@
 #include "clients/observed_call.hpp"
 
 #include "riskbridge/core/encoding.hpp"
+#include "riskbridge/core/text.hpp"
 
 namespace riskbridge::clients::ashby {
 
@@ -20,17 +21,6 @@ using detail::member;
 using detail::object_member;
 using detail::string_member;
 using detail::string_or_empty;
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return lower(a) == lower(b);
-}
 
 /// 1-64 letters, digits, '_', '-' or '.', starting with a letter or digit: an error code or
 /// request id, not free text (no spaces, no '@', no '+').

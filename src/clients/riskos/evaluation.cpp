@@ -1,4 +1,5 @@
 #include "riskbridge/clients/riskos/evaluation.hpp"
+#include "riskbridge/core/text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -25,13 +26,6 @@ constexpr std::array<std::string_view, 19> known_fields = {
     "eval_source", "eval_start_time", "eval_end_time",    "eval_status",     "decision",
     "decision_at", "status",          "sub_status",       "score",           "tags",
     "notes",       "review_queues",   "data_enrichments", "environment_name"};
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
 
 /// A field name as it may appear in a warning: bounded, printable.
 std::string safe_name(std::string_view name) {
