@@ -11,6 +11,7 @@
 // of that peak (open loop, measured from each request's scheduled time).
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -21,9 +22,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -53,6 +57,7 @@ struct run_result {
     std::size_t ok = 0;
     std::size_t failed = 0;
     double seconds = 0;
+    double client_cpu_seconds = 0;  // the connection threads' run time
     std::vector<double> latencies_ms;
 
     double rate() const { return seconds > 0 ? static_cast<double>(ok) / seconds : 0; }
@@ -79,6 +84,53 @@ std::string delivery(const std::string& run, std::size_t i) {
         .dump();
 }
 
+/// Seconds a thread has run on a CPU, from its /proc/.../schedstat (nanoseconds, exact, unlike
+/// the tick-sampled times of /proc/.../stat); 0 when it cannot be read.
+double run_seconds(const std::string& task_dir) {
+    std::ifstream in(task_dir + "/schedstat");
+    double ns = 0;
+    return in >> ns ? ns / 1e9 : 0;
+}
+
+/// Run seconds of the threads of process `pid` ("self" for this one) whose name starts with
+/// `prefix` (all of them for an empty prefix).
+double threads_run_seconds(const std::string& pid, const std::string& prefix = "") {
+    const std::string tasks = "/proc/" + pid + "/task";
+    DIR* dir = ::opendir(tasks.c_str());
+    if (dir == nullptr) {
+        return 0;
+    }
+    double total = 0;
+    while (const dirent* e = ::readdir(dir)) {
+        if (e->d_name[0] == '.') {
+            continue;
+        }
+        const std::string task = tasks + "/" + e->d_name;
+        std::ifstream comm(task + "/comm");
+        std::string name;
+        if (std::getline(comm, name) && name.rfind(prefix, 0) == 0) {
+            total += run_seconds(task);
+        }
+    }
+    ::closedir(dir);
+    return total;
+}
+
+/// The machine's busy and total jiffies, from the first line of /proc/stat.
+std::pair<double, double> machine_jiffies() {
+    std::ifstream in("/proc/stat");
+    std::string cpu;
+    double v = 0, busy = 0, total = 0;
+    in >> cpu;
+    for (int i = 0; i < 8 && in >> v; ++i) {
+        total += v;
+        if (i != 3 && i != 4) {  // idle, iowait
+            busy += v;
+        }
+    }
+    return {busy, total};
+}
+
 /// Sends `total` deliveries over `connections` connections, connection c to ports[c % n]. With
 /// rate > 0 the sends follow a fixed schedule (open loop) and latency counts from the
 /// scheduled time.
@@ -95,10 +147,15 @@ run_result load(const std::vector<std::uint16_t>& ports, const std::string& run,
     }
     std::atomic<std::size_t> next{0}, ok{0}, failed{0};
     std::vector<std::vector<double>> lat(static_cast<std::size_t>(connections));
+    std::vector<double> cpu(static_cast<std::size_t>(connections));
     const auto start = steady_clock::now();
     std::vector<std::thread> threads;
     for (int c = 0; c < connections; ++c) {
         threads.emplace_back([&, c] {
+            struct account {  // this thread's run time, however it leaves
+                double& out;
+                ~account() { out = run_seconds("/proc/thread-self"); }
+            } account{cpu[static_cast<std::size_t>(c)]};
             const std::uint16_t port = ports[static_cast<std::size_t>(c) % ports.size()];
             http_connection conn;
             if (!conn.connect(port)) {
@@ -140,6 +197,8 @@ run_result load(const std::vector<std::uint16_t>& ports, const std::string& run,
     r.failed = failed;
     for (auto& v : lat)
         r.latencies_ms.insert(r.latencies_ms.end(), v.begin(), v.end());
+    for (const double seconds : cpu)
+        r.client_cpu_seconds += seconds;
     return r;
 }
 
@@ -147,11 +206,40 @@ struct measured {
     run_result peak, half;
 };
 
+/// Where the CPU went during one run: the server's threads (the bare server's, or every
+/// thread of the daemons), the client's connection threads and the whole machine's share.
+class cpu_meter {
+public:
+    explicit cpu_meter(std::function<double()> server) : server_(std::move(server)) { start(); }
+
+    void start() {
+        server0_ = server_();
+        machine0_ = machine_jiffies();
+    }
+
+    void print(const char* name, const run_result& r) const {
+        const double server = server_() - server0_;
+        const auto [busy, total] = machine_jiffies();
+        const double n = static_cast<double>(std::max<std::size_t>(r.ok, 1));
+        std::printf(
+            "%-7s cpu: server %.1f us/request, client %.1f us/request, machine %.0f%% busy\n", name,
+            1e6 * server / n, 1e6 * r.client_cpu_seconds / n,
+            100.0 * (busy - machine0_.first) / std::max(1.0, total - machine0_.second));
+    }
+
+private:
+    std::function<double()> server_;
+    double server0_ = 0;
+    std::pair<double, double> machine0_;
+};
+
 measured measure(const char* name, const std::vector<std::uint16_t>& ports, std::size_t n,
-                 int connections) {
+                 int connections, cpu_meter& cpu) {
     load(ports, std::string(name) + "-warm", std::min<std::size_t>(n / 10, 2000), connections, 0);
     measured m;
+    cpu.start();
     m.peak = load(ports, std::string(name) + "-peak", n, connections, 0);
+    cpu.print(name, m.peak);
     m.half = load(ports, std::string(name) + "-half", n / 2, connections, m.peak.rate() / 2);
     std::printf("%-7s peak %9.0f req/s  p50 %6.2f ms  p99 %6.2f ms  max %7.2f ms  (failed %zu)\n",
                 name, m.peak.rate(), m.peak.percentile(0.5), m.peak.percentile(0.99),
@@ -235,7 +323,14 @@ std::optional<measured> measure_daemons(const char* name, const riskbridge::test
         }
         ports.push_back(d->port());
     }
-    measured m = measure(name, ports, requests, connections);
+    cpu_meter cpu([&daemons] {
+        double total = 0;
+        for (const auto& d : daemons) {
+            total += threads_run_seconds(std::to_string(d->pid()));
+        }
+        return total;
+    });
+    measured m = measure(name, ports, requests, connections, cpu);
     for (std::size_t i = 0; i < ports.size(); ++i) {
         print_commit_figures(name, ports[i]);
     }
@@ -292,7 +387,8 @@ int main(int argc, char** argv) {
         });
     if (!bare->start())
         return 1;
-    measured b = measure("bare", {bare->port()}, requests, connections);
+    cpu_meter bare_cpu([] { return threads_run_seconds("self", "rb-http"); });
+    measured b = measure("bare", {bare->port()}, requests, connections, bare_cpu);
     bare->drain(seconds(5));
 
     riskbridge::testing::temp_dir dir;
