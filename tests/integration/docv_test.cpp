@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "deployment_test.hpp"
 #include "flow_outcomes.hpp"
 #include "riskbridge/sim/ashby_sim.hpp"
 #include "riskbridge/sim/riskos_sim.hpp"
@@ -32,7 +33,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* webhook_token = "t-0123456789";
 constexpr const char* status_field = "cf-verification-status";
 
 bool contains(const std::string& text, const std::string& needle) {
@@ -50,12 +50,11 @@ std::string seed_payload(const std::string& name) {
     return read_file(fixtures_dir() + "/riskos_webhooks/" + name);
 }
 
-class DocvTest : public ::testing::Test {
+class DocvTest : public deployment_test {
 protected:
     void SetUp() override {
-        ASSERT_TRUE(ashby_.start());
-        ASSERT_TRUE(riskos_.start());
-        samples_ = sim::seed_sample_data(ashby_);
+        deployment_test::SetUp();
+        seed_samples();
         // One more applicant, for the RESUBMIT outcome of the DocV capture.
         sim::candidate_seed c;
         c.id = "c0000000-0000-4000-8000-000000000099";
@@ -72,79 +71,30 @@ protected:
         ashby_.add_application(a);
         samples_.push_back(
             {"resubmit", c.id, a.id, "DocV resubmit", c.name, c.emails[0], c.phones[0], "", ""});
-    }
-
-    void TearDown() override {
-        if (daemon_ && daemon_->running()) {
-            EXPECT_EQ(daemon_->terminate(15s), std::optional<int>(0)) << daemon_->logs();
-        }
-        if (daemon_) {
-            // Nothing personal reaches the log: the applicants' data, the document's data
-            // (the simulator's DocV answer) and the capture link.
-            auto needles = outcomes::personal_needles(samples_);
-            needles.insert(needles.end(), {"example.com", "TST1234567", "1990-01-01", "Test User",
-                                           "verify.socure.com"});
-            expect_no_personal_data(daemon_->logs(), needles, "the daemon log");
-        }
-        ashby_.stop();
-        riskos_.stop();
+        // The document's data (the simulator's DocV answer) and the capture link.
+        extra_needles_ = {"TST1234567", "1990-01-01", "Test User", "verify.socure.com"};
     }
 
     void configure(long long reconcile_after_ms = 2500) {
-        config_path_ = dir_.file("docv.yaml");
-        std::ofstream(config_path_)
-            << "server: { listen: \"127.0.0.1:0\", threads: 2 }\n"
-            << "ashby:\n  api_base_url: \"" << ashby_.base_url() << "\"\n  api_key: \""
-            << ashby_.options().api_key << "\"\n  webhook_secrets: [\""
-            << ashby_.options().webhook_secret << "\"]\n  request_timeout_ms: 60000\n"
-            << "  status_custom_field: \"" << status_field << "\"\n"
-            << "riskos:\n  api_base_url: \"" << riskos_.base_url() << "\"\n  api_key: \""
-            << riskos_.options().api_key << "\"\n  request_timeout_ms: 60000\n"
-            << "  webhook_auth: { bearer_tokens: [\"" << webhook_token << "\"] }\n"
-            << "  reconcile_after_ms: " << reconcile_after_ms << "\n"
-            << "  reconcile_interval_ms: 200\n"
-            << "store: { sqlite_path: \"" << db_path() << "\" }\n"
-            << "workers: { threads: 2, max_attempts: 40, backoff_base_ms: 50, "
-               "backoff_max_ms: 200, poll_interval_ms: 50 }\n"
-            << "logging: { level: info, format: json }\n";
+        deployment_options o;
+        o.ashby_extra = std::string("  status_custom_field: \"") + status_field + "\"\n";
+        o.riskos_extra = "  reconcile_after_ms: " + std::to_string(reconcile_after_ms) +
+                         "\n  reconcile_interval_ms: 200\n";
+        deployment_test::configure("docv", o);
     }
 
-    std::string db_path() const { return dir_.file("docv.db"); }
-
-    void start() {
-        daemon_ = std::make_unique<daemon_process>(
-            std::vector<std::string>{"serve", "--config", config_path_},
-            std::map<std::string, std::string>{}, dir_.file("daemon.log"));
-        ASSERT_TRUE(daemon_->wait_ready()) << daemon_->logs();
-        riskos_.set_webhook_target(
-            "http://127.0.0.1:" + std::to_string(daemon_->port()) + "/webhooks/riskos",
-            webhook_token);
-    }
-
-    const sim::sample_applicant& sample(const std::string& label) const {
-        for (const auto& s : samples_) {
-            if (s.label == label) {
-                return s;
-            }
-        }
-        throw std::runtime_error("no sample " + label);
-    }
+    void start() { deployment_test::start(/*riskos_calls_back=*/true); }
 
     /// Sends the signed candidateHire webhook; returns the daemon's `status`.
     std::string hire(const std::string& label) {
-        auto body = ashby_.webhook_body("candidateHire", sample(label).application_id);
-        EXPECT_TRUE(body.has_value());
-        auto r = ashby_.send_webhook(
-            "http://127.0.0.1:" + std::to_string(daemon_->port()) + "/webhooks/ashby", *body);
-        EXPECT_TRUE(r.has_value());
-        return r ? json::parse(r->body, nullptr, false).value("status", "") : std::string{};
+        return send_action("candidateHire", sample(label).application_id).value("status", "");
     }
 
     /// POSTs a RiskOS webhook; returns the HTTP status and the daemon's `status`.
     std::pair<int, std::string> post_riskos(const std::string& body) {
-        auto r = http_request(daemon_->port(), "POST", "/webhooks/riskos", body,
-                              {{"Content-Type", "application/json"},
-                               {"Authorization", std::string("Bearer ") + webhook_token}});
+        auto r = http_request(
+            daemon_->port(), "POST", "/webhooks/riskos", body,
+            {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + riskos_token_}});
         EXPECT_TRUE(r.has_value());
         if (!r) {
             return {0, {}};
@@ -154,12 +104,6 @@ protected:
 
     std::optional<std::string> eval_id_of(const std::string& label) const {
         return riskos_.eval_id_for("rb-document_verification-" + sample(label).application_id);
-    }
-    std::vector<sim::sim_note> notes_of(const std::string& label) const {
-        return ashby_.notes_of(sample(label).candidate_id);
-    }
-    std::vector<std::string> tags_of(const std::string& label) const {
-        return ashby_.tags_of(sample(label).candidate_id);
     }
     std::string status_of(const std::string& label) const {
         const auto values = ashby_.custom_values_of(sample(label).candidate_id);
@@ -190,25 +134,6 @@ protected:
         EXPECT_TRUE(eval_id.has_value()) << label;
         return eval_id.value_or("");
     }
-
-    /// Every job of the store, read beside the running daemon (WAL).
-    std::vector<store::job> stored_jobs() {
-        auto st = store::make_sqlite_store({db_path()}, system_clock());
-        EXPECT_TRUE(st.has_value());
-        if (!st) {
-            return {};
-        }
-        auto list = (*st)->list_jobs(std::nullopt, 1000);
-        (*st)->shutdown();
-        return list ? *list : std::vector<store::job>{};
-    }
-
-    temp_dir dir_;
-    sim::ashby_simulator ashby_;
-    sim::riskos_simulator riskos_;
-    std::vector<sim::sample_applicant> samples_;
-    std::string config_path_;
-    std::unique_ptr<daemon_process> daemon_;
 };
 
 TEST_F(DocvTest, HireThenCaptureThenEachDecisionGivesItsTagAndOneNote) {

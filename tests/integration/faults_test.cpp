@@ -22,7 +22,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "flow_outcomes.hpp"
+#include "deployment_test.hpp"
 #include "riskbridge/clients/ashby/ashby_client.hpp"
 #include "riskbridge/clients/http_client.hpp"
 #include "riskbridge/sim/ashby_sim.hpp"
@@ -45,7 +45,7 @@ struct worker_settings {
     int request_timeout_ms = 5000;
 };
 
-class FaultsTest : public ::testing::Test {
+class FaultsTest : public deployment_test {
 protected:
     static sim::ashby_sim_options ashby_options() {
         sim::ashby_sim_options o;
@@ -60,32 +60,7 @@ protected:
         return o;
     }
 
-    void SetUp() override {
-        ASSERT_TRUE(ashby_.start());
-        ASSERT_TRUE(riskos_.start());
-    }
-
-    void TearDown() override {
-        if (daemon_ && daemon_->running()) {
-            EXPECT_EQ(daemon_->terminate(20s), std::optional<int>(0)) << daemon_->logs();
-        }
-        if (daemon_) {
-            auto needles = outcomes::personal_needles(applicants_);
-            needles.push_back("example.com");
-            expect_no_personal_data(daemon_->logs(), needles, "the daemon log");
-        }
-        ashby_.stop();
-        riskos_.stop();
-    }
-
-    std::string db_path() const { return dir_.file("faults.db"); }
-
-    /// Applicants in the Ashby simulator, remembered for the log check in TearDown.
-    std::vector<outcomes::applicant> seed(int count, int series) {
-        auto added = outcomes::seed_applicants(ashby_, count, series, false);
-        applicants_.insert(applicants_.end(), added.begin(), added.end());
-        return added;
-    }
+    FaultsTest() : deployment_test(ashby_options(), riskos_options()) {}
 
     /// 30% 500s, 10% 429s with Retry-After, dropped connections, replies lost after the
     /// effect and answers slower than the client's timeout, on both upstreams.
@@ -105,60 +80,31 @@ protected:
     }
 
     void configure(const worker_settings& w) {
-        config_path_ = dir_.file("faults.yaml");
-        std::ofstream(config_path_)
-            << "server: { listen: \"127.0.0.1:0\", threads: 2 }\n"
-            << "ashby:\n  api_base_url: \"" << ashby_.base_url() << "\"\n  api_key: \""
-            << ashby_.options().api_key << "\"\n  webhook_secrets: [\""
-            << ashby_.options().webhook_secret
-            << "\"]\n  request_timeout_ms: " << w.request_timeout_ms << "\n"
-            << "riskos:\n  api_base_url: \"" << riskos_.base_url() << "\"\n  api_key: \""
-            << riskos_.options().api_key << "\"\n  request_timeout_ms: " << w.request_timeout_ms
-            << "\n  reconcile_after_ms: 500\n  reconcile_interval_ms: 200\n"
-            << "  webhook_auth: { bearer_tokens: [\"" << riskos_.options().webhook_bearer
-            << "\"] }\n"
-            << "store: { sqlite_path: \"" << db_path() << "\" }\n"
-            << "workers: { threads: " << w.threads << ", max_attempts: " << w.max_attempts
-            << ", backoff_base_ms: " << w.backoff_base_ms
-            << ", backoff_max_ms: " << w.backoff_max_ms << ", poll_interval_ms: 20 }\n"
-            << "logging: { level: info, format: json }\n";
+        deployment_options o;
+        o.request_timeout_ms = w.request_timeout_ms;
+        o.riskos_extra = "  reconcile_after_ms: 500\n  reconcile_interval_ms: 200\n";
+        o.workers = "{ threads: " + std::to_string(w.threads) +
+                    ", max_attempts: " + std::to_string(w.max_attempts) +
+                    ", backoff_base_ms: " + std::to_string(w.backoff_base_ms) +
+                    ", backoff_max_ms: " + std::to_string(w.backoff_max_ms) +
+                    ", poll_interval_ms: 20 }";
+        deployment_test::configure("faults", o);
     }
 
-    void start() {
-        daemon_ = std::make_unique<daemon_process>(
-            std::vector<std::string>{"serve", "--config", config_path_},
-            std::map<std::string, std::string>{}, dir_.file("daemon.log"));
-        ASSERT_TRUE(daemon_->wait_ready()) << daemon_->logs();
-        riskos_.set_webhook_target(
-            "http://127.0.0.1:" + std::to_string(daemon_->port()) + "/webhooks/riskos",
-            riskos_.options().webhook_bearer);
-    }
+    void start() { deployment_test::start(/*riskos_calls_back=*/true); }
 
     /// Sends each applicant's signed `action` webhook; every one must be accepted.
     void submit_all(const std::vector<outcomes::applicant>& applicants,
                     const std::string& action = "applicationSubmit") {
-        const std::string target =
-            "http://127.0.0.1:" + std::to_string(daemon_->port()) + "/webhooks/ashby";
         for (const auto& a : applicants) {
             auto body = ashby_.webhook_body(action, a.application_id);
             ASSERT_TRUE(body.has_value()) << a.application_id;
-            auto r = ashby_.send_webhook(target, *body);
+            auto r = send_ashby(*body);
             ASSERT_TRUE(r.has_value()) << a.application_id;
             ASSERT_EQ(r->status, 200) << r->body;
             ASSERT_EQ(json::parse(r->body, nullptr, false).value("status", ""), "accepted")
                 << r->body;
         }
-    }
-
-    /// The jobs in the store, beside the running daemon (WAL).
-    std::vector<store::job> stored_jobs() {
-        auto st = store::make_sqlite_store({db_path()}, system_clock());
-        if (!st) {
-            return {};
-        }
-        auto list = (*st)->list_jobs(std::nullopt, 100'000);
-        (*st)->shutdown();
-        return list ? *list : std::vector<store::job>{};
     }
 
     std::map<store::job_state, std::size_t> jobs_by_state() {
@@ -207,13 +153,6 @@ protected:
         const auto it = counts.find(kind);
         return it == counts.end() ? 0 : it->second;
     }
-
-    temp_dir dir_;
-    sim::ashby_simulator ashby_{ashby_options()};
-    sim::riskos_simulator riskos_{riskos_options()};
-    std::string config_path_;
-    std::unique_ptr<daemon_process> daemon_;
-    std::vector<outcomes::applicant> applicants_;
 };
 
 TEST_F(FaultsTest, EveryFlowCompletesOnceThroughErrorsRateLimitsDropsAndSlowAnswers) {

@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "deployment_test.hpp"
 #include "riskbridge/sim/ashby_sim.hpp"
 #include "riskbridge/sim/riskos_sim.hpp"
 #include "riskbridge/sim/sample_data.hpp"
@@ -31,59 +32,27 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-class MetricsTest : public ::testing::Test {
+class MetricsTest : public deployment_test {
 protected:
     void SetUp() override {
-        ASSERT_TRUE(ashby_.start());
-        ASSERT_TRUE(riskos_.start());
-        samples_ = sim::seed_sample_data(ashby_);
-    }
-
-    void TearDown() override {
-        if (daemon_ && daemon_->running()) {
-            EXPECT_EQ(daemon_->terminate(15s), std::optional<int>(0)) << daemon_->logs();
-        }
-        ashby_.stop();
-        riskos_.stop();
+        deployment_test::SetUp();
+        seed_samples();
     }
 
     void start(const std::string& ashby_key = "sim-ashby-key") {
-        const std::string config_path = dir_.file("metrics.yaml");
-        std::ofstream(config_path)
-            << "server: { listen: \"127.0.0.1:0\", threads: 2 }\n"
-            << "ashby:\n  api_base_url: \"" << ashby_.base_url() << "\"\n  api_key: \"" << ashby_key
-            << "\"\n  webhook_secrets: [\"" << ashby_.options().webhook_secret << "\"]\n"
-            << "riskos:\n  api_base_url: \"" << riskos_.base_url() << "\"\n  api_key: \""
-            << riskos_.options().api_key << "\"\n"
-            << "  webhook_auth: { bearer_tokens: [\"t-0123456789\"] }\n"
-            << "mapping:\n  custom_fields:\n"
-            << "    - { ashby_field: \"Street Address\", riskos_field: address.line_1 }\n"
-            << "    - { ashby_field: \"" << sim::sample_postal_field_id
-            << "\", riskos_field: address.postal_code }\n"
-            << "store: { sqlite_path: \"" << dir_.file("metrics.db") << "\" }\n"
-            << "workers: { threads: 2, max_attempts: 5, backoff_base_ms: 50, "
-               "backoff_max_ms: 200, poll_interval_ms: 50 }\n"
-            << "logging: { level: info, format: json }\n";
-        daemon_ = std::make_unique<daemon_process>(
-            std::vector<std::string>{"serve", "--config", config_path},
-            std::map<std::string, std::string>{}, dir_.file("daemon.log"));
-        ASSERT_TRUE(daemon_->wait_ready()) << daemon_->logs();
-    }
-
-    const sim::sample_applicant& sample(const std::string& label) const {
-        for (const auto& s : samples_) {
-            if (s.label == label) {
-                return s;
-            }
-        }
-        throw std::runtime_error("no sample " + label);
+        deployment_options o;
+        o.ashby_api_key = ashby_key;
+        o.sample_address_fields = true;
+        o.workers =
+            "{ threads: 2, max_attempts: 5, backoff_base_ms: 50, backoff_max_ms: 200, "
+            "poll_interval_ms: 50 }";
+        configure("metrics", o);
+        deployment_test::start();
     }
 
     /// Sends a signed webhook; returns the daemon's JSON answer.
     json send(const std::string& body) {
-        const std::string target =
-            "http://127.0.0.1:" + std::to_string(daemon_->port()) + "/webhooks/ashby";
-        auto r = ashby_.send_webhook(target, body);
+        auto r = send_ashby(body);
         EXPECT_TRUE(r.has_value());
         if (!r) {
             return {};
@@ -102,12 +71,6 @@ protected:
         EXPECT_NE(r->header("content-type").find("text/plain"), std::string::npos);
         return r->body;
     }
-
-    temp_dir dir_;
-    sim::ashby_simulator ashby_;
-    sim::riskos_simulator riskos_;
-    std::vector<sim::sample_applicant> samples_;
-    std::unique_ptr<daemon_process> daemon_;
 };
 
 TEST_F(MetricsTest, TrafficMovesTheCountersAndOneGrepFollowsTheCandidate) {

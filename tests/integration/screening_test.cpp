@@ -12,7 +12,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "flow_outcomes.hpp"
+#include "deployment_test.hpp"
 #include "riskbridge/sim/ashby_sim.hpp"
 #include "riskbridge/sim/riskos_sim.hpp"
 #include "riskbridge/sim/sample_data.hpp"
@@ -29,83 +29,27 @@ using namespace std::chrono_literals;
 
 constexpr const char* case_base = "https://riskos.socure.com/cases/detail";
 
-class ScreeningTest : public ::testing::Test {
+class ScreeningTest : public deployment_test {
 protected:
     void SetUp() override {
-        ASSERT_TRUE(ashby_.start());
-        ASSERT_TRUE(riskos_.start());
-        samples_ = sim::seed_sample_data(ashby_);
+        deployment_test::SetUp();
+        seed_samples();
     }
 
-    void TearDown() override {
-        if (daemon_ && daemon_->running()) {
-            EXPECT_EQ(daemon_->terminate(15s), std::optional<int>(0)) << daemon_->logs();
-        }
-        for (const auto* d : {daemon_.get(), first_.get()}) {
-            if (d == nullptr) {
-                continue;
-            }
-            // Nothing personal reaches the log: names, emails, phones, streets, IPs.
-            auto needles = outcomes::personal_needles(samples_);
-            needles.push_back("example.com");
-            expect_no_personal_data(d->logs(), needles, "the daemon log");
-        }
-        ashby_.stop();
-        riskos_.stop();
-    }
-
-    /// Writes the configuration; `extra` is appended (top-level sections).
-    void configure(const std::string& extra = {}, const std::string& ashby_key = "sim-ashby-key") {
-        config_path_ = dir_.file("screening.yaml");
-        std::ofstream(config_path_)
-            << "server: { listen: \"127.0.0.1:0\", threads: 2 }\n"
-            << "ashby:\n  api_base_url: \"" << ashby_.base_url() << "\"\n  api_key: \"" << ashby_key
-            << "\"\n  webhook_secrets: [\"" << ashby_.options().webhook_secret
-            << "\"]\n  request_timeout_ms: 60000\n"
-            << "riskos:\n  api_base_url: \"" << riskos_.base_url() << "\"\n  api_key: \""
-            << riskos_.options().api_key << "\"\n  case_url_base: \"" << case_base
-            << "\"\n  request_timeout_ms: 60000\n"
-            << "  webhook_auth: { bearer_tokens: [\"t-0123456789\"] }\n"
-            << "mapping:\n  custom_fields:\n"
-            << "    - { ashby_field: \"Street Address\", riskos_field: address.line_1 }\n"
-            << "    - { ashby_field: \"" << sim::sample_postal_field_id
-            << "\", riskos_field: address.postal_code }\n"
-            << "store: { sqlite_path: \"" << dir_.file("screening.db") << "\" }\n"
-            << "workers: { threads: 2, max_attempts: 40, backoff_base_ms: 50, "
-               "backoff_max_ms: 200, poll_interval_ms: 50 }\n"
-            << "logging: { level: info, format: json }\n"
-            << extra;
-    }
-
-    std::unique_ptr<daemon_process> start_daemon(const std::string& log_name = "daemon.log") {
-        auto d = std::make_unique<daemon_process>(
-            std::vector<std::string>{"serve", "--config", config_path_},
-            std::map<std::string, std::string>{}, dir_.file(log_name));
-        EXPECT_TRUE(d->wait_ready()) << d->logs();
-        return d;
-    }
-
-    void start() {
-        daemon_ = start_daemon();
-        ASSERT_TRUE(daemon_->running());
-    }
-
-    const sim::sample_applicant& sample(const std::string& label) const {
-        for (const auto& s : samples_) {
-            if (s.label == label) {
-                return s;
-            }
-        }
-        throw std::runtime_error("no sample " + label);
-    }
-
-    std::string target(const daemon_process& d) const {
-        return "http://127.0.0.1:" + std::to_string(d.port()) + "/webhooks/ashby";
+    /// Writes the configuration; `sections` is appended (top-level sections).
+    void configure(const std::string& sections = {},
+                   const std::string& ashby_key = "sim-ashby-key") {
+        deployment_options o;
+        o.ashby_api_key = ashby_key;
+        o.riskos_extra = std::string("  case_url_base: \"") + case_base + "\"\n";
+        o.sample_address_fields = true;
+        o.sections = sections;
+        deployment_test::configure("screening", o);
     }
 
     /// Sends the webhook; returns the daemon's `status` ("accepted", "duplicate", ...).
     std::string send(const std::string& body, const daemon_process* d = nullptr) {
-        auto r = ashby_.send_webhook(target(d != nullptr ? *d : *daemon_), body);
+        auto r = send_ashby(body, d);
         EXPECT_TRUE(r.has_value());
         if (!r) {
             return {};
@@ -115,45 +59,17 @@ protected:
     }
 
     std::string submit(const std::string& label, const daemon_process* d = nullptr) {
-        auto body = ashby_.webhook_body("applicationSubmit", sample(label).application_id);
-        EXPECT_TRUE(body.has_value());
-        return send(*body, d);
+        return send_action("applicationSubmit", sample(label).application_id, d)
+            .value("status", "");
     }
 
     std::optional<std::string> eval_id_of(const std::string& label) const {
         return riskos_.eval_id_for("rb-screening-" + sample(label).application_id);
     }
 
-    std::vector<sim::sim_note> notes_of(const std::string& label) const {
-        return ashby_.notes_of(sample(label).candidate_id);
-    }
-    std::vector<std::string> tags_of(const std::string& label) const {
-        return ashby_.tags_of(sample(label).candidate_id);
-    }
-
     std::size_t jobs_done(const daemon_process& d) const {
         return count_of(d.logs(), "\"event\":\"job_done\"");
     }
-
-    /// The jobs in the store (after the daemon stopped, or beside it: WAL).
-    std::vector<store::job> stored_jobs() {
-        auto st = store::make_sqlite_store({dir_.file("screening.db")}, system_clock());
-        EXPECT_TRUE(st.has_value());
-        if (!st) {
-            return {};
-        }
-        auto list = (*st)->list_jobs(std::nullopt, 1000);
-        (*st)->shutdown();
-        return list ? *list : std::vector<store::job>{};
-    }
-
-    temp_dir dir_;
-    sim::ashby_simulator ashby_;
-    sim::riskos_simulator riskos_;
-    std::vector<sim::sample_applicant> samples_;
-    std::string config_path_;
-    std::unique_ptr<daemon_process> first_;  // a daemon killed by a test
-    std::unique_ptr<daemon_process> daemon_;
 };
 
 TEST_F(ScreeningTest, DecisionsBecomeTagsAndNotesWithTheCaseLink) {
