@@ -1328,7 +1328,7 @@ void read_config(reader& r, const YAML::Node& root, config& cfg) {
     const entry top{root, root.IsNull() ? 0 : line_of(root), 0, ""};
     if (!root.IsNull() && !root.IsMap()) {
         r.report(
-            top.line, "",
+            top.line, "config",
             std::string("expected a mapping of sections at the top level, got ") + type_name(root));
         return;
     }
@@ -1610,6 +1610,47 @@ std::optional<std::string> read_file(const std::string& path) {
     return text;
 }
 
+/// The key path a line of YAML text sits under, from the block-style keys above it (a syntax
+/// error leaves no tree to ask): "ashby.api_key" for the line of that key or for one inside
+/// its value; "config" before the first key.
+std::string key_path_at(std::string_view text, int line) {
+    std::vector<std::pair<std::size_t, std::string>> stack;  // (indent, key)
+    int n = 0;
+    std::size_t pos = 0;
+    while (pos <= text.size() && ++n <= line) {
+        const std::size_t end = std::min(text.find('\n', pos), text.size());
+        std::string_view l = text.substr(pos, end - pos);
+        pos = end + 1;
+        std::size_t indent = l.find_first_not_of(' ');
+        if (indent == std::string_view::npos || l[indent] == '#') {
+            continue;
+        }
+        if (l.compare(indent, 2, "- ") == 0) {  // a list item's first key
+            indent = l.find_first_not_of(' ', indent + 2);
+            if (indent == std::string_view::npos) {
+                continue;
+            }
+        }
+        std::size_t k = indent;
+        while (k < l.size() && (std::isalnum(static_cast<unsigned char>(l[k])) != 0 ||
+                                l[k] == '_' || l[k] == '-')) {
+            ++k;
+        }
+        if (k == indent || k >= l.size() || l[k] != ':') {
+            continue;  // not `key:` (a continuation, a scalar item, a flow collection)
+        }
+        while (!stack.empty() && stack.back().first >= indent) {
+            stack.pop_back();
+        }
+        stack.emplace_back(indent, std::string(l.substr(indent, k - indent)));
+    }
+    std::string path;
+    for (const auto& [indent, key] : stack) {
+        path += (path.empty() ? "" : ".") + key;
+    }
+    return path.empty() ? "config" : path;
+}
+
 }  // namespace
 
 std::string format_problem(const problem& p) {
@@ -1640,7 +1681,7 @@ load_result load_config(const std::string& path, const env_lookup& env) {
     if (!text) {
         load_result res;
         res.cfg.source_path = path;
-        res.problems.push_back({path, 0, "", "cannot read file"});
+        res.problems.push_back({path, 1, "config", "cannot read file"});
         return res;
     }
     return load_config_text(*text, path, env);
@@ -1655,10 +1696,10 @@ load_result load_config_text(std::string_view yaml_text, const std::string& path
         const YAML::Node root = YAML::Load(std::string(yaml_text));
         read_config(r, root, res.cfg);
     } catch (const YAML::Exception& e) {
-        const int line = e.mark.is_null() ? 0 : e.mark.line + 1;
-        r.report(line, "", "YAML syntax error: " + e.msg);
+        const int line = e.mark.is_null() ? 1 : e.mark.line + 1;
+        r.report(line, key_path_at(yaml_text, line), "YAML syntax error: " + e.msg);
     } catch (const std::exception&) {
-        r.report(0, "", "internal error while reading the configuration");
+        r.report(1, "config", "internal error while reading the configuration");
     }
     res.problems = r.take_problems();
     return res;

@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <fstream>
+#include <regex>
+#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -542,6 +544,37 @@ TEST_F(DaemonTest, CheckConfigReportsFileLineAndKey) {
     EXPECT_EQ(dump.exit_code, 0);
     EXPECT_EQ(dump.output.find(current_secret), std::string::npos);
     EXPECT_EQ(dump.output.find("basic-pass-123"), std::string::npos);
+}
+
+/// Every line check-config prints for a broken file is `FILE:LINE: key.path: what is wrong`,
+/// whatever the mistake: a value, a YAML syntax error, a file that is not a mapping or that
+/// cannot be read.
+TEST_F(DaemonTest, CheckConfigPrintsOnlyFileLineKeyMessageLines) {
+    const std::regex problem_line("^(.+):([1-9][0-9]*): ([A-Za-z0-9_.\\[\\]-]+): (.+)$");
+    const auto every_line_is_a_problem = [&](const std::string& path,
+                                             const std::string& expected_start) {
+        const auto r = run_riskbridge({"check-config", "--config", path}, env_);
+        EXPECT_EQ(r.exit_code, 1) << r.output;
+        std::istringstream lines(r.output);
+        std::string line;
+        int n = 0;
+        while (std::getline(lines, line)) {
+            ++n;
+            std::smatch m;
+            EXPECT_TRUE(std::regex_match(line, m, problem_line)) << line;
+            EXPECT_EQ(m.size() > 1 ? m[1].str() : "", path) << line;
+        }
+        EXPECT_GE(n, 1);
+        EXPECT_EQ(r.output.rfind(expected_start, 0), 0u) << r.output;
+    };
+    std::ofstream(config_path_) << "server:\n  listen: \"nonsense\"\n  bogus: 1\n";
+    every_line_is_a_problem(config_path_, config_path_ + ":1: ");
+    std::ofstream(config_path_, std::ios::trunc) << "server: {listen: [1,2}\n";
+    every_line_is_a_problem(config_path_, config_path_ + ":1: server: YAML syntax error: ");
+    std::ofstream(config_path_, std::ios::trunc) << "- server\n- ashby\n";
+    every_line_is_a_problem(config_path_, config_path_ + ":1: config: expected a mapping");
+    const std::string absent = config_path_ + ".absent";
+    every_line_is_a_problem(absent, absent + ":1: config: cannot read file");
 }
 
 TEST(Cli, VersionPrintsAndExitsZero) {

@@ -560,31 +560,37 @@ logging: { level: loud }
 TEST(Loader, TopLevelMustBeAMapping) {
     const auto r = load("- a\n- b\n");
     EXPECT_THAT(formatted(r),
-                ElementsAre("f.yaml:1: expected a mapping of sections at the top level, got a "
-                            "list"));
+                ElementsAre("f.yaml:1: config: expected a mapping of sections at the top level, "
+                            "got a list"));
 }
 
-TEST(Loader, SyntaxErrorIsReportedWithItsLine) {
+TEST(Loader, SyntaxErrorIsReportedWithItsLineAndTheKeyItSitsUnder) {
     const auto r = load(required_secrets + "server:\n  listen: [\"a\"\n  threads: 2\n");
     ASSERT_EQ(r.problems.size(), 1u);
     EXPECT_EQ(r.problems[0].line, 9);
-    EXPECT_EQ(r.problems[0].key_path, "");
-    EXPECT_THAT(format_problem(r.problems[0]), HasSubstr("f.yaml:9: YAML syntax error: "));
+    EXPECT_EQ(r.problems[0].key_path, "server.threads");
+    EXPECT_THAT(format_problem(r.problems[0]),
+                HasSubstr("f.yaml:9: server.threads: YAML syntax error: "));
 
     const auto bad_indent = load("ashby:\n  api_key: k\n bad: 1\n");
     ASSERT_EQ(bad_indent.problems.size(), 1u);
     EXPECT_EQ(format_problem(bad_indent.problems[0]),
-              "f.yaml:3: YAML syntax error: end of map not found");
+              "f.yaml:3: ashby.bad: YAML syntax error: end of map not found");
+
+    // A flow collection left open on the section's own line; list items; before any key.
+    EXPECT_EQ(load("server: {listen: [1,2}\n").problems.at(0).key_path, "server");
+    EXPECT_EQ(load("triggers:\n  - action: a\n    flow: [x\n").problems.at(0).key_path,
+              "triggers.flow");
+    EXPECT_EQ(load("[\n").problems.at(0).key_path, "config");
 }
 
-TEST(Loader, MissingFileIsOneProblemAtLineZero) {
+TEST(Loader, MissingFileIsOneProblemOnTheFirstLine) {
     testing::temp_dir dir;
     const std::string path = dir.file("absent.yaml");
     const auto r = load_config(path, test::no_env());
     ASSERT_EQ(r.problems.size(), 1u);
-    EXPECT_EQ(r.problems[0].line, 0);
-    EXPECT_EQ(r.problems[0].key_path, "");
-    EXPECT_EQ(format_problem(r.problems[0]), path + ":0: cannot read file");
+    EXPECT_EQ(r.problems[0].line, 1);
+    EXPECT_EQ(format_problem(r.problems[0]), path + ":1: config: cannot read file");
 
     // A directory cannot be read as a file either.
     const auto d = load_config(dir.path().string(), test::no_env());
@@ -605,7 +611,8 @@ TEST(Loader, LoadsAFileFromDiskWithItsPathInMessages) {
 TEST(FormatProblem, FileLineKeyAndMessage) {
     EXPECT_EQ(format_problem({"a.yaml", 3, "server.listen", "bad"}),
               "a.yaml:3: server.listen: bad");
-    EXPECT_EQ(format_problem({"a.yaml", 0, "", "cannot read file"}), "a.yaml:0: cannot read file");
+    EXPECT_EQ(format_problem({"a.yaml", 1, "config", "cannot read file"}),
+              "a.yaml:1: config: cannot read file");
 }
 
 // ---- listen --------------------------------------------------------------------------------
