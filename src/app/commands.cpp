@@ -5,6 +5,7 @@
 #include "app/sim_command.hpp"
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -38,10 +39,24 @@ int check_config(const std::string& path, bool dump) {
     return 0;
 }
 
+/// An SQLite store the operations commands inspect must be there already: opening it would
+/// create an empty one, and a mistyped path would look like an empty queue.
+result<void> sqlite_store_exists(const std::string& path) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(path, ec)) {
+        return {};
+    }
+    return make_error(errc::not_found, "no SQLite store at " + path +
+                                           " (the daemon creates it when it first starts)");
+}
+
 /// Opens the store for the operations commands: from --db (an SQLite file) or the config.
 result<std::unique_ptr<store::job_store>> open_for_ops(const std::string& config_path,
                                                        const std::string& db_path) {
     if (!db_path.empty()) {
+        if (auto exists = sqlite_store_exists(db_path); !exists) {
+            return exists.error();
+        }
         return store::make_sqlite_store({db_path}, system_clock());
     }
     if (config_path.empty()) {
@@ -54,6 +69,11 @@ result<std::unique_ptr<store::job_store>> open_for_ops(const std::string& config
             msg += config::format_problem(p) + "\n";
         }
         return make_error(errc::invalid_argument, msg + "configuration is invalid");
+    }
+    if (!loaded.cfg.store.postgres_url && loaded.cfg.store.sqlite_path) {
+        if (auto exists = sqlite_store_exists(*loaded.cfg.store.sqlite_path); !exists) {
+            return exists.error();
+        }
     }
     return store::open_store(loaded.cfg.store, system_clock());
 }

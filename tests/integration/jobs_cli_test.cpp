@@ -1,5 +1,8 @@
 // `riskbridge jobs list|show|retry` against a store file prepared through the store API.
 
+#include <filesystem>
+#include <fstream>
+
 #include <gtest/gtest.h>
 
 #include "riskbridge/store/job_store.hpp"
@@ -81,6 +84,30 @@ TEST_F(JobsCli, RetryQueuesDeadJobsAgain) {
     (*st)->shutdown();
     auto none = run_riskbridge({"jobs", "retry", "--db", db_});
     EXPECT_NE(none.exit_code, 0);  // neither an id nor --all-dead
+}
+
+TEST_F(JobsCli, AMissingStoreIsAnErrorAndIsNotCreated) {
+    const std::string absent = dir_.file("typo/jobs.db");
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"jobs", "list", "--db", absent},
+          std::vector<std::string>{"jobs", "show", "1", "--db", absent},
+          std::vector<std::string>{"jobs", "retry", "--all-dead", "--db", absent}}) {
+        const auto r = run_riskbridge(args);
+        EXPECT_EQ(r.exit_code, 1) << r.output;
+        EXPECT_NE(r.output.find("no SQLite store at " + absent), std::string::npos) << r.output;
+    }
+    EXPECT_FALSE(std::filesystem::exists(dir_.file("typo")));
+
+    // The same through a configuration whose store.sqlite_path does not exist.
+    const std::string config = dir_.file("rb.yaml");
+    std::ofstream(config) << "server: { listen: \"127.0.0.1:0\" }\n"
+                          << "ashby: { api_key: k, webhook_secrets: [s] }\n"
+                          << "riskos: { api_key: k, webhook_auth: { bearer_tokens: [t] } }\n"
+                          << "store: { sqlite_path: \"" << absent << "\" }\n";
+    const auto r = run_riskbridge({"jobs", "list", "--config", config});
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("no SQLite store at " + absent), std::string::npos) << r.output;
+    EXPECT_FALSE(std::filesystem::exists(dir_.file("typo")));
 }
 
 }  // namespace
