@@ -275,6 +275,8 @@ TEST_F(ScreeningTest, AshbyRejectingTheKeyKillsTheJobWithTheReason) {
     ASSERT_EQ(jobs.size(), 1U);
     EXPECT_EQ(jobs[0].state, store::job_state::dead);
     EXPECT_NE(jobs[0].last_error.find("403"), std::string::npos) << jobs[0].last_error;
+    EXPECT_NE(jobs[0].last_error.find("missing_endpoint_permission"), std::string::npos)
+        << jobs[0].last_error;
     EXPECT_NE(jobs[0].last_error.find("application.info"), std::string::npos) << jobs[0].last_error;
 }
 

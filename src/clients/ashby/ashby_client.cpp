@@ -236,6 +236,35 @@ application parse_application(const json& r) {
     return a;
 }
 
+struct failure_code {
+    std::string code;
+    bool transient = false;  ///< classified on the text before a sentence is dropped
+};
+
+/// The machine code of a failed answer: errorInfo.code, or the first of errors[] in older
+/// answers; "unknown" without one. It goes to logs, jobs.last_error and the audit trail, so it
+/// is kept only when it looks like a machine code, never a sentence that could echo personal
+/// data (older answers put messages in errors[]).
+failure_code error_code_of(const json& body) {
+    const json* info = object_member(body, "errorInfo");
+    std::optional<std::string> code = info ? string_member(*info, "code") : std::nullopt;
+    if (!code) {
+        auto errors = detail::string_array(body, "errors");
+        if (!errors.empty()) {
+            code = errors.front();
+        }
+    }
+    failure_code out{code.value_or("unknown")};
+    if (out.code.size() > 64) {
+        out.code.resize(64);
+    }
+    out.transient = classify_ashby_code(out.code);
+    if (!is_machine_code(out.code)) {
+        out.code = "unrecognised_error";
+    }
+    return out;
+}
+
 }  // namespace
 
 bool classify_ashby_code(std::string_view code) noexcept {
@@ -320,7 +349,16 @@ upstream_result<ashby_client::envelope> ashby_client::post(const std::string& en
     observed.answered(r.status);
     const time_point now = options_.clk != nullptr ? options_.clk->now() : system_clock().now();
     if (r.status < 200 || r.status > 299) {
-        return status_error(r, what, now);
+        upstream_error e = status_error(r, what, now);
+        // A 401 or 403 names its reason in the usual envelope ("missing_endpoint_permission"):
+        // it is what an operator needs in jobs.last_error.
+        if (const json failed = detail::parse(r.body); failed.is_object()) {
+            if (auto named = error_code_of(failed);
+                named.code != "unknown" && named.code != "unrecognised_error") {
+                e.code = std::move(named.code);
+            }
+        }
+        return e;
     }
     json body = detail::parse(r.body);
     if (body.is_discarded() || !body.is_object()) {
@@ -336,25 +374,9 @@ upstream_result<ashby_client::envelope> ashby_client::post(const std::string& en
         e.kind = failure_kind::api_error;
         e.status = r.status;
         const json* info = object_member(body, "errorInfo");
-        std::optional<std::string> code = info ? string_member(*info, "code") : std::nullopt;
-        if (!code) {
-            // Older answers list codes in errors[] only.
-            auto errors = detail::string_array(body, "errors");
-            if (!errors.empty()) {
-                code = errors.front();
-            }
-        }
-        e.code = code.value_or("unknown");
-        if (e.code.size() > 64) {
-            e.code.resize(64);
-        }
-        e.transient = classify_ashby_code(e.code);
-        // The code goes to logs, jobs.last_error and the audit trail: keep it only when it
-        // looks like a machine code, never a sentence that could echo personal data (older
-        // answers put messages in errors[]).
-        if (!is_machine_code(e.code)) {
-            e.code = "unrecognised_error";
-        }
+        auto named = error_code_of(body);
+        e.code = std::move(named.code);
+        e.transient = named.transient;
         e.message = what + ": Ashby error " + e.code;
         if (info != nullptr) {
             if (auto rid = string_member(*info, "requestId"); rid && is_machine_code(*rid)) {

@@ -271,6 +271,26 @@ TEST_F(AshbyClientTest, HttpStatusesAreClassified) {
     }
 }
 
+TEST_F(AshbyClientTest, AnHttpFailureCarriesTheCodeAshbyNamesInItsEnvelope) {
+    http_.reply(403, R"({"success": false, "errorInfo": {"code": "missing_endpoint_permission",
+                         "message": "The API key lacks candidates:read"}})");
+    auto c = client_.candidate_info("cand-1");
+    ASSERT_FALSE(c.has_value());
+    EXPECT_EQ(c.error().kind, failure_kind::http_status);
+    EXPECT_EQ(c.error().status, 403);
+    EXPECT_FALSE(c.error().transient);
+    EXPECT_EQ(c.error().code, "missing_endpoint_permission");
+
+    // Without a machine code (none, a sentence, not JSON) the status names it.
+    for (const char* body : {R"({"success": false})", R"({"errors": ["Jane Doe is not allowed"]})",
+                             "<html>Forbidden</html>"}) {
+        http_.reply(403, body);
+        auto other = client_.candidate_info("cand-1");
+        ASSERT_FALSE(other.has_value()) << body;
+        EXPECT_EQ(other.error().code, "http_403") << body;
+    }
+}
+
 TEST_F(AshbyClientTest, BodiesThatAreNotTheEnvelopeAreProtocolErrors) {
     for (const char* body :
          {"", "<html>oops</html>", "[]", R"({"results": {}})", R"({"success": "yes"})",
