@@ -82,22 +82,56 @@ std::size_t client_pool::created() const {
 
 clients::upstream_result<std::string> tag_cache::id_for(clients::ashby::ashby_client& ashby,
                                                         const std::string& title) {
-    if (auto id = cached(title)) {
-        return *id;
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        if (const auto it = ids_.find(title); it != ids_.end()) {
+            return it->second;
+        }
+        if (!creating_.contains(title)) {
+            break;
+        }
+        // Another worker is creating it; its answer serves this one too (bounded by its
+        // request timeout). When it fails, one of the waiters tries next.
+        ++waiting_;
+        created_.wait(lock);
+        --waiting_;
     }
-    // Not under the lock: a slow Ashby must not stall the other workers.
-    auto created = ashby.create_tag(title);
+    creating_.insert(title);
+    lock.unlock();
+    struct done_creating {  // however create_tag leaves, the waiters are woken
+        tag_cache& cache;
+        const std::string& title;
+        ~done_creating() {
+            {
+                std::lock_guard lock(cache.mutex_);
+                cache.creating_.erase(title);
+            }
+            cache.created_.notify_all();
+        }
+    };
+    clients::upstream_result<clients::ashby::tag> created = [&] {
+        done_creating guard{*this, title};
+        auto answer = ashby.create_tag(title);  // not under the lock: others keep working
+        if (answer) {
+            std::lock_guard cache_lock(mutex_);
+            ids_[title] = answer->id;
+        }
+        return answer;
+    }();
     if (!created) {
         return std::move(created).error();
     }
-    std::lock_guard lock(mutex_);
-    ids_[title] = created->id;
     return created->id;
 }
 
 void tag_cache::forget(const std::string& title) {
     std::lock_guard lock(mutex_);
     ids_.erase(title);
+}
+
+std::size_t tag_cache::waiting() const {
+    std::lock_guard lock(mutex_);
+    return waiting_;
 }
 
 std::optional<std::string> tag_cache::cached(const std::string& title) const {

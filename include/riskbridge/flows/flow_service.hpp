@@ -21,6 +21,7 @@
 // The document verification flow adds `requested`, `declined` and `expired`; docv.hpp has the
 // whole state machine and the one job (finish_evaluation) that ends a waiting evaluation.
 
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -28,6 +29,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <variant>
 #include <vector>
 
@@ -99,18 +101,25 @@ private:
     std::size_t created_ = 0;
 };
 
-/// Tag title -> Ashby tag id, filled by candidateTag.create (create-or-get) once per title.
-/// Thread-safe; two threads may both create the same title (Ashby returns the same tag).
+/// Tag title -> Ashby tag id, filled by candidateTag.create (create-or-get) once per title and
+/// process: concurrent callers for a title share one creation. Thread-safe.
 class tag_cache {
 public:
+    /// The tag's id: cached, or created (create-or-get) by one caller while the others asking
+    /// for the same title wait for its answer, so each title is created once per process.
     clients::upstream_result<std::string> id_for(clients::ashby::ashby_client& ashby,
                                                  const std::string& title);
     void forget(const std::string& title);
     std::optional<std::string> cached(const std::string& title) const;
+    /// Callers waiting for a title another one is creating (for tests and diagnostics).
+    std::size_t waiting() const;
 
 private:
     mutable std::mutex mutex_;
+    std::condition_variable created_;
     std::unordered_map<std::string, std::string> ids_;
+    std::unordered_set<std::string> creating_;
+    std::size_t waiting_ = 0;
 };
 
 /// A job's checkpoint as JSON. Unreadable text starts empty (the flow starts over; every
