@@ -4,6 +4,7 @@
 #include "app/demo_command.hpp"
 #include "app/sim_command.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -48,6 +49,36 @@ result<void> sqlite_store_exists(const std::string& path) {
     }
     return make_error(errc::not_found, "no SQLite store at " + path +
                                            " (the daemon creates it when it first starts)");
+}
+
+/// "riskbridge frobnicate" fails as "a subcommand is required" in CLI11, which does not say
+/// that the word given is not one: name it, and the commands there are.
+std::optional<std::string> unknown_command(CLI::App& app, int argc, const char* const* argv) {
+    CLI::App* level = &app;
+    std::string path = "riskbridge";
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg.empty() || arg.front() == '-') {
+            continue;  // the levels with commands take flags only (--help, --version)
+        }
+        const auto commands = level->get_subcommands([](CLI::App*) { return true; });
+        if (commands.empty()) {
+            return std::nullopt;
+        }
+        const auto it = std::find_if(commands.begin(), commands.end(),
+                                     [&](CLI::App* c) { return c->get_name() == arg; });
+        if (it == commands.end()) {
+            std::string names;
+            for (const auto* c : commands) {
+                names += (names.empty() ? "" : ", ") + c->get_name();
+            }
+            return path + ": unknown command '" + arg + "' (one of: " + names +
+                   ")\nRun with --help for more information.\n";
+        }
+        level = *it;
+        path += " " + arg;
+    }
+    return std::nullopt;
 }
 
 /// Opens the store for the operations commands: from --db (an SQLite file) or the config.
@@ -313,6 +344,10 @@ int run_cli(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
+        if (const auto unknown = unknown_command(app, argc, argv)) {
+            std::cerr << *unknown;
+            return e.get_exit_code();
+        }
         return app.exit(e);
     }
 

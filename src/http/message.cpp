@@ -8,8 +8,6 @@
 
 namespace riskbridge::http {
 
-namespace {}  // namespace
-
 std::optional<std::string_view> request::header(std::string_view name) const {
     for (const auto& [k, v] : headers) {
         if (iequals(k, name)) {
@@ -21,6 +19,20 @@ std::optional<std::string_view> request::header(std::string_view name) const {
 
 std::string_view request::path() const {
     std::string_view t{target};
+    // The absolute form (RFC 9112 §3.2.2), which a server must accept: the path follows the
+    // authority ("http://host:8080/webhooks/ashby"; "http://host" alone is "/").
+    for (const std::string_view scheme : {"http://", "https://"}) {
+        if (t.size() >= scheme.size() && iequals(t.substr(0, scheme.size()), scheme)) {
+            const auto slash = t.find('/', scheme.size());
+            const auto query = t.find('?', scheme.size());
+            if (slash == std::string_view::npos ||
+                (query != std::string_view::npos && query < slash)) {
+                return "/";
+            }
+            t.remove_prefix(slash);
+            break;
+        }
+    }
     const auto q = t.find('?');
     return q == std::string_view::npos ? t : t.substr(0, q);
 }

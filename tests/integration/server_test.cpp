@@ -577,6 +577,22 @@ TEST_F(DaemonTest, CheckConfigPrintsOnlyFileLineKeyMessageLines) {
     every_line_is_a_problem(absent, absent + ":1: config: cannot read file");
 }
 
+TEST(Cli, AnUnknownCommandIsNamedWithTheCommandsThereAre) {
+    const auto top = run_riskbridge({"frobnicate"});
+    EXPECT_NE(top.exit_code, 0);
+    EXPECT_NE(top.output.find("unknown command 'frobnicate'"), std::string::npos) << top.output;
+    EXPECT_NE(top.output.find("serve, check-config, jobs"), std::string::npos) << top.output;
+    const auto nested = run_riskbridge({"jobs", "frob"});
+    EXPECT_NE(nested.exit_code, 0);
+    EXPECT_NE(nested.output.find("riskbridge jobs: unknown command 'frob' (one of: list, show, "
+                                 "retry)"),
+              std::string::npos)
+        << nested.output;
+    const auto none = run_riskbridge({});
+    EXPECT_NE(none.exit_code, 0);
+    EXPECT_NE(none.output.find("A subcommand is required"), std::string::npos) << none.output;
+}
+
 TEST(Cli, VersionPrintsAndExitsZero) {
     auto r = run_riskbridge({"--version"});
     EXPECT_EQ(r.exit_code, 0);
