@@ -121,6 +121,21 @@ bool is_field_path(std::string_view s) {
     });
 }
 
+/// The fields of data.individual (and ip_address) the mapping fills from Ashby's own data;
+/// any other needs a mapping.custom_fields entry.
+bool is_standard_field(std::string_view s) {
+    static constexpr std::array<std::string_view, 9> fields = {"given_name",
+                                                               "family_name",
+                                                               "email",
+                                                               "phone_number",
+                                                               "ip_address",
+                                                               "address",
+                                                               "address.locality",
+                                                               "address.major_admin_division",
+                                                               "address.country"};
+    return std::find(fields.begin(), fields.end(), s) != fields.end();
+}
+
 bool is_ipv4(const std::string& s) {
     in_addr a{};
     return inet_pton(AF_INET, s.c_str(), &a) == 1;
@@ -1129,6 +1144,26 @@ void read_mapping(reader& r, const entry& e, mapping_config& c) {
         }
     }
     read_string_list(r, m, "required_fields", c.required_fields);
+    // A name the mapping never fills would hold every screening back as "missing".
+    if (auto re = m.get("required_fields"); re && re->node.IsSequence()) {
+        if (auto list = r.items(*re)) {
+            for (const entry& item : *list) {
+                auto v = item.node.IsScalar() ? std::optional<std::string>(item.node.Scalar())
+                                              : std::nullopt;
+                if (!v || v->empty() || is_standard_field(*v) ||
+                    std::any_of(c.custom_fields.begin(), c.custom_fields.end(),
+                                [&](const field_mapping& f) { return f.riskos_field == *v; })) {
+                    continue;
+                }
+                r.report(item.line, item.path,
+                         "nothing fills '" + *v +
+                             "': the mapping fills given_name, family_name, email, phone_number, "
+                             "ip_address, address, address.locality, "
+                             "address.major_admin_division and address.country; any other field "
+                             "needs a mapping.custom_fields entry with that riskos_field");
+            }
+        }
+    }
 }
 
 /// A data key as the file writes it: 64 hex digits, or base64 (standard or URL-safe alphabet,

@@ -557,6 +557,24 @@ logging: { level: loud }
                     "critical, off"));
 }
 
+TEST(Loader, RequiredFieldsMustBeFieldsTheMappingFills) {
+    const auto r = load(required_secrets + R"(mapping:
+  custom_fields:
+    - { ashby_field: "Postal Code", riskos_field: address.postal_code }
+  required_fields:
+    - given_name
+    - phone
+    - address.postal_code
+    - address.locality
+    - dob
+)");
+    EXPECT_THAT(formatted(r),
+                ElementsAre(HasSubstr("f.yaml:12: mapping.required_fields[1]: nothing fills "
+                                      "'phone': the mapping fills given_name"),
+                            HasSubstr("f.yaml:15: mapping.required_fields[4]: nothing fills "
+                                      "'dob'")));
+}
+
 TEST(Loader, TopLevelMustBeAMapping) {
     const auto r = load("- a\n- b\n");
     EXPECT_THAT(formatted(r),
