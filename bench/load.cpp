@@ -256,6 +256,7 @@ measured measure(const char* name, const std::vector<std::uint16_t>& ports, std:
 /// backs off, the worst case of worker traffic beside the acknowledgement path.
 std::string g_upstream = "http://127.0.0.1:9";
 std::string g_log_level = "info";
+std::string g_binary = riskbridge::testing::daemon_binary();  ///< --daemon
 
 /// The daemon's configuration, with `store` as the store line.
 std::string write_config(const riskbridge::testing::temp_dir& dir, const std::string& name,
@@ -314,7 +315,7 @@ std::optional<measured> measure_daemons(const char* name, const riskbridge::test
     for (int i = 0; i < replicas; ++i) {
         daemons.push_back(std::make_unique<riskbridge::testing::daemon_process>(
             std::vector<std::string>{"serve", "--config", cfg}, env,
-            dir.file(std::string(name) + "-" + std::to_string(i) + ".log")));
+            dir.file(std::string(name) + "-" + std::to_string(i) + ".log"), g_binary));
     }
     for (auto& d : daemons) {
         if (!d->wait_ready()) {
@@ -349,11 +350,10 @@ int main(int argc, char** argv) {
     CLI::App app{"riskbridge-load: durable ingestion versus a bare server"};
     std::size_t requests = 20000;
     int connections = 16;
-    std::string binary = riskbridge::testing::daemon_binary();
     std::string postgres_url;
     app.add_option("-n,--requests", requests, "deliveries per measured run");
     app.add_option("-c,--connections", connections, "keep-alive connections");
-    app.add_option("--daemon", binary, "path of the riskbridge binary");
+    app.add_option("--daemon", g_binary, "path of the riskbridge binary to measure");
     app.add_option("--postgres-url", postgres_url,
                    "also measure the daemon on PostgreSQL, one and two replicas (a fresh schema "
                    "in this database each time, dropped afterwards)")
@@ -372,7 +372,11 @@ int main(int argc, char** argv) {
         }
         g_upstream = "http://127.0.0.1:" + std::to_string(port);
     }
-    std::printf("upstream %s\n", upstream.c_str());
+    if (::access(g_binary.c_str(), X_OK) != 0) {
+        std::fprintf(stderr, "--daemon %s: not an executable file\n", g_binary.c_str());
+        return 1;
+    }
+    std::printf("upstream %s, daemon %s\n", upstream.c_str(), g_binary.c_str());
     riskbridge::log::init(riskbridge::log::level::warn);
 
     riskbridge::config::server_config scfg;

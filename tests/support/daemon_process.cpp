@@ -18,8 +18,8 @@ namespace riskbridge::testing {
 
 namespace {
 
-pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-            const std::string& log_path) {
+pid_t spawn(const std::string& binary, const std::vector<std::string>& args,
+            const std::map<std::string, std::string>& env, const std::string& log_path) {
     const pid_t pid = ::fork();
     if (pid != 0) {
         return pid;
@@ -41,7 +41,7 @@ pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, st
     for (const auto& [k, v] : env) {
         ::setenv(k.c_str(), v.c_str(), 1);
     }
-    std::vector<std::string> full{daemon_binary()};
+    std::vector<std::string> full{binary};
     full.insert(full.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (auto& a : full) {
@@ -70,9 +70,10 @@ int decode_status(int status) {
 }  // namespace
 
 daemon_process::daemon_process(std::vector<std::string> args,
-                               std::map<std::string, std::string> env, std::string log_path)
+                               std::map<std::string, std::string> env, std::string log_path,
+                               const std::string& binary)
     : log_path_(std::move(log_path)) {
-    pid_ = spawn(args, env, log_path_);
+    pid_ = spawn(binary, args, env, log_path_);
 }
 
 daemon_process::~daemon_process() {

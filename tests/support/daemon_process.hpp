@@ -12,13 +12,16 @@
 #include <string>
 #include <vector>
 
+#include "support/paths.hpp"
+
 namespace riskbridge::testing {
 
 class daemon_process {
 public:
-    /// Starts `riskbridge <args...>` with `env` added to the environment.
+    /// Starts `riskbridge <args...>` (the build's, or `binary`) with `env` added to the
+    /// environment.
     daemon_process(std::vector<std::string> args, std::map<std::string, std::string> env,
-                   std::string log_path);
+                   std::string log_path, const std::string& binary = daemon_binary());
     ~daemon_process();
     daemon_process(const daemon_process&) = delete;
     daemon_process& operator=(const daemon_process&) = delete;
