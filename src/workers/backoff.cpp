@@ -1,6 +1,8 @@
 // Exponential backoff with full jitter (AWS architecture blog, "Exponential Backoff And
 // Jitter"): the delay is uniform in [0, min(max, base * 2^(attempt-1))], with an upstream's
-// Retry-After as a floor. Computed in integers so huge attempt numbers cannot overflow.
+// Retry-After as a floor, honoured even above max: calling a rate-limited upstream before it
+// said to only spends attempts (the HTTP client already bounds Retry-After to 7 days).
+// Computed in integers so huge attempt numbers cannot overflow.
 
 #include <algorithm>
 #include <cmath>
@@ -56,7 +58,7 @@ milliseconds compute_backoff(const backoff_policy& policy, int attempt, random_s
         scaled >= static_cast<long double>(ceiling) ? ceiling : static_cast<std::int64_t>(scaled);
 
     if (retry_after) {
-        const std::int64_t floor_ms = std::clamp<std::int64_t>(retry_after->count(), 0, cap);
+        const std::int64_t floor_ms = std::max<std::int64_t>(retry_after->count(), 0);
         delay = std::max(delay, floor_ms);
     }
     return milliseconds{delay};

@@ -68,7 +68,7 @@ protected:
         sim::fault_settings f;
         f.error_rate = 0.30;
         f.rate_limit_rate = 0.10;
-        f.retry_after_seconds = 1;  // a floor for the backoff, capped by backoff_max_ms
+        f.retry_after_seconds = 1;  // a floor for the backoff, above backoff_max_ms
         f.drop_rate = 0.04;
         f.lost_reply_rate = 0.06;
         f.slow_rate = 0.05;

@@ -73,9 +73,10 @@ TEST(Backoff, RetryAfterIsAFloor) {
     EXPECT_EQ(backoff_at(0.0, 1, 0ms), 0ms);
 }
 
-TEST(Backoff, RetryAfterAboveMaxIsCappedAtMax) {
-    EXPECT_EQ(backoff_at(0.0, 1, 1h), 10'000ms);
-    EXPECT_EQ(backoff_at(0.999, 30, 24h), 10'000ms);
+TEST(Backoff, RetryAfterAboveMaxIsStillHonoured) {
+    // Calling back before the upstream said to would only spend attempts on more 429s.
+    EXPECT_EQ(backoff_at(0.0, 1, 1h), 1h);
+    EXPECT_EQ(backoff_at(0.999, 30, 24h), 24h);
 }
 
 TEST(Backoff, NegativeRetryAfterIsIgnored) {

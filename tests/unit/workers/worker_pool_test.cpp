@@ -292,6 +292,27 @@ TEST_F(WorkerPoolTest, RetryAfterFromTheHandlerIsHonoured) {
     ASSERT_TRUE(reaches(id, job_state::done, 2));
 }
 
+TEST_F(WorkerPoolTest, RetryAfterAboveBackoffMaxIsHonouredToo) {
+    std::atomic<int> calls{0};
+    handler_registry registry;
+    registry.add("screening", [&](job_context&) {
+        if (++calls == 1) {
+            return job_outcome::retry("429 from RiskOS", 5min);  // backoff max is 60 s
+        }
+        return job_outcome::done();
+    });
+    const auto id = add("screening");
+    start(std::move(registry));
+
+    ASSERT_TRUE(reaches(id, job_state::retry_wait, 1));
+    EXPECT_EQ(get(id).next_run_at - clock_.now(), 5min);
+    advance_and_notify(4min);
+    ASSERT_TRUE(pool_has_polled());
+    EXPECT_EQ(calls.load(), 1);
+    advance_and_notify(1min);
+    ASSERT_TRUE(reaches(id, job_state::done, 2));
+}
+
 TEST_F(WorkerPoolTest, ExhaustedAttemptsGoDeadWithTheReason) {
     std::atomic<int> calls{0};
     handler_registry registry;
