@@ -327,13 +327,51 @@ public:
         }
         scalar s;
         s.plain = e.node.Tag() == "?";
+        if (!s.plain && quote_spans_lines(e.node.Mark())) {
+            report(e.line, e.path,
+                   "a quoted value runs over several lines: is its closing quote missing?");
+            return std::nullopt;
+        }
         if (!substitute(e.node.Scalar(), e, s)) {
             return std::nullopt;
         }
         return s;
     }
 
+    /// The file's text, for what the parsed tree does not keep (where a quoted value ends).
+    void set_text(std::string_view text) { text_ = text; }
+
 private:
+    /// True when the quoted scalar starting at `m` closes on a later line, or never: an
+    /// unterminated quote swallows the keys after it, which YAML allows. No configuration value
+    /// needs a line break.
+    bool quote_spans_lines(const YAML::Mark& m) const {
+        if (m.is_null() || m.pos < 0 || static_cast<std::size_t>(m.pos) >= text_.size()) {
+            return false;
+        }
+        const auto start = static_cast<std::size_t>(m.pos);
+        const char quote = text_[start];
+        if (quote != '"' && quote != '\'') {
+            return false;
+        }
+        for (std::size_t i = start + 1; i < text_.size(); ++i) {
+            const char c = text_[i];
+            if (c == '\n') {
+                return true;
+            }
+            if (quote == '"' && c == '\\') {
+                ++i;  // an escape: the next character is not the closing quote
+            } else if (c == quote) {
+                if (quote == '\'' && i + 1 < text_.size() && text_[i + 1] == '\'') {
+                    ++i;  // '' is a quote inside a single-quoted value
+                    continue;
+                }
+                return false;
+            }
+        }
+        return true;
+    }
+
     bool substitute(const std::string& raw, const entry& e, scalar& out) {
         bool ok = true;
         std::size_t i = 0;
@@ -380,6 +418,7 @@ private:
 
     std::string file_;
     const env_lookup& env_;
+    std::string_view text_;
     std::vector<problem> problems_;
 };
 
@@ -1727,6 +1766,7 @@ load_result load_config_text(std::string_view yaml_text, const std::string& path
     load_result res;
     res.cfg.source_path = path;
     reader r(path, env);
+    r.set_text(yaml_text);
     try {
         const YAML::Node root = YAML::Load(std::string(yaml_text));
         read_config(r, root, res.cfg);

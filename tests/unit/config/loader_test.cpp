@@ -19,6 +19,7 @@ using namespace std::chrono_literals;
 using test::formatted;
 using test::load;
 using test::required_secrets;
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -573,6 +574,22 @@ TEST(Loader, RequiredFieldsMustBeFieldsTheMappingFills) {
                                       "'phone': the mapping fills given_name"),
                             HasSubstr("f.yaml:15: mapping.required_fields[4]: nothing fills "
                                       "'dob'")));
+}
+
+TEST(Loader, AQuotedValueLeftOpenIsNamedNotSwallowed) {
+    // Without its closing quote the value would run on over the keys below it.
+    const auto r = load("server:\n  listen: \"127.0.0.1:8080\n  threads: 2\n" + required_secrets);
+    EXPECT_THAT(formatted(r),
+                Contains("f.yaml:2: server.listen: a quoted value runs over several lines: is its "
+                         "closing quote missing?"));
+
+    // Quotes inside values, escaped or doubled, and closed values are fine.
+    const auto ok = load(required_secrets +
+                         "server:\n  listen: \"127.0.0.1:8080\"\n"
+                         "consent:\n  question: 'I \'\'agree\'\' to \"checks\"'\n"
+                         "  accepted: [\"say \\\"yes\\\"\"]\n");
+    EXPECT_TRUE(ok.ok()) << (ok.problems.empty() ? "" : format_problem(ok.problems[0]));
+    EXPECT_EQ(ok.cfg.consent.question, "I 'agree' to \"checks\"");
 }
 
 TEST(Loader, TopLevelMustBeAMapping) {
