@@ -230,9 +230,17 @@ struct webhook_handler::impl : std::enable_shared_from_this<webhook_handler::imp
             log::info("webhook_ping", {{"request_id", req.request_id}, {"signed", true}});
             return respond(json_status(200, "ok"));
         }
+        if (!doc->is_object() || !action || action->empty()) {
+            return quarantine(std::move(req), std::move(respond), ashby_source,
+                              "not an Ashby webhook envelope (action and data required)");
+        }
+        if (!triggered(*action)) {
+            // Unknown and untriggered actions are acknowledged and ignored whatever their
+            // data (SPEC: Ashby retries a 400, and may add actions).
+            return ignore(req, respond, *action, string_member(*doc, "webhookActionId"));
+        }
         const json* data = member(*doc, "data");
-        if (!doc->is_object() || !action || action->empty() || data == nullptr ||
-            !data->is_object()) {
+        if (data == nullptr || !data->is_object()) {
             return quarantine(std::move(req), std::move(respond), ashby_source,
                               "not an Ashby webhook envelope (action and data required)");
         }
@@ -246,13 +254,8 @@ struct webhook_handler::impl : std::enable_shared_from_this<webhook_handler::imp
 
         const json* application = member(*data, "application");
         const config::trigger* trig = match_trigger(*action, application);
-        if (trig == nullptr) {
-            count(ashby_source, *action, "ignored");
-            log::info("webhook_ignored", {{"request_id", req.request_id},
-                                          {"source", ashby_source},
-                                          {"action", plausible_id(*action) ? *action : "?"},
-                                          {"delivery", delivery}});
-            return respond(json_status(200, "ignored"));
+        if (trig == nullptr) {  // a stage trigger whose stage this is not
+            return ignore(req, respond, *action, action_id);
         }
 
         const auto application_id =
@@ -289,6 +292,26 @@ struct webhook_handler::impl : std::enable_shared_from_this<webhook_handler::imp
         log_context ctx{req.request_id,  ashby_source,  *action, delivery,
                         *application_id, *candidate_id, {}};
         enqueue(std::move(er), std::move(respond), std::move(ctx));
+    }
+
+    /// Whether any trigger starts a flow on this action (whatever its stage).
+    bool triggered(const std::string& action) const {
+        return std::any_of(cfg.triggers.begin(), cfg.triggers.end(),
+                           [&](const config::trigger& t) { return t.action == action; });
+    }
+
+    /// 200 {"status":"ignored"}, counted and logged by ids only; nothing stored.
+    void ignore(const request& req, const respond_fn& respond, const std::string& action,
+                const std::optional<std::string>& action_id) {
+        const bool plausible_action = plausible_id(action);
+        count(ashby_source, plausible_action ? action : "?", "ignored");
+        log::info("webhook_ignored",
+                  {{"request_id", req.request_id},
+                   {"source", ashby_source},
+                   {"action", plausible_action ? action : "?"},
+                   {"delivery", action_id && plausible_id(*action_id) ? *action_id + ":" + action
+                                                                      : std::string("?")}});
+        respond(json_status(200, "ignored"));
     }
 
     const config::trigger* match_trigger(const std::string& action, const json* application) {

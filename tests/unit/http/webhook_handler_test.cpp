@@ -137,6 +137,32 @@ TEST_F(HandlerTest, SignedJunkIsQuarantinedWithItsReason) {
     EXPECT_FALSE((*q)[0].reason.empty());
 }
 
+TEST_F(HandlerTest, ActionsNoTriggerStartsAreIgnoredWhateverTheirData) {
+    // SPEC: unknown actions must be acknowledged and ignored (Ashby retries a 400).
+    for (const char* body : {R"({"webhookActionId":"w-1","action":"someFutureAction"})",
+                             R"({"webhookActionId":"w-2","action":"jobCreate","data":[1,2]})",
+                             R"({"webhookActionId":"w-3","action":"offerUpdate","data":null})",
+                             R"({"action":"surveySubmit","data":{"survey":{}}})"}) {
+        const auto r = call(ashby_request(body));
+        EXPECT_EQ(r.status, 200u) << body;
+        EXPECT_EQ(json::parse(r.body)["status"], "ignored") << body;
+    }
+    auto q = store_->list_quarantine(10);
+    ASSERT_TRUE(q);
+    EXPECT_TRUE(q->empty());
+    auto jobs = store_->list_jobs(std::nullopt, 10);
+    ASSERT_TRUE(jobs);
+    EXPECT_TRUE(jobs->empty());
+
+    // A triggered action still needs its data: kept in quarantine and answered 400.
+    const auto bad =
+        call(ashby_request(R"({"webhookActionId":"w-4","action":"applicationSubmit"})"));
+    EXPECT_EQ(bad.status, 400u);
+    q = store_->list_quarantine(10);
+    ASSERT_TRUE(q);
+    EXPECT_EQ(q->size(), 1u);
+}
+
 TEST_F(HandlerTest, DeeplyNestedJsonIsRefusedWithoutParsing) {
     const std::string deep = std::string(100000, '[') + std::string(100000, ']');
     auto r = call(ashby_request(deep));
