@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <limits>
 #include <utility>
@@ -120,6 +121,10 @@ bool is_field_path(std::string_view s) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.';
     });
 }
+
+/// The key path of a problem with the file as a whole (unreadable, not a mapping, a syntax
+/// error before any key).
+constexpr const char* whole_file = "config";
 
 /// The fields of data.individual (and ip_address) the mapping fills from Ashby's own data;
 /// any other needs a mapping.custom_fields entry.
@@ -655,20 +660,20 @@ bool read_secret_list(reader& r, const map_view& m, std::string_view key,
 /// What every item of a string list must be, beyond non-empty: a check and the message's
 /// "expected ..." part.
 struct item_rule {
-    bool (*valid)(std::string_view) = nullptr;
-    const char* expected = "";
+    std::function<bool(std::string_view)> valid;
+    std::string expected;
 };
 
 bool is_cidr(std::string_view s) {
     return parse_cidr(s).has_value();
 }
 
-constexpr item_rule decision_items{is_decision_name, "an UPPER_CASE decision such as ACCEPT"};
-constexpr item_rule address_items{is_cidr, "an IP address or CIDR such as 10.0.0.0/8"};
+const item_rule decision_items{is_decision_name, "an UPPER_CASE decision such as ACCEPT"};
+const item_rule address_items{is_cidr, "an IP address or CIDR such as 10.0.0.0/8"};
 
 /// A list of non-empty strings (replaces the default when given).
 void read_string_list(reader& r, const map_view& m, std::string_view key,
-                      std::vector<std::string>& out, item_rule rule = {}) {
+                      std::vector<std::string>& out, const item_rule& rule = {}) {
     auto e = m.get(key);
     if (!e) {
         return;
@@ -691,7 +696,7 @@ void read_string_list(reader& r, const map_view& m, std::string_view key,
         }
         if (v->text.empty()) {
             r.report(item.line, item.path, "must not be empty");
-        } else if (rule.valid != nullptr && !rule.valid(v->text)) {
+        } else if (rule.valid && !rule.valid(v->text)) {
             r.report(item.line, item.path,
                      std::string("expected ") + rule.expected + ", got" + shown(*v));
         } else {
@@ -1182,27 +1187,17 @@ void read_mapping(reader& r, const entry& e, mapping_config& c) {
             c.custom_fields.clear();
         }
     }
-    read_string_list(r, m, "required_fields", c.required_fields);
     // A name the mapping never fills would hold every screening back as "missing".
-    if (auto re = m.get("required_fields"); re && re->node.IsSequence()) {
-        if (auto list = r.items(*re)) {
-            for (const entry& item : *list) {
-                auto v = item.node.IsScalar() ? std::optional<std::string>(item.node.Scalar())
-                                              : std::nullopt;
-                if (!v || v->empty() || is_standard_field(*v) ||
-                    std::any_of(c.custom_fields.begin(), c.custom_fields.end(),
-                                [&](const field_mapping& f) { return f.riskos_field == *v; })) {
-                    continue;
-                }
-                r.report(item.line, item.path,
-                         "nothing fills '" + *v +
-                             "': the mapping fills given_name, family_name, email, phone_number, "
-                             "ip_address, address, address.locality, "
-                             "address.major_admin_division and address.country; any other field "
-                             "needs a mapping.custom_fields entry with that riskos_field");
-            }
-        }
-    }
+    const item_rule mapped_fields{
+        [&c](std::string_view f) {
+            return is_standard_field(f) ||
+                   std::any_of(c.custom_fields.begin(), c.custom_fields.end(),
+                               [&](const field_mapping& m) { return m.riskos_field == f; });
+        },
+        "a field the mapping fills (given_name, family_name, email, phone_number, ip_address, "
+        "address, address.locality, address.major_admin_division, address.country) or the "
+        "riskos_field of a mapping.custom_fields entry"};
+    read_string_list(r, m, "required_fields", c.required_fields, mapped_fields);
 }
 
 /// A data key as the file writes it: 64 hex digits, or base64 (standard or URL-safe alphabet,
@@ -1402,7 +1397,7 @@ void read_config(reader& r, const YAML::Node& root, config& cfg) {
     const entry top{root, root.IsNull() ? 0 : line_of(root), 0, ""};
     if (!root.IsNull() && !root.IsMap()) {
         r.report(
-            top.line, "config",
+            top.line, whole_file,
             std::string("expected a mapping of sections at the top level, got ") + type_name(root));
         return;
     }
@@ -1722,7 +1717,7 @@ std::string key_path_at(std::string_view text, int line) {
     for (const auto& [indent, key] : stack) {
         path += (path.empty() ? "" : ".") + key;
     }
-    return path.empty() ? "config" : path;
+    return path.empty() ? whole_file : path;
 }
 
 }  // namespace
@@ -1755,7 +1750,7 @@ load_result load_config(const std::string& path, const env_lookup& env) {
     if (!text) {
         load_result res;
         res.cfg.source_path = path;
-        res.problems.push_back({path, 1, "config", "cannot read file"});
+        res.problems.push_back({path, 1, whole_file, "cannot read file"});
         return res;
     }
     return load_config_text(*text, path, env);
@@ -1774,7 +1769,7 @@ load_result load_config_text(std::string_view yaml_text, const std::string& path
         const int line = e.mark.is_null() ? 1 : e.mark.line + 1;
         r.report(line, key_path_at(yaml_text, line), "YAML syntax error: " + e.msg);
     } catch (const std::exception&) {
-        r.report(1, "config", "internal error while reading the configuration");
+        r.report(1, whole_file, "internal error while reading the configuration");
     }
     res.problems = r.take_problems();
     return res;
