@@ -239,6 +239,7 @@ application parse_application(const json& r) {
 struct failure_code {
     std::string code;
     bool transient = false;  ///< classified on the text before a sentence is dropped
+    bool named = false;      ///< the answer named a machine code (not "unknown" or dropped)
 };
 
 /// The machine code of a failed answer: errorInfo.code, or the first of errors[] in older
@@ -259,7 +260,8 @@ failure_code error_code_of(const json& body) {
         out.code.resize(64);
     }
     out.transient = classify_ashby_code(out.code);
-    if (!is_machine_code(out.code)) {
+    out.named = code.has_value() && is_machine_code(out.code);
+    if (code && !out.named) {
         out.code = "unrecognised_error";
     }
     return out;
@@ -353,9 +355,8 @@ upstream_result<ashby_client::envelope> ashby_client::post(const std::string& en
         // A 401 or 403 names its reason in the usual envelope ("missing_endpoint_permission"):
         // it is what an operator needs in jobs.last_error.
         if (const json failed = detail::parse(r.body); failed.is_object()) {
-            if (auto named = error_code_of(failed);
-                named.code != "unknown" && named.code != "unrecognised_error") {
-                e.code = std::move(named.code);
+            if (auto failure = error_code_of(failed); failure.named) {
+                e.code = std::move(failure.code);
             }
         }
         return e;
