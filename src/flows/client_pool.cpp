@@ -98,30 +98,29 @@ clients::upstream_result<std::string> tag_cache::id_for(clients::ashby::ashby_cl
     }
     creating_.insert(title);
     lock.unlock();
-    struct done_creating {  // however create_tag leaves, the waiters are woken
-        tag_cache& cache;
-        const std::string& title;
-        ~done_creating() {
-            {
-                std::lock_guard lock(cache.mutex_);
-                cache.creating_.erase(title);
-            }
-            cache.created_.notify_all();
-        }
-    };
-    clients::upstream_result<clients::ashby::tag> created = [&] {
-        done_creating guard{*this, title};
-        auto answer = ashby.create_tag(title);  // not under the lock: others keep working
-        if (answer) {
-            std::lock_guard cache_lock(mutex_);
-            ids_[title] = answer->id;
-        }
-        return answer;
-    }();
-    if (!created) {
-        return std::move(created).error();
+    std::optional<clients::upstream_result<clients::ashby::tag>> created;
+    try {
+        created.emplace(ashby.create_tag(title));  // not under the lock: others keep working
+    } catch (...) {
+        finish_creating(title, nullptr);  // the waiters must not wait for ever
+        throw;
     }
-    return created->id;
+    finish_creating(title, *created ? &(*created)->id : nullptr);
+    if (!*created) {
+        return std::move(*created).error();
+    }
+    return (*created)->id;
+}
+
+void tag_cache::finish_creating(const std::string& title, const std::string* id) {
+    {
+        std::lock_guard lock(mutex_);
+        creating_.erase(title);
+        if (id != nullptr) {
+            ids_[title] = *id;
+        }
+    }
+    created_.notify_all();
 }
 
 void tag_cache::forget(const std::string& title) {

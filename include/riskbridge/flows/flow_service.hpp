@@ -115,6 +115,9 @@ public:
     std::size_t waiting() const;
 
 private:
+    /// Ends a creation: caches `id` (null when it failed) and wakes the waiters.
+    void finish_creating(const std::string& title, const std::string* id);
+
     mutable std::mutex mutex_;
     std::condition_variable created_;
     std::unordered_map<std::string, std::string> ids_;
