@@ -31,6 +31,8 @@ constexpr int max_json_depth = 64;
 constexpr std::size_t max_unsigned_ping_bytes = 1024;
 
 constexpr const char* ashby_source = "ashby";
+constexpr const char* not_an_ashby_envelope =
+    "not an Ashby webhook envelope (action and data required)";
 constexpr const char* riskos_source = "riskos";
 
 /// Checks the nesting depth of a JSON text without parsing it, so hostile input cannot make
@@ -232,7 +234,7 @@ struct webhook_handler::impl : std::enable_shared_from_this<webhook_handler::imp
         }
         if (!doc->is_object() || !action || action->empty()) {
             return quarantine(std::move(req), std::move(respond), ashby_source,
-                              "not an Ashby webhook envelope (action and data required)");
+                              not_an_ashby_envelope);
         }
         if (!triggered(*action)) {
             // Unknown and untriggered actions are acknowledged and ignored whatever their
@@ -242,7 +244,7 @@ struct webhook_handler::impl : std::enable_shared_from_this<webhook_handler::imp
         const json* data = member(*doc, "data");
         if (data == nullptr || !data->is_object()) {
             return quarantine(std::move(req), std::move(respond), ashby_source,
-                              "not an Ashby webhook envelope (action and data required)");
+                              not_an_ashby_envelope);
         }
         const auto action_id = string_member(*doc, "webhookActionId");
         if (action_id && !plausible_id(*action_id)) {
@@ -303,12 +305,11 @@ struct webhook_handler::impl : std::enable_shared_from_this<webhook_handler::imp
     /// 200 {"status":"ignored"}, counted and logged by ids only; nothing stored.
     void ignore(const request& req, const respond_fn& respond, const std::string& action,
                 const std::optional<std::string>& action_id) {
-        const bool plausible_action = plausible_id(action);
-        count(ashby_source, plausible_action ? action : "?", "ignored");
+        count(ashby_source, action, "ignored");  // metrics keep known action names only
         log::info("webhook_ignored",
                   {{"request_id", req.request_id},
                    {"source", ashby_source},
-                   {"action", plausible_action ? action : "?"},
+                   {"action", plausible_id(action) ? action : "?"},
                    {"delivery", action_id && plausible_id(*action_id) ? *action_id + ":" + action
                                                                       : std::string("?")}});
         respond(json_status(200, "ignored"));
