@@ -50,17 +50,6 @@ protected:
         deployment_test::start();
     }
 
-    /// Sends a signed webhook; returns the daemon's JSON answer.
-    json send(const std::string& body) {
-        auto r = send_ashby(body);
-        EXPECT_TRUE(r.has_value());
-        if (!r) {
-            return {};
-        }
-        EXPECT_EQ(r->status, 200) << r->body;
-        return json::parse(r->body, nullptr, false);
-    }
-
     std::string scrape() {
         auto r = http_request(daemon_->port(), "GET", "/metrics");
         EXPECT_TRUE(r.has_value());
@@ -79,11 +68,11 @@ TEST_F(MetricsTest, TrafficMovesTheCountersAndOneGrepFollowsTheCandidate) {
     const auto body = ashby_.webhook_body("applicationSubmit", accept.application_id);
     ASSERT_TRUE(body.has_value());
 
-    const json first = send(*body);
+    const json first = accepted_answer(*body);
     ASSERT_EQ(first.value("status", ""), "accepted") << first;
     const long long job_id = first.value("job_id", 0LL);
     ASSERT_GT(job_id, 0);
-    EXPECT_EQ(send(*body).value("status", ""), "duplicate");
+    EXPECT_EQ(accepted_answer(*body).value("status", ""), "duplicate");
     auto forged = http_request(daemon_->port(), "POST", "/webhooks/ashby", *body,
                                {{"Content-Type", "application/json"},
                                 {"Ashby-Signature", "sha256=" + std::string(64, '0')}});
@@ -196,7 +185,7 @@ TEST_F(MetricsTest, APermanentUpstreamRefusalCountsADeadJob) {
     start("not-the-key");  // the Ashby simulator answers 403 to any other key
     const auto body = ashby_.webhook_body("applicationSubmit", sample("accept").application_id);
     ASSERT_TRUE(body.has_value());
-    ASSERT_EQ(send(*body).value("status", ""), "accepted");
+    ASSERT_EQ(accepted_answer(*body).value("status", ""), "accepted");
 
     const std::string dead_series = R"(riskbridge_jobs_dead_total{flow="screening"})";
     ASSERT_TRUE(eventually([&] { return metric_sample(scrape(), dead_series) >= 1; }))
