@@ -5,13 +5,16 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <set>
 #include <sstream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -210,17 +213,31 @@ TEST_F(MetricsTest, APermanentUpstreamRefusalCountsADeadJob) {
 
 TEST_F(MetricsTest, TheDaemonsThreadsAreNamedForTopAndPs) {
     start();
-    std::set<std::string> names;
     const std::string tasks = "/proc/" + std::to_string(daemon_->pid()) + "/task";
-    for (const auto& task : std::filesystem::directory_iterator(tasks)) {
-        std::string name;
-        std::getline(std::ifstream(task.path() / "comm"), name);
-        names.insert(name);
-    }
-    for (const char* expected :
-         {"rb-http-0", "rb-http-1", "rb-store-writer", "rb-store-answer", "rb-checkpoint",
-          "rb-worker-0", "rb-worker-1", "rb-lease-keeper"}) {
-        EXPECT_EQ(names.count(expected), 1u) << expected;
+    const auto thread_names = [&] {
+        std::set<std::string> names;
+        std::error_code ec;
+        for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
+            std::string name;
+            std::getline(std::ifstream(task.path() / "comm"), name);
+            names.insert(name);
+        }
+        return names;
+    };
+    const std::vector<std::string> expected = {
+        "rb-http-0",     "rb-http-1",   "rb-store-writer", "rb-store-answer",
+        "rb-checkpoint", "rb-worker-0", "rb-worker-1",     "rb-lease-keeper"};
+    // Some threads start after the daemon answers /readyz (the lease keeper, the workers): wait
+    // until every name is there, however slow the machine, then check each one.
+    const auto all_named = [&] {
+        const auto names = thread_names();
+        return std::all_of(expected.begin(), expected.end(),
+                           [&](const std::string& n) { return names.count(n) == 1; });
+    };
+    EXPECT_TRUE(eventually(all_named));
+    const auto names = thread_names();
+    for (const auto& name : expected) {
+        EXPECT_EQ(names.count(name), 1u) << name;
     }
 }
 
