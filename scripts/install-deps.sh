@@ -28,8 +28,9 @@ build)
     packages+=(clang libclang-rt-14-dev)
   fi
   if [ "${RISKBRIDGE_WITH_EXTRAS:-1}" = "1" ]; then
-    # Optional helpers: ccache speeds up rebuilds; sqlite3 is handy for operators.
-    packages+=(ccache sqlite3)
+    # Optional helpers: ccache speeds up rebuilds; sqlite3 is handy for operators; python3 runs
+    # tests/fuzz/make_corpus.py, which rewrites the fuzzers' seed corpora by hand.
+    packages+=(ccache sqlite3 python3)
   fi
   # scripts/with-postgres.sh installs the PostgreSQL server itself, only when a test run needs it.
   ;;

@@ -90,7 +90,7 @@ mkdir -m 755 "$root"
 
 step "unpack $(basename "$tarball")" tar --numeric-owner -xf "$tarball" -C "$root"
 step "git clone $commit into /src" \
-  sh -c "git clone --quiet --no-local '$repo' '$root/src' && git -C '$root/src' checkout --quiet --detach '$commit'"
+  sh -c "git -c advice.detachedHead=false clone --quiet --no-local '$repo' '$root/src' && git -c advice.detachedHead=false -C '$root/src' checkout --quiet --detach '$commit'"
 
 # apt's way out: the root's apt uses the proxy on its own loopback; the socat outside the
 # namespace connects each accepted stream to the mirror's host (HTTP, port 80) and nowhere else.
