@@ -30,6 +30,7 @@
 #include "riskbridge/store/job_store.hpp"
 #include "support/daemon_process.hpp"
 #include "support/paths.hpp"
+#include "support/polling.hpp"
 
 namespace riskbridge::testing {
 namespace {
@@ -171,7 +172,9 @@ TEST_F(FaultsTest, EveryFlowCompletesOnceThroughErrorsRateLimitsDropsAndSlowAnsw
     start();
     const auto started = std::chrono::steady_clock::now();
     submit_all(applicants);
-    ASSERT_TRUE(eventually([&] { return all_done(applications); }, 75s))
+    // About 15 s on an idle machine in a release build: the deadline leaves room for a
+    // sanitized build on a loaded one.
+    ASSERT_TRUE(eventually([&] { return all_done(applications); }, 240s))
         << state_summary() << "\n"
         << outcomes::with_decision_note(ashby_, applicants) << " decision notes";
     const auto took = std::chrono::steady_clock::now() - started;
@@ -203,43 +206,32 @@ TEST_F(FaultsTest, EveryFlowCompletesOnceThroughErrorsRateLimitsDropsAndSlowAnsw
         attempts += j.attempts;
     }
 
-    // Retry-After is a floor for the backoff (capped by backoff_max_ms): after a 429 the next
-    // attempt came no earlier.
+    // Retry-After is a floor for the backoff, above backoff_max_ms: after a 429 the next
+    // attempt was put off by the second the upstream asked for. Read from the worker's own
+    // job_retry lines, the delay it stored as the job's next_run_at. (Not from the gaps
+    // between the attempts' finished_at: each is stamped once the store's write lock is had,
+    // which on a loaded machine, or beside another process writing to the disk, can take
+    // longer than any margin.) Ignoring Retry-After would leave the jitter, at most
+    // backoff_max_ms.
+    const std::string logs = daemon_->logs();
     int after_rate_limit = 0;
     std::vector<std::string> too_early;
-    {
-        auto st = store::make_sqlite_store({db_path()}, system_clock());
-        ASSERT_TRUE(st.has_value());
-        for (const auto& j : jobs) {
-            auto history = (*st)->job_attempts(j.id);
-            ASSERT_TRUE(history) << history.error().message;
-            for (std::size_t k = 0; k + 1 < history->size(); ++k) {
-                const auto& a = (*history)[k];
-                if (a.error.find("HTTP 429 (retry after 1000 ms)") == std::string::npos) {
-                    continue;
-                }
-                ++after_rate_limit;
-                // The attempt's finished_at is stamped when its retry is stored, a little
-                // after the worker computed next_run_at (more under load: the write gate, a
-                // sanitizer): allow 50 ms of that. Ignoring Retry-After would leave the early
-                // attempts' jitter (at most 10 * 2^n ms) far below.
-                const auto gap = (*history)[k + 1].finished_at - a.finished_at;
-                if (gap < std::chrono::milliseconds(w.backoff_max_ms - 50)) {
-                    too_early.push_back(
-                        "job " + std::to_string(j.id) + " attempt " + std::to_string(a.attempt) +
-                        ": next after " +
-                        std::to_string(
-                            std::chrono::duration_cast<std::chrono::milliseconds>(gap).count()) +
-                        " ms");
-                }
-            }
+    for (const auto& o : log_objects(logs)) {
+        if (o.value("event", "") != "job_retry" ||
+            o.value("error", "").find("HTTP 429 (retry after 1000 ms)") == std::string::npos) {
+            continue;
         }
-        (*st)->shutdown();
+        ++after_rate_limit;
+        const long long delay = o.value("delay_ms", -1LL);
+        if (delay < 1000) {
+            too_early.push_back("job " + o.value("job_id", "?") + " attempt " +
+                                o.value("attempt", "?") + ": next after " + std::to_string(delay) +
+                                " ms");
+        }
     }
     EXPECT_GT(after_rate_limit, 0);
     EXPECT_TRUE(too_early.empty()) << outcomes::joined(too_early);
 
-    const std::string logs = daemon_->logs();
     EXPECT_EQ(logs.find("\"event\":\"job_dead\""), std::string::npos);
     std::printf(
         "[ faults ] %d flows done in %lld ms: %lld attempts (max %d per job), %d createNote "
@@ -271,14 +263,14 @@ TEST_F(FaultsTest, UpstreamDownLongerThanTheBudgetEndsDeadAndRetryAllDeadFinishe
     riskos_.faults().set(down);
     submit_all(riskos_down);
     const auto dead_count = [&] { return jobs_by_state()[store::job_state::dead]; };
-    ASSERT_TRUE(eventually([&] { return dead_count() == per_phase; }, 30s)) << state_summary();
+    ASSERT_TRUE(eventually([&] { return dead_count() == per_phase; }, 60s)) << state_summary();
 
     // Phase B: Ashby answers 500 to everything as well.
     sim::fault_settings failing;
     failing.error_rate = 1.0;
     ashby_.faults().set(failing);
     submit_all(both_down);
-    ASSERT_TRUE(eventually([&] { return dead_count() == 2 * per_phase; }, 30s)) << state_summary();
+    ASSERT_TRUE(eventually([&] { return dead_count() == 2 * per_phase; }, 60s)) << state_summary();
     EXPECT_EQ(riskos_.eval_ids().size(), 0U);
     EXPECT_EQ(ashby_.calls("candidate.createNote"), 0);
 
@@ -324,7 +316,7 @@ TEST_F(FaultsTest, UpstreamDownLongerThanTheBudgetEndsDeadAndRetryAllDeadFinishe
     EXPECT_NE(retried.output.find(std::to_string(2 * per_phase) + " job(s) queued again"),
               std::string::npos)
         << retried.output;
-    ASSERT_TRUE(eventually([&] { return all_done(2 * per_phase); }, 30s)) << state_summary();
+    ASSERT_TRUE(eventually([&] { return all_done(2 * per_phase); }, 60s)) << state_summary();
 
     std::vector<outcomes::applicant> all = riskos_down;
     all.insert(all.end(), both_down.begin(), both_down.end());
@@ -377,7 +369,8 @@ TEST_F(FaultsTest, DocumentVerificationsThroughFaultsWriteEachStepOnce) {
         const auto by_state = jobs_by_state();
         return by_state.size() == 1 && by_state.begin()->first == store::job_state::done;
     };
-    ASSERT_TRUE(eventually([&] { return decided() && no_job_left(); }, 60s))
+    // About 10 s on an idle machine in a release build: room for a sanitized, loaded one.
+    ASSERT_TRUE(eventually([&] { return decided() && no_job_left(); }, 180s))
         << state_summary() << "\n"
         << daemon_->logs().substr(0, 4000);
 

@@ -260,7 +260,9 @@ TEST_F(AshbySimTest, ASlowAnswerTimesOutWellBeforeTheDelay) {
     ASSERT_FALSE(c.has_value());
     EXPECT_EQ(c.error().kind, failure_kind::timeout);
     EXPECT_TRUE(c.error().transient);
-    EXPECT_LT(elapsed, 2s);
+    // Well before the 5 s answer (which a client without the limit would wait for), with
+    // room for a loaded or sanitized machine; never before the limit itself.
+    EXPECT_LT(elapsed, 4s);
     EXPECT_GE(elapsed, 250ms);
     // A per-call override is honoured too (the client default here is 5 s).
     o.timeout = 200ms;
@@ -270,7 +272,8 @@ TEST_F(AshbySimTest, ASlowAnswerTimesOutWellBeforeTheDelay) {
     auto q = quick.candidate_info(sample("accept").candidate_id);
     ASSERT_FALSE(q.has_value());
     EXPECT_EQ(q.error().kind, failure_kind::timeout);
-    EXPECT_LT(std::chrono::steady_clock::now() - again, 2s);
+    // Below both the 5 s answer and the client's 5 s default: the override cut it.
+    EXPECT_LT(std::chrono::steady_clock::now() - again, 4s);
 }
 
 TEST_F(AshbySimTest, TlsToAPlainServerIsATlsFailure) {

@@ -412,7 +412,9 @@ TEST_F(RiskosSimTest, FaultsAndTimeoutsAreClassified) {
     ASSERT_FALSE(slow.has_value());
     EXPECT_EQ(slow.error().kind, failure_kind::timeout);
     EXPECT_TRUE(slow.error().transient);
-    EXPECT_LT(elapsed, 2s);
+    // Below both the 5 s answer and the HTTP client's own 5 s limit, so the 250 ms per-call
+    // timeout is what ended it, with room for a loaded or sanitized machine.
+    EXPECT_LT(elapsed, 4s);
 }
 
 }  // namespace

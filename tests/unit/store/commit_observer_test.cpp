@@ -43,6 +43,9 @@ TEST_P(commit_observer_test, every_commit_reports_its_batch_size_and_latency) {
     commits seen;
     test_options opts;
     opts.on_commit = seen.observer();
+    // The writer waits for the test's lock until the test releases it, however slowly the
+    // test runs: a lock wait that timed out first would fail k1's batch.
+    opts.lock_timeout = wait_limit;
     auto store = open(opts);
     ASSERT_TRUE(store);
 

@@ -162,6 +162,9 @@ TEST_P(ingestion, malformed_requests_are_refused_at_once) {
 TEST_P(ingestion, full_queue_answers_overloaded_and_queued_requests_complete_later) {
     test_options opts;
     opts.max_pending_writes = 2;
+    // The writer must still be waiting for the lock when the test looks, however slowly the
+    // steps below run: its wait ends when the test releases the lock, not at a deadline.
+    opts.lock_timeout = wait_limit;
     auto store = open(opts);
     ASSERT_TRUE(store);
     auto blocker = hold_write_lock();  // the writer cannot commit now
@@ -243,7 +246,7 @@ TEST_P(ingestion, writable_comes_back_without_waiting_for_a_request) {
         EXPECT_FALSE(store->writable());
         ASSERT_TRUE(blocker->release());
     }
-    EXPECT_TRUE(eventually([&] { return store->writable(); }, std::chrono::seconds(10)));
+    EXPECT_TRUE(eventually([&] { return store->writable(); }));
     auto st = store->stats();
     ASSERT_TRUE(st);
     EXPECT_EQ(st->deliveries, 0);  // the probe stored nothing

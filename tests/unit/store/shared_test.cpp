@@ -226,7 +226,11 @@ TEST_P(shared, a_dead_replicas_lease_is_taken_over_by_another) {
 TEST_P(shared, a_request_the_database_refuses_does_not_sink_its_batch) {
     std::ostringstream logged;
     log::init_to_stream(logged, log::level::info);
-    auto store = open();
+    test_options opts;
+    // The writer waits for the test's lock until the test releases it, however slowly the
+    // test runs: a lock wait that timed out first would fail k0's batch.
+    opts.lock_timeout = wait_limit;
+    auto store = open(opts);
     ASSERT_TRUE(store);
     collector<enqueue_result> results;
     {

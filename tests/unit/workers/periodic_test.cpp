@@ -22,7 +22,7 @@ struct call_counter {
         ++calls;
         cv.notify_all();
     }
-    bool wait_for(int n, std::chrono::milliseconds limit = 5s) {
+    bool wait_for(int n, std::chrono::milliseconds limit = 30s) {
         std::unique_lock lock(mutex);
         return cv.wait_for(lock, limit, [&] { return calls >= n; });
     }
@@ -62,7 +62,9 @@ TEST(PeriodicRunner, StopIsPromptEvenWithLongIntervalsAndIdempotent) {
     const auto began = std::chrono::steady_clock::now();
     runner.stop();
     runner.stop();
-    EXPECT_LT(std::chrono::steady_clock::now() - began, 1s);
+    // Not waiting out the hour is what this proves; 10 s leaves a loaded or sanitized
+    // machine all the room it needs to wake and join one thread.
+    EXPECT_LT(std::chrono::steady_clock::now() - began, 10s);
 }
 
 }  // namespace
