@@ -35,8 +35,10 @@ for arg in "$@"; do
 done
 timeout_s=${RISKBRIDGE_FRESH_TIMEOUT_S:-2400}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-
-say() { echo "fresh-machine: $*" >&2; }
+lib="$repo/scripts/lib/root-check.sh"
+check_name=fresh-machine
+# shellcheck source=lib/root-check.sh
+source "$lib"
 
 if [ "$(id -u)" -ne 0 ]; then
   say "needs root (chroot and namespaces)"
@@ -51,15 +53,6 @@ if [ ${#setup[@]} -eq 0 ]; then
 fi
 commands=("${setup[0]}")
 if [ "$all" = 1 ]; then commands=("${setup[@]}"); fi
-
-# Prints "NAME: exit N in T s" for a host-side step and stops the run when it fails.
-step() {
-  local name=$1 start=$SECONDS rc=0
-  shift
-  "$@" || rc=$?
-  say "$name: exit $rc in $((SECONDS - start)) s"
-  if [ "$rc" -ne 0 ]; then exit "$rc"; fi
-}
 
 step "install-deps.sh fresh-root (host tools)" ./scripts/install-deps.sh fresh-root >/dev/null
 tarball=$(./scripts/debian-root.sh)
@@ -89,8 +82,7 @@ root="$work/root"
 mkdir -m 755 "$root"
 
 step "unpack $(basename "$tarball")" tar --numeric-owner -xf "$tarball" -C "$root"
-step "git clone $commit into /src" \
-  sh -c "git -c advice.detachedHead=false clone --quiet --no-local '$repo' '$root/src' && git -c advice.detachedHead=false -C '$root/src' checkout --quiet --detach '$commit'"
+step "git clone $commit into /src" clone_commit "$repo" "$root/src" "$commit"
 
 # apt's way out: the root's apt uses the proxy on its own loopback; the socat outside the
 # namespace connects each accepted stream to the mirror's host (HTTP, port 80) and nowhere else.
@@ -107,27 +99,14 @@ bridge_pid=$!
 cat >"$work/inside.sh" <<'EOF'
 # Runs in the new mount, PID and network namespaces, on the host's file system until chroot.
 set -euo pipefail
-work=$1
-shift
+lib=$1 work=$2
+shift 2
+check_name=fresh-machine
+source "$lib"
 root="$work/root"
-say() { echo "fresh-machine: $*" >&2; }
 
 ip link set lo up
-mount -t proc -o nosuid,nodev,noexec proc "$root/proc"
-mount -t tmpfs -o nosuid,mode=755,size=64m dev "$root/dev"
-for node in "null 1 3" "zero 1 5" "full 1 7" "random 1 8" "urandom 1 9" "tty 5 0"; do
-  read -r name major minor <<<"$node"
-  mknod -m 666 "$root/dev/$name" c "$major" "$minor"
-done
-ln -s /proc/self/fd "$root/dev/fd"
-ln -s /proc/self/fd/0 "$root/dev/stdin"
-ln -s /proc/self/fd/1 "$root/dev/stdout"
-ln -s /proc/self/fd/2 "$root/dev/stderr"
-mkdir -m 1777 "$root/dev/shm"
-mkdir -m 755 "$root/dev/pts"
-mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts "$root/dev/pts"
-ln -s pts/ptmx "$root/dev/ptmx"
-
+mount_system "$root"
 socat TCP-LISTEN:3142,bind=127.0.0.1,fork,reuseaddr "UNIX-CONNECT:$work/apt.sock" &
 for _ in $(seq 1 100); do
   if (exec 3<>/dev/tcp/127.0.0.1/3142) 2>/dev/null; then break; fi
@@ -156,22 +135,14 @@ exit "$rc"
 EOF
 
 say "running ${commands[*]} in a fresh Debian 12 root (limit ${timeout_s} s)"
-rc=0
-timeout --kill-after=30 "$timeout_s" \
-  unshare --mount --propagation private --net --pid --fork --kill-child \
-  bash "$work/inside.sh" "$work" "${commands[@]}" || rc=$?
-if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-  say "stopped after the ${timeout_s} s limit"
-fi
-if [ "$rc" -ne 0 ]; then exit "$rc"; fi
+in_namespaces "$timeout_s" bash "$work/inside.sh" "$lib" "$work" "${commands[@]}"
 
 # The demo's verdict: its last line counts the outcomes that matched.
-summary=$(sed 's/\x1b\[[0-9;]*m//g' "$work/command-1.log" | grep -E '^[0-9]+/[0-9]+ outcomes' | tail -n 1 || true)
+summary=$(demo_summary "$work/command-1.log")
 say "demo: ${summary:-no summary line}"
-if ! [[ "$summary" =~ ^7/7\ outcomes\ as\ expected ]]; then
+if ! demo_passed "$summary"; then
   tail -n 40 "$work/command-1.log" >&2
-  say "FAILED: the demo did not end 7/7"
-  exit 1
+  fail "the demo did not end 7/7"
 fi
 if [ "$all" = 1 ]; then
   grep -E 'tests passed|tests failed' "$work"/command-*.log | sed 's/^/fresh-machine: /' >&2 || true

@@ -42,20 +42,12 @@ done
 timeout_s=${RISKBRIDGE_IMAGE_TIMEOUT_S:-2400}
 image=localhost/riskbridge:check
 # The secrets docker/riskbridge.yaml takes from the environment and has no default for.
-secrets=(ASHBY_API_KEY ASHBY_WEBHOOK_SECRET RISKOS_API_KEY RISKOS_WEBHOOK_TOKEN)
+secrets=(ASHBY_API_KEY ASHBY_WEBHOOK_SECRET RISKOS_API_KEY RISKOS_WEBHOOK_TOKEN RISKBRIDGE_DATA_KEY)
 
-say() { echo "test-image: $*" >&2; }
-fail() {
-  say "FAILED: $*"
-  exit 1
-}
-step() {
-  local name=$1 start=$SECONDS rc=0
-  shift
-  "$@" || rc=$?
-  say "$name: exit $rc in $((SECONDS - start)) s"
-  if [ "$rc" -ne 0 ]; then exit "$rc"; fi
-}
+lib="$repo/scripts/lib/root-check.sh"
+check_name=test-image
+# shellcheck source=lib/root-check.sh
+source "$lib"
 
 if [ "$(id -u)" -ne 0 ]; then
   say "needs root (image build, chroot and namespaces)"
@@ -112,7 +104,10 @@ base_image() {
   # one only leaves out documentation), which is enough for what the runtime stage installs.
   "$engine" import --change "LABEL org.riskbridge.base-root=$stamp" --change 'CMD ["bash"]' \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    "$tarball" "$name" >/dev/null
+    "$tarball" "$name" >"$work/import.log" 2>&1 || {
+    cat "$work/import.log" >&2
+    return 1
+  }
   say "$name: no registry reachable; imported from $tarball"
 }
 step "base image debian:12" base_image docker.io/library/debian:12
@@ -123,7 +118,7 @@ context=$repo
 if [ "$clean_clone" = 1 ]; then
   commit=$(git rev-parse HEAD)
   context="$work/clone"
-  step "git clone $commit" sh -c "git -c advice.detachedHead=false clone --quiet --no-local '$repo' '$context' && git -c advice.detachedHead=false -C '$context' checkout --quiet --detach '$commit'"
+  step "git clone $commit" clone_commit "$repo" "$context" "$commit"
 fi
 say "build context: $context$([ "$clean_clone" = 1 ] || echo ' (this checkout, as it is)')"
 build() {
@@ -141,9 +136,14 @@ step "$engine build -f docker/Dockerfile" build
 fs="$work/fs"
 mkdir -m 755 "$fs"
 export_fs() {
-  container=$("$engine" create "$image")
+  # podman complains on stderr that it cannot arm the HEALTHCHECK timer without systemd: the
+  # container is never started, so that is noise.
+  container=$("$engine" create "$image" 2>"$work/create.log") || {
+    cat "$work/create.log" >&2
+    return 1
+  }
   "$engine" export "$container" | tar --numeric-owner -x -C "$fs"
-  "$engine" rm -f "$container" >/dev/null
+  "$engine" rm -f "$container" >/dev/null 2>&1
   container=""
 }
 step "export the image's file system" export_fs
@@ -152,6 +152,13 @@ workdir=$("$engine" image inspect --format '{{.Config.WorkingDir}}' "$image")
 "$engine" image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$image" |
   grep -v '^$' >"$work/image.env"
 say "image: USER=${user:-<none>} WORKDIR=${workdir:-<none>} $(du -sh "$fs" | cut -f1) on disk"
+
+# The HEALTHCHECK survives the build (podman keeps it only in the docker format).
+if [ "$engine" = podman ]; then health_format='{{if .HealthCheck}}{{join .HealthCheck.Test " "}}{{end}}'
+else health_format='{{if .Config.Healthcheck}}{{join .Config.Healthcheck.Test " "}}{{end}}'; fi
+health=$("$engine" image inspect --format "$health_format" "$image")
+[[ "$health" == *"/healthz"* ]] || fail "the image has no HEALTHCHECK on /healthz (got '$health')"
+say "HEALTHCHECK: $health"
 
 [ -n "$user" ] || fail "the Dockerfile names no USER: the daemon would run as root"
 uid=$(awk -F: -v u="${user%%:*}" '$1 == u || $3 == u {print $3}' "$fs/etc/passwd")
@@ -164,32 +171,24 @@ say "the image runs as $user (uid $uid, gid $gid), not root"
 cat >"$work/inside.sh" <<'EOF'
 # Runs in new mount, PID and network namespaces, on the host's file system until chroot.
 set -euo pipefail
-fs=$1 uid=$2 gid=$3 workdir=$4 envfile=$5
-shift 5
+lib=$1 fs=$2 uid=$3 gid=$4 workdir=$5 envfile=$6
+shift 6
 secrets=("$@")
-say() { echo "test-image: $*" >&2; }
-fail() {
-  say "FAILED: $*"
-  exit 1
-}
+check_name=test-image
+source "$lib"
 
 ip link set lo up
-mount -t proc -o nosuid,nodev,noexec proc "$fs/proc"
-mount -t tmpfs -o nosuid,mode=755,size=16m dev "$fs/dev"
-for node in "null 1 3" "zero 1 5" "full 1 7" "random 1 8" "urandom 1 9" "tty 5 0"; do
-  read -r name major minor <<<"$node"
-  mknod -m 666 "$fs/dev/$name" c "$major" "$minor"
-done
-ln -s /proc/self/fd "$fs/dev/fd"
-mkdir -m 1777 "$fs/dev/shm"
+mount_system "$fs"
 
 mapfile -t image_env <"$envfile"
 # As the image's user, in its working directory, with its environment and the given extras.
-as_user() {
-  chroot --userspec="$uid:$gid" --groups="$gid" "$fs" /usr/bin/env -i "${image_env[@]}" \
-    HOME="${workdir:-/}" "$@"
-}
-in_workdir() { as_user /bin/sh -c 'cd "$0" && exec "$@"' "${workdir:-/}" "$@"; }
+# Every step execs the next (chroot, env, sh, the command), so the command keeps the PID that
+# `$!` names when it runs in the background.
+as_user=(chroot --userspec="$uid:$gid" --groups="$gid" "$fs" /usr/bin/env -i "${image_env[@]}"
+  HOME="${workdir:-/}")
+in_workdir=("${as_user[@]}" /bin/sh -c 'cd "$0" && exec "$@"' "${workdir:-/}")
+as_user() { "${as_user[@]}" "$@"; }
+in_workdir() { "${in_workdir[@]}" "$@"; }
 
 # 1. libraries
 ldd_out=$(chroot "$fs" /usr/bin/ldd /usr/local/bin/riskbridge) || fail "ldd failed: $ldd_out"
@@ -212,19 +211,21 @@ rc=0
 out=$(in_workdir /usr/local/bin/riskbridge check-config --config "$config" 2>&1) || rc=$?
 [ "$rc" -ne 0 ] || fail "check-config accepted the config without the secrets"
 for var in "${secrets[@]}"; do
-  grep -Eq "^$config:[0-9]+: [a-z_.]+(\[[0-9]+\])?: .*\b$var\b is not set" <<<"$out" ||
+  grep -Eq "^$config:[0-9]+: [a-z_.0-9]+(\[[0-9]+\][a-z_.0-9]*)*: .*\b$var\b is not set" <<<"$out" ||
     fail "check-config without $var does not name it on a FILE:LINE: key: line; it said:"$'\n'"$out"
 done
 say "check-config without the secrets: exit $rc, $(grep -c "^$config:" <<<"$out") lines naming file, line and key"
 secret_env=()
 for var in "${secrets[@]}"; do secret_env+=("$var=image-check-$var"); done
+# The data key must be a real one: 32 random bytes as 64 hex digits.
+secret_env+=("RISKBRIDGE_DATA_KEY=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')")
 out=$(in_workdir /usr/bin/env "${secret_env[@]}" /usr/local/bin/riskbridge check-config --config "$config" 2>&1) ||
   fail "check-config with the secrets set failed:"$'\n'"$out"
 say "check-config with the secrets: exit 0"
 
 # 5. serve, the HEALTHCHECK's curl, SIGTERM
-in_workdir /usr/bin/env "${secret_env[@]}" /usr/local/bin/riskbridge serve --config "$config" \
-  >"$fs/tmp/serve.log" 2>&1 &
+"${in_workdir[@]}" /usr/bin/env "${secret_env[@]}" /usr/local/bin/riskbridge serve \
+  --config "$config" >"$fs/tmp/serve.log" 2>&1 &
 serve=$!
 healthy=0
 for _ in $(seq 1 300); do
@@ -249,22 +250,16 @@ say "serve: exit 0 on SIGTERM"
 # 6. the demo
 rc=0
 in_workdir /usr/local/bin/riskbridge demo >"$fs/tmp/demo.log" 2>&1 || rc=$?
-summary=$(sed 's/\x1b\[[0-9;]*m//g' "$fs/tmp/demo.log" | grep -E '^[0-9]+/[0-9]+ outcomes' | tail -n 1 || true)
+summary=$(demo_summary "$fs/tmp/demo.log")
 say "demo: exit $rc: ${summary:-no summary line}"
-if [ "$rc" -ne 0 ] || ! [[ "$summary" =~ ^7/7\ outcomes\ as\ expected ]]; then
+if [ "$rc" -ne 0 ] || ! demo_passed "$summary"; then
   tail -n 40 "$fs/tmp/demo.log" >&2
   fail "the demo did not end 7/7"
 fi
 EOF
 
-rc=0
-timeout --kill-after=30 "$timeout_s" \
-  unshare --mount --propagation private --net --pid --fork --kill-child \
-  bash "$work/inside.sh" "$fs" "$uid" "$gid" "$workdir" "$work/image.env" "${secrets[@]}" || rc=$?
-if [ "$rc" -ne 0 ]; then
-  say "FAILED (exit $rc)"
-  exit "$rc"
-fi
+in_namespaces "$timeout_s" bash "$work/inside.sh" "$lib" "$fs" "$uid" "$gid" "$workdir" \
+  "$work/image.env" "${secrets[@]}"
 # The check's image goes; the build cache (the apt layer of the build stage) stays for a day.
 "$engine" rmi -f "$image" >/dev/null 2>&1 || true
 "$engine" image prune -f --filter until=24h >/dev/null 2>&1 || true
