@@ -2,6 +2,7 @@
 
 #include "app/commands.hpp"
 #include "app/demo_command.hpp"
+#include "app/hardening.hpp"
 #include "app/sim_command.hpp"
 
 #include <algorithm>
@@ -264,6 +265,9 @@ int run_preview(const std::string& path, const std::string& application_id) {
 }  // namespace
 
 int run_cli(int argc, char** argv) {
+    // Owner-only files, no death by SIGPIPE, no core dumps: for every command, before it
+    // reads a secret or creates a file.
+    harden_process();
     CLI::App app{"riskbridge: screens Ashby applicants with Socure RiskOS"};
     app.set_version_flag("--version", std::string("riskbridge ") + version_string);
     app.require_subcommand(1);

@@ -18,6 +18,7 @@
 #include "riskbridge/core/clock.hpp"
 #include "riskbridge/core/version.hpp"
 #include "riskbridge/flows/flow_service.hpp"
+#include "riskbridge/http/metrics_endpoint.hpp"
 #include "riskbridge/http/server.hpp"
 #include "riskbridge/http/webhook_handler.hpp"
 #include "riskbridge/observability/log.hpp"
@@ -62,6 +63,20 @@ workers::pool_options pool_options_from(const config::config& cfg) {
     return o;
 }
 
+/// The listener of server.metrics_listen: plain HTTP (a scrape on a private address), one
+/// thread, otherwise the main listener's limits.
+config::server_config metrics_listener_config(const config::server_config& main) {
+    config::server_config m = main;
+    m.listen = main.metrics_listen.value_or("");
+    m.host = main.metrics_host;
+    m.port = main.metrics_port;
+    m.threads = 1;
+    m.tls.reset();
+    m.metrics_listen.reset();
+    m.thread_name = "rb-metrics";
+    return m;
+}
+
 }  // namespace
 
 int run_daemon(const std::string& config_path) {
@@ -89,6 +104,7 @@ int run_daemon(const std::string& config_path) {
                                 {"config", config_path},
                                 {"pid", static_cast<long long>(getpid())},
                                 {"listen", cfg.server.listen},
+                                {"metrics_listen", cfg.server.metrics_listen.value_or("")},
                                 {"workers", cfg.workers.threads},
                                 {"store", cfg.store.postgres_url ? "postgresql" : "sqlite"}});
 
@@ -140,12 +156,33 @@ int run_daemon(const std::string& config_path) {
     http::webhook_handler handler(
         cfg, *store, [&pool] { return pool->running(); }, &metrics);
     handler.on_job_stored([&pool] { pool->notify(); });
-    auto server = http::make_server(cfg.server, handler.as_request_handler(), &metrics);
-    if (auto started = server->start(); !started) {
-        log::error("server_start_failed", {{"error", started.error().message}});
-        std::cerr << "riskbridge: " << started.error().message << '\n';
+    // With server.metrics_listen, /metrics moves to a listener of its own (a private address
+    // for the scrape) and the main listener answers 404 for it.
+    const bool own_metrics_listener = cfg.server.metrics_listen.has_value();
+    auto server =
+        http::make_server(cfg.server,
+                          own_metrics_listener ? http::without_metrics(handler.as_request_handler())
+                                               : handler.as_request_handler(),
+                          &metrics);
+    std::unique_ptr<http::server> metrics_server;
+    if (own_metrics_listener) {
+        metrics_server = http::make_server(metrics_listener_config(cfg.server),
+                                           http::make_metrics_handler(&metrics), &metrics);
+    }
+    const auto start_failed = [&store](const error& e) {
+        log::error("server_start_failed", {{"error", e.message}});
+        std::cerr << "riskbridge: " << e.message << '\n';
         store->shutdown();
         return 1;
+    };
+    if (auto started = server->start(); !started) {
+        return start_failed(started.error());
+    }
+    if (metrics_server) {
+        if (auto started = metrics_server->start(); !started) {
+            server->force_stop();
+            return start_failed(started.error());
+        }
     }
     pool->start();
 
@@ -189,7 +226,13 @@ int run_daemon(const std::string& config_path) {
         }
     });
     upkeep.start();
-    log::lifecycle("ready", {{"port", static_cast<unsigned>(server->port())}});
+    const auto port = static_cast<unsigned>(server->port());
+    if (metrics_server) {
+        log::lifecycle("ready", {{"port", port},
+                                 {"metrics_port", static_cast<unsigned>(metrics_server->port())}});
+    } else {
+        log::lifecycle("ready", {{"port", port}});
+    }
 
     int sig = 0;
     sigwait(&signals, &sig);
@@ -201,6 +244,10 @@ int run_daemon(const std::string& config_path) {
     bool clean = true;
     std::thread drainer([&] {
         clean = server->drain(cfg.server.drain_timeout);
+        if (metrics_server) {
+            // Scrapes went on during the drain; one in flight finishes at once.
+            metrics_server->drain(cfg.server.drain_timeout);
+        }
         upkeep.stop();
         pool->stop();
         store->shutdown();
@@ -213,6 +260,9 @@ int run_daemon(const std::string& config_path) {
             log::warn("forced_shutdown", {{"signal", signal_name(again)}});
             log::flush();
             server->force_stop();
+            if (metrics_server) {
+                metrics_server->force_stop();
+            }
             // Everything acknowledged is already committed; running jobs resume after restart.
             std::_Exit(1);
         }

@@ -32,9 +32,12 @@
 #include "riskbridge/clients/http_client.hpp"
 #include "riskbridge/config/config.hpp"
 #include "riskbridge/core/clock.hpp"
+#include "riskbridge/core/wipe.hpp"
 #include "riskbridge/flows/docv.hpp"
 #include "riskbridge/flows/flow_service.hpp"
 #include "riskbridge/observability/log.hpp"
+#include "riskbridge/security/aead.hpp"
+#include "riskbridge/security/digest.hpp"
 #include "riskbridge/sim/ashby_sim.hpp"
 #include "riskbridge/sim/riskos_sim.hpp"
 #include "riskbridge/sim/sample_data.hpp"
@@ -399,6 +402,10 @@ std::string indent(const std::string& text, const std::string& prefix) {
 
 // ---- the configuration ---------------------------------------------------------------------
 
+/// The environment variable that hands the demo daemon its throw-away data key, so the key is
+/// in neither the config file nor the demo's output.
+constexpr const char* demo_data_key_variable = "RISKBRIDGE_DEMO_DATA_KEY";
+
 std::string demo_config(const std::string& ashby_url, const std::string& riskos_url,
                         const fs::path& dir) {
     std::string y =
@@ -452,6 +459,9 @@ std::string demo_config(const std::string& ashby_url, const std::string& riskos_
          ", riskos_field: address.postal_code }");
     line("store:");
     line("  sqlite_path: " + quoted((dir / "riskbridge.db").string()));
+    line("  encryption: { keys: [{ id: demo, key: \"${" + std::string(demo_data_key_variable) +
+             "}\" }] }",
+         "a throw-away key made for this run");
     line(
         "workers: { threads: 4, max_attempts: 10, backoff_base_ms: 100, backoff_max_ms: 2000, "
         "poll_interval_ms: 50 }");
@@ -633,6 +643,10 @@ void print_going_live(const term& t) {
                  "       store.sqlite_path          a path that survives restarts (or "
                  "store.postgres_url\n"
                  "                                  for several replicas)\n"
+                 "       store.encryption           keys: [{ id: \"1\", key: "
+                 "\"${RISKBRIDGE_DATA_KEY}\" }]\n"
+                 "                                  (a key from `openssl rand -base64 32`, kept "
+                 "secret)\n"
                  "     ashby.api_base_url keeps its default (https://api.ashbyhq.com); "
                  "${VAR} values come\n"
                  "     from the environment, so no secret needs to be in the file.\n"
@@ -754,6 +768,11 @@ private:
         co.total_timeout = std::chrono::milliseconds(2000);
         auto http = clients::make_curl_client(co);
         std::ofstream(config_path()) << demo_config(ashby_->base_url(), riskos_->base_url(), dir_);
+        // The store is encrypted as in production, under a key that lives as long as this run
+        // (64 hex digits from the system's randomness); the child inherits it.
+        std::string key = security::random_hex(security::data_key_bytes);
+        ::setenv(demo_data_key_variable, key.c_str(), 1);
+        wipe(key);
         daemon_pid_ = spawn_daemon(binary, config_path().string(), daemon_log().string());
         if (daemon_pid_ <= 0) {
             std::cerr << "riskbridge demo: cannot start " << binary << '\n';

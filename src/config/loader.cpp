@@ -112,6 +112,35 @@ bool is_http_url(std::string_view s) {
     return false;
 }
 
+/// The host of an http:// or https:// URL: what comes between "://" and the next '/', '?' or
+/// '#', without user info or port, an IPv6 literal without its brackets, in lower case.
+std::string url_host(std::string_view url) {
+    const std::size_t scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos) {
+        return {};
+    }
+    std::string_view authority = url.substr(scheme_end + 3);
+    authority = authority.substr(0, std::min(authority.find_first_of("/?#"), authority.size()));
+    if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
+        authority.remove_prefix(at + 1);
+    }
+    if (!authority.empty() && authority.front() == '[') {
+        const std::size_t close = authority.find(']');
+        return close == std::string_view::npos ? std::string{}
+                                               : lower(authority.substr(1, close - 1));
+    }
+    return lower(authority.substr(0, std::min(authority.find(':'), authority.size())));
+}
+
+/// localhost, 127.0.0.0/8 or ::1: traffic to it never leaves this host.
+bool is_loopback_host(const std::string& host) {
+    if (host == "localhost") {
+        return true;
+    }
+    const auto ip = parse_ip(host);
+    return ip && is_loopback(*ip);
+}
+
 /// A dotted path of identifiers, e.g. address.postal_code.
 bool is_field_path(std::string_view s) {
     if (s.empty() || s.front() == '.' || s.back() == '.' || s.find("..") != s.npos) {
@@ -517,6 +546,21 @@ void read_url(reader& r, const map_view& m, std::string_view key, std::string& o
     }
 }
 
+/// An api_base_url carries the API key on every call, so it must be https://, unless its host
+/// is loopback or `allow_http: true` (a key of the same section) accepts plain HTTP explicitly.
+/// `url` is the value read (the default when the key is absent or was wrong).
+void check_api_url_scheme(reader& r, const map_view& m, const std::string& url, bool allow_http) {
+    auto e = m.get("api_base_url");
+    if (!e || allow_http || lower(url).rfind("http://", 0) != 0 ||
+        is_loopback_host(url_host(url))) {
+        return;
+    }
+    r.report(e->line, e->path,
+             "must use https:// (the API key is sent with every call); http:// is accepted "
+             "only for a loopback host (127.0.0.0/8, ::1, localhost) or with " +
+                 m.child("allow_http") + ": true");
+}
+
 void read_optional_url(reader& r, const map_view& m, std::string_view key,
                        std::optional<std::string>& out) {
     auto e = m.get(key);
@@ -768,11 +812,44 @@ void read_server_protection(reader& r, const map_view& m, server_config& s) {
     }
 }
 
+bool is_any_address(const std::string& host) {
+    return host == "0.0.0.0" || host == "::";
+}
+
+/// server.metrics_listen: absent, null or "" leaves /metrics on the main listener.
+void read_metrics_listen(reader& r, const map_view& m, server_config& s) {
+    auto e = m.get("metrics_listen");
+    if (!e || e->node.IsNull()) {
+        return;
+    }
+    auto v = r.value(*e);
+    if (!v || v->text.empty()) {
+        return;
+    }
+    std::string host;
+    std::uint16_t port = 0;
+    if (auto err = parse_listen(v->text, host, port)) {
+        r.report(e->line, e->path, *err);
+        return;
+    }
+    // Both listeners on one port cannot bind (port 0 picks a free port for each).
+    if (port != 0 && port == s.port &&
+        (host == s.host || is_any_address(host) || is_any_address(s.host))) {
+        r.report(e->line, e->path,
+                 "must not be the address of server.listen: give /metrics a port of its own");
+        return;
+    }
+    s.metrics_listen = v->text;
+    s.metrics_host = host;
+    s.metrics_port = port;
+}
+
 void read_server(reader& r, const entry& e, server_config& s) {
-    map_view m(r, e,
-               {"listen", "threads", "max_body_bytes", "max_header_bytes", "read_timeout_ms",
-                "idle_timeout_ms", "write_timeout_ms", "drain_timeout_ms", "max_connections",
-                "header_timeout_ms", "trusted_proxies", "auth_failure_limit", "tls"});
+    map_view m(
+        r, e,
+        {"listen", "threads", "max_body_bytes", "max_header_bytes", "read_timeout_ms",
+         "idle_timeout_ms", "write_timeout_ms", "drain_timeout_ms", "max_connections",
+         "header_timeout_ms", "trusted_proxies", "auth_failure_limit", "tls", "metrics_listen"});
     if (auto le = m.get("listen")) {
         if (le->node.IsNull()) {
             r.report(le->line, le->path, "must not be empty; expected host:port");
@@ -795,13 +872,16 @@ void read_server(reader& r, const entry& e, server_config& s) {
     read_int(r, m, "max_connections", s.max_connections, 1, 1'000'000);
     read_ms(r, m, "header_timeout_ms", s.header_timeout);
     read_server_protection(r, m, s);
+    read_metrics_listen(r, m, s);
 }
 
 void read_ashby(reader& r, const entry& e, ashby_config& a) {
     map_view m(r, e,
                {"api_base_url", "api_key", "webhook_secrets", "connect_timeout_ms",
-                "request_timeout_ms", "status_custom_field"});
+                "request_timeout_ms", "status_custom_field", "allow_http"});
     read_url(r, m, "api_base_url", a.api_base_url);
+    read_bool(r, m, "allow_http", a.allow_http);
+    check_api_url_scheme(r, m, a.api_base_url, a.allow_http);
     read_secret(r, m, "api_key", a.api_key, true);
     if (!read_secret_list(r, m, "webhook_secrets", a.webhook_secrets)) {
         auto se = m.get("webhook_secrets");
@@ -909,8 +989,10 @@ void read_riskos(reader& r, const entry& e, riskos_config& c) {
     map_view m(r, e,
                {"api_base_url", "api_key", "case_url_base", "api_version", "webhook_auth",
                 "workflows", "docv", "connect_timeout_ms", "request_timeout_ms",
-                "reconcile_after_ms", "reconcile_interval_ms"});
+                "reconcile_after_ms", "reconcile_interval_ms", "allow_http"});
     read_url(r, m, "api_base_url", c.api_base_url);
+    read_bool(r, m, "allow_http", c.allow_http);
+    check_api_url_scheme(r, m, c.api_base_url, c.allow_http);
     read_secret(r, m, "api_key", c.api_key, true);
     read_url(r, m, "case_url_base", c.case_url_base);
     read_optional(r, m, "api_version", c.api_version);
@@ -1304,7 +1386,7 @@ void read_encryption(reader& r, const map_view& parent, store_encryption_config&
 void read_store(reader& r, const entry& e, store_config& s) {
     map_view m(r, e,
                {"sqlite_path", "postgres_url", "postgres_pool_size", "max_pending_writes",
-                "lease_ms", "retention_days", "encryption"});
+                "lease_ms", "retention_days", "encryption", "allow_unencrypted"});
     std::string sqlite;
     bool sqlite_bad = false;
     if (auto se = m.get("sqlite_path"); se && !se->node.IsNull()) {
@@ -1346,6 +1428,17 @@ void read_store(reader& r, const entry& e, store_config& s) {
     read_ms(r, m, "lease_ms", s.lease);
     read_int(r, m, "retention_days", s.retention_days, 1, 36'500);
     read_encryption(r, m, s.encryption);
+    read_bool(r, m, "allow_unencrypted", s.allow_unencrypted);
+    // Encryption is the default, not an option: the store holds names, emails, phones and
+    // addresses. A store.encryption that is there but wrong has been reported already.
+    const auto enc = m.get("encryption");
+    if (!s.encryption.enabled() && !s.allow_unencrypted && (!enc || enc->node.IsNull())) {
+        r.report(enc ? enc->line : m.line(), m.child("encryption"),
+                 "is required: the store holds applicants' personal data. Add "
+                 "keys: [{id: \"1\", key: \"${RISKBRIDGE_DATA_KEY}\"}] with a key made by "
+                 "`openssl rand -base64 32`, or set store.allow_unencrypted: true to keep it "
+                 "in clear");
+    }
 }
 
 void read_workers(reader& r, const entry& e, workers_config& w) {
@@ -1513,6 +1606,7 @@ void emit(YAML::Emitter& out, const config& cfg) {
     } else {
         out << YAML::Null;
     }
+    put(out, "metrics_listen", s.metrics_listen);
     out << YAML::EndMap;
 
     const ashby_config& a = cfg.ashby;
@@ -1523,6 +1617,7 @@ void emit(YAML::Emitter& out, const config& cfg) {
     put(out, "connect_timeout_ms", a.connect_timeout);
     put(out, "request_timeout_ms", a.request_timeout);
     put(out, "status_custom_field", a.status_custom_field);
+    put(out, "allow_http", a.allow_http);
     out << YAML::EndMap;
 
     const riskos_config& r = cfg.riskos;
@@ -1562,6 +1657,7 @@ void emit(YAML::Emitter& out, const config& cfg) {
     put(out, "request_timeout_ms", r.request_timeout);
     put(out, "reconcile_after_ms", r.reconcile_after);
     put(out, "reconcile_interval_ms", r.reconcile_interval);
+    put(out, "allow_http", r.allow_http);
     out << YAML::EndMap;
 
     out << YAML::Key << "triggers" << YAML::Value << YAML::BeginSeq;
@@ -1644,6 +1740,7 @@ void emit(YAML::Emitter& out, const config& cfg) {
     } else {
         out << YAML::Null;
     }
+    put(out, "allow_unencrypted", st.allow_unencrypted);
     out << YAML::EndMap;
 
     const workers_config& w = cfg.workers;

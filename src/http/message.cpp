@@ -52,4 +52,52 @@ response json_error(unsigned status, std::string_view code, std::string_view mes
     return r;
 }
 
+const char* to_string(framing f) noexcept {
+    switch (f) {
+        case framing::ok:
+            return "ok";
+        case framing::bad_transfer_encoding:
+            return "unsupported Transfer-Encoding (only a single chunked is accepted)";
+        case framing::with_content_length:
+            return "Transfer-Encoding together with Content-Length";
+        case framing::http10_transfer_encoding:
+            return "Transfer-Encoding in an HTTP/1.0 request";
+    }
+    return "?";
+}
+
+framing check_framing(const std::vector<std::string_view>& transfer_encodings,
+                      bool has_content_length, unsigned version) {
+    if (transfer_encodings.empty()) {
+        return framing::ok;
+    }
+    // RFC 9112 section 6.1: a request with both is an attempt at smuggling, or at best
+    // ambiguous; and HTTP/1.0 has no transfer codings, so its framing is faulty.
+    if (has_content_length) {
+        return framing::with_content_length;
+    }
+    if (version < 11) {
+        return framing::http10_transfer_encoding;
+    }
+    std::size_t codings = 0;
+    bool chunked = false;
+    for (const std::string_view line : transfer_encodings) {
+        std::string_view rest = line;
+        for (;;) {
+            const auto comma = rest.find(',');
+            const std::string_view element = trim_ows(rest.substr(0, comma));
+            ++codings;
+            chunked = iequals(element, "chunked");
+            if (!chunked || codings > 1) {
+                return framing::bad_transfer_encoding;  // another coding, a parameter, empty
+            }
+            if (comma == std::string_view::npos) {
+                break;
+            }
+            rest.remove_prefix(comma + 1);
+        }
+    }
+    return chunked && codings == 1 ? framing::ok : framing::bad_transfer_encoding;
+}
+
 }  // namespace riskbridge::http

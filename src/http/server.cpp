@@ -93,16 +93,30 @@ bhttp::response<bhttp::string_body> to_beast(response r, unsigned version, bool 
     return res;
 }
 
+/// Where a connection is in its current request.
+enum class phase {
+    /// Waiting for the first byte of a request (a new connection, its TLS handshake included,
+    /// or a keep-alive one between requests): closed by the drain, and first to make room at
+    /// the connection cap.
+    idle,
+    /// Part of a request's line and headers has arrived, not all of it: makes room at the cap
+    /// when no connection is idle (a client this slow is either broken or an attack).
+    head,
+    /// The headers are complete: the body is read, the request handled and answered. Never
+    /// closed to make room; the drain lets it finish.
+    request,
+};
+
 /// One connection: a plain TCP stream or a TLS stream over one.
 struct session_state {
     std::optional<beast::tcp_stream> plain;
     std::optional<tls_stream> tls;
     std::uint64_t id;
     steady::time_point accepted_at = steady::now();
-    /// No request in progress (waiting for the first byte of the next one): such a connection
-    /// may be closed by the drain or to make room at the connection cap.
-    std::atomic<bool> idle{true};
-    std::atomic<steady::rep> idle_since{steady::now().time_since_epoch().count()};
+    std::atomic<phase> at{phase::idle};
+    /// Since when it has been without a request in progress: its accept, or the answer to its
+    /// previous request. At the cap, the one waiting the longest makes room first.
+    std::atomic<steady::rep> waiting_since{steady::now().time_since_epoch().count()};
     std::atomic<bool> evicted{false};  ///< chosen to make room; not counted against the cap
 
     session_state(tcp::socket s, std::uint64_t i, ssl::context* ctx) : id(i) {
@@ -113,12 +127,7 @@ struct session_state {
         }
     }
     beast::tcp_stream& lowest() { return plain ? *plain : tls->next_layer(); }
-    void set_idle(bool v) {
-        if (v) {
-            idle_since.store(steady::now().time_since_epoch().count());
-        }
-        idle.store(v);
-    }
+    bool idle() const { return at.load() == phase::idle; }
 };
 
 class server_impl final : public server {
@@ -177,7 +186,7 @@ public:
         threads_.reserve(static_cast<std::size_t>(n));
         for (int i = 0; i < n; ++i) {
             threads_.emplace_back([this, i] {
-                set_thread_name("rb-http-" + std::to_string(i));
+                set_thread_name(cfg_.thread_name + "-" + std::to_string(i));
                 run_io();
             });
         }
@@ -318,45 +327,56 @@ private:
         {
             std::lock_guard lock(mutex_);
             for (auto& [id, weak] : sessions_) {
-                if (auto s = weak.lock(); s && (!idle_only || s->idle.load())) {
+                if (auto s = weak.lock(); s && (!idle_only || s->idle())) {
                     targets.push_back(std::move(s));
                 }
             }
         }
         for (auto& s : targets) {
             asio::post(s->lowest().get_executor(), [s, idle_only] {
-                if (!idle_only || s->idle.load()) {
+                if (!idle_only || s->idle()) {
                     close_now(*s);
                 }
             });
         }
     }
 
-    /// At the cap: the connection idle the longest, not already chosen (mutex_ held).
-    std::shared_ptr<session_state> pick_idle_victim() {
+    /// At the cap, the connection that makes room, not already chosen (mutex_ held): the one
+    /// idle the longest; when none is idle, the one that has been sending its headers the
+    /// longest. None when every connection has a complete request in progress.
+    std::shared_ptr<session_state> pick_victim() {
         std::shared_ptr<session_state> victim;
+        bool victim_idle = false;
         steady::rep oldest = 0;
         for (auto& [id, weak] : sessions_) {
             auto s = weak.lock();
-            if (!s || !s->idle.load() || s->evicted.load()) {
+            if (!s || s->evicted.load()) {
                 continue;
             }
-            const auto since = s->idle_since.load();
-            if (!victim || since < oldest) {
+            const phase at = s->at.load();
+            if (at == phase::request) {
+                continue;
+            }
+            const bool idle = at == phase::idle;
+            const auto since = s->waiting_since.load();
+            if (!victim || (idle && !victim_idle) || (idle == victim_idle && since < oldest)) {
                 victim = std::move(s);
+                victim_idle = idle;
                 oldest = since;
             }
         }
         return victim;
     }
 
-    /// Closes an idle connection to make room for a new one; if it started a request in the
+    /// Closes a connection to make room for a new one; if its request head completed in the
     /// meantime it is kept (the cap is then exceeded by one until a connection ends).
     void evict(std::shared_ptr<session_state> victim) {
         asio::post(victim->lowest().get_executor(), [this, victim] {
-            if (victim->idle.load()) {
+            // On the session's strand: its phase cannot change under this check.
+            const phase at = victim->at.load();
+            if (at != phase::request) {
                 ++evicted_;  // counted only when it happens
-                refused("idle_evicted");
+                refused(at == phase::idle ? "idle_evicted" : "headers_evicted");
                 close_now(*victim);
                 return;
             }
@@ -383,8 +403,9 @@ private:
                 co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
                 continue;
             }
-            // At the cap, a new connection replaces the one idle the longest (idle attackers
-            // cannot lock others out); when every connection is busy with a request, the new
+            // At the cap, a new connection replaces the one idle the longest, or else the one
+            // that has been sending its headers the longest (idle or slow clients cannot lock
+            // others out); when every connection has a complete request in progress, the new
             // one is closed at once.
             std::shared_ptr<session_state> session;
             std::shared_ptr<session_state> victim;
@@ -392,7 +413,7 @@ private:
                 std::lock_guard lock(mutex_);
                 const int live = static_cast<int>(sessions_.size()) - evicting_;
                 if (live >= cfg_.max_connections) {
-                    victim = pick_idle_victim();
+                    victim = pick_victim();
                     if (victim) {
                         victim->evicted.store(true);
                         ++evicting_;
@@ -501,7 +522,7 @@ private:
             // connection, the idle timeout between keep-alive requests.
             steady::time_point started = steady::now();
             if (buffer.size() == 0) {
-                state.set_idle(true);
+                state.at.store(phase::idle);
                 if (draining_.load()) {
                     break;
                 }
@@ -522,7 +543,7 @@ private:
                 buffer.commit(n);
                 started = steady::now();
             }
-            state.set_idle(false);
+            state.at.store(phase::head);
             // The header block must arrive within the header timeout (counted from the
             // connection for its first request) and the whole request within read_timeout
             // of its first byte: a client that trickles bytes is cut off.
@@ -536,33 +557,39 @@ private:
             parser.body_limit(cfg_.max_body_bytes);
             co_await bhttp::async_read_header(stream, buffer, parser,
                                               asio::redirect_error(use_awaitable, ec));
-            if (!ec) {
-                lowest.expires_at(started + cfg_.read_timeout);
-                const auto expect = parser.get()[bhttp::field::expect];
-                if (beast::iequals(expect, "100-continue") && !parser.is_done()) {
-                    bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_,
-                                                            parser.get().version()};
-                    co_await bhttp::async_write(stream, cont,
-                                                asio::redirect_error(use_awaitable, ec));
-                }
-            }
-            if (!ec && !parser.is_done()) {
-                co_await bhttp::async_read(stream, buffer, parser,
-                                           asio::redirect_error(use_awaitable, ec));
-            }
             if (ec) {
                 co_await on_read_error(stream, buffer, ec, request_id, peer);
                 break;
             }
+            if (!lowest.socket().is_open()) {
+                break;  // closed to make room just as its headers completed: nothing to answer
+            }
+            state.at.store(phase::request);
+            lowest.expires_at(started + cfg_.read_timeout);
             ++requests_;
 
-            auto msg = parser.release();
+            // Where the body ends must be beyond doubt before anything after the headers is
+            // read: otherwise a body could pass for a second request (smuggling).
+            const auto& head = parser.get();
+            if (const framing verdict = body_framing(head, parser.chunked());
+                verdict != framing::ok) {
+                ++bad_requests_;
+                refused("bad_request");
+                log::info("http_rejected", {{"request_id", request_id},
+                                            {"remote", peer},
+                                            {"status", 400},
+                                            {"reason", to_string(verdict)}});
+                co_await answer_and_close(
+                    stream, buffer, json_error(400, "bad_request", to_string(verdict)), request_id);
+                break;
+            }
+
             request req;
-            req.method = std::string(msg.method_string());
-            req.target = std::string(msg.target());
+            req.method = std::string(head.method_string());
+            req.target = std::string(head.target());
             req.headers.reserve(16);
             std::vector<std::string_view> forwarded_for;
-            for (const auto& field : msg) {
+            for (const auto& field : head) {
                 req.headers.emplace_back(std::string(field.name_string()),
                                          std::string(field.value()));
                 if (beast::iequals(field.name_string(), "X-Forwarded-For")) {
@@ -578,13 +605,43 @@ private:
                     }
                 }
             }
-            req.body = std::move(msg.body());
             req.remote_address =
                 forwarded_for.empty() ? peer_client : client_address(peer, forwarded_for, trusted_);
             req.request_id = request_id;
-            const bool head = msg.method() == bhttp::verb::head;
+            const bool head_only = head.method() == bhttp::verb::head;
             const std::string path = loggable_path(req.target);
             const std::string method = req.method.size() <= 10 ? req.method : "?";
+
+            // What the headers alone decide (credentials that are not valid), before any body
+            // is taken: answered, and the connection closed, so the body is never buffered.
+            if (auto refusal = check_headers(req)) {
+                const unsigned status = refusal->status;
+                co_await answer_and_close(stream, buffer, *refusal, request_id);
+                log::debug("http_request", {{"request_id", request_id},
+                                            {"method", method},
+                                            {"path", path},
+                                            {"status", status},
+                                            {"bytes_in", 0},
+                                            {"duration_us", micros_since(started)}});
+                break;
+            }
+
+            const auto expect = head[bhttp::field::expect];
+            if (beast::iequals(expect, "100-continue") && !parser.is_done()) {
+                bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, head.version()};
+                co_await bhttp::async_write(stream, cont, asio::redirect_error(use_awaitable, ec));
+            }
+            if (!ec && !parser.is_done()) {
+                co_await bhttp::async_read(stream, buffer, parser,
+                                           asio::redirect_error(use_awaitable, ec));
+            }
+            if (ec) {
+                co_await on_read_error(stream, buffer, ec, request_id, peer);
+                break;
+            }
+
+            auto msg = parser.release();
+            req.body = std::move(msg.body());
             const std::size_t bytes_in = req.body.size();
 
             lowest.expires_never();  // the store may take a moment; no socket op pending
@@ -595,21 +652,59 @@ private:
             }
             const bool keep_alive = msg.keep_alive() && !draining_.load();
             const unsigned status = answer.status;
-            auto res = to_beast(std::move(answer), msg.version(), keep_alive, request_id, head);
+            auto res =
+                to_beast(std::move(answer), msg.version(), keep_alive, request_id, head_only);
+            // The connection's wait for its next request counts from here, before the client
+            // can see this answer: connections answered one after the other rank in that order.
+            state.waiting_since.store(steady::now().time_since_epoch().count());
             lowest.expires_after(cfg_.write_timeout);
             co_await bhttp::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
-            const auto micros =
-                std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - started)
-                    .count();
             log::debug("http_request", {{"request_id", request_id},
                                         {"method", method},
                                         {"path", path},
                                         {"status", status},
                                         {"bytes_in", bytes_in},
-                                        {"duration_us", micros}});
+                                        {"duration_us", micros_since(started)}});
             if (ec || !keep_alive) {
                 break;
             }
+        }
+    }
+
+    static long long micros_since(steady::time_point t) {
+        return std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - t).count();
+    }
+
+    /// The body framing of a request whose headers have been parsed (see http::check_framing);
+    /// `parser_chunked` is whether Beast will read the body as chunked, which must agree.
+    static framing body_framing(const bhttp::request<bhttp::string_body>& head,
+                                bool parser_chunked) {
+        std::vector<std::string_view> transfer_encodings;
+        for (const auto& field : head) {
+            if (field.name() == bhttp::field::transfer_encoding) {
+                transfer_encodings.emplace_back(field.value().data(), field.value().size());
+            }
+        }
+        const bool has_content_length = head.find(bhttp::field::content_length) != head.end();
+        framing verdict =
+            http::check_framing(transfer_encodings, has_content_length, head.version());
+        if (verdict == framing::ok && !transfer_encodings.empty() && !parser_chunked) {
+            verdict = framing::bad_transfer_encoding;  // Beast reads it otherwise: refuse
+        }
+        return verdict;
+    }
+
+    /// The handler's verdict on the headers alone; nullopt to read the body. Never throws (a
+    /// throw here would end the session without its bookkeeping).
+    std::optional<response> check_headers(const request& req) {
+        if (!handler_.on_headers) {
+            return std::nullopt;
+        }
+        try {
+            return handler_.on_headers(req);
+        } catch (const std::exception&) {
+            log::error("handler_exception", {{"request_id", req.request_id}});
+            return json_error(500, "internal_error", "the request could not be handled");
         }
     }
 

@@ -153,12 +153,8 @@ struct webhook_handler::impl : std::enable_shared_from_this<webhook_handler::imp
                 r.headers.emplace_back("Allow", "POST");
                 return respond(std::move(r));
             }
-            const char* source = path == "/webhooks/ashby" ? ashby_source : riskos_source;
-            // A client that failed to authenticate too often is refused before any
-            // signature or credential is checked.
-            if (const auto wait = failures.refused_for(req.remote_address)) {
-                return refuse_limited(req, respond, source, *wait);
-            }
+            // Authentication comes first, whatever the client address did before: a client
+            // that failed too often is refused (429) only when this request fails too.
             if (path == "/webhooks/ashby") {
                 return handle_ashby(std::move(req), std::move(respond));
             }
@@ -213,12 +209,12 @@ struct webhook_handler::impl : std::enable_shared_from_this<webhook_handler::imp
                 log::info("webhook_ping", {{"request_id", req.request_id}, {"signed", false}});
                 return respond(json_status(200, "ok"));
             }
-            return reject_ashby(req, respond, security::signature_status::missing);
+            return respond(reject_ashby(req, security::signature_status::missing));
         }
         const auto status =
             security::verify_ashby_signature(*header, req.body, cfg.ashby.webhook_secrets);
         if (status != security::signature_status::valid) {
-            return reject_ashby(req, respond, status);
+            return respond(reject_ashby(req, status));
         }
 
         std::string reason;
@@ -337,8 +333,10 @@ struct webhook_handler::impl : std::enable_shared_from_this<webhook_handler::imp
         return nullptr;
     }
 
-    void refuse_limited(const request& req, const respond_fn& respond, const char* source,
-                        std::chrono::seconds wait) {
+    /// A request that failed authentication from a client address that failed too often:
+    /// 429 with Retry-After instead of 401, logged at debug only (a flood must not flood the
+    /// log), and not counted again.
+    response refuse_limited(const request& req, const char* source, std::chrono::seconds wait) {
         count(source, "", "rate_limited");
         if (metrics != nullptr) {
             metrics->http_refused("rate_limited");
@@ -346,9 +344,9 @@ struct webhook_handler::impl : std::enable_shared_from_this<webhook_handler::imp
         log::debug(
             "webhook_rate_limited",
             {{"request_id", req.request_id}, {"source", source}, {"remote", req.remote_address}});
-        respond(with_retry_after(
+        return with_retry_after(
             json_error(429, "too_many_failures", "too many unauthenticated requests; retry later"),
-            static_cast<int>(wait.count())));
+            static_cast<int>(wait.count()));
     }
 
     /// Counts an unauthenticated request against its client address.
@@ -364,34 +362,58 @@ struct webhook_handler::impl : std::enable_shared_from_this<webhook_handler::imp
         }
     }
 
-    void reject_ashby(const request& req, const respond_fn& respond,
-                      security::signature_status status) {
+    /// The answer to an Ashby request whose signature did not verify.
+    response reject_ashby(const request& req, security::signature_status status) {
+        if (const auto wait = failures.refused_for(req.remote_address)) {
+            return refuse_limited(req, ashby_source, *wait);
+        }
         count(ashby_source, "", "unauthorized");
         failed_authentication(req, ashby_source);
         log::warn("webhook_unauthorized", {{"request_id", req.request_id},
                                            {"source", ashby_source},
                                            {"reason", security::to_string(status)},
                                            {"remote", req.remote_address}});
-        respond(json_error(401, "invalid_signature",
-                           status == security::signature_status::missing
-                               ? "missing Ashby-Signature header"
-                               : "Ashby-Signature does not match the body"));
+        return json_error(401, "invalid_signature",
+                          status == security::signature_status::missing
+                              ? "missing Ashby-Signature header"
+                              : "Ashby-Signature does not match the body");
     }
 
     // --- RiskOS ---------------------------------------------------------------------------
 
-    void handle_riskos(request req, respond_fn respond) {
+    /// RiskOS authenticates with a header alone, so this runs before the body is read (the
+    /// server's header check) and again on the whole request: nullopt when the credentials
+    /// are valid, else the refusal (401, or 429 for a client address that failed too often).
+    std::optional<response> check_riskos_credentials(const request& req) {
         const auto auth = riskos_auth.verify(req.header("Authorization").value_or(""));
-        if (auth != security::auth_status::valid) {
-            count(riskos_source, "", "unauthorized");
-            failed_authentication(req, riskos_source);
-            log::warn("webhook_unauthorized", {{"request_id", req.request_id},
-                                               {"source", riskos_source},
-                                               {"reason", security::to_string(auth)},
-                                               {"remote", req.remote_address}});
-            auto r = json_error(401, "unauthorized", "missing or invalid credentials");
-            r.headers.emplace_back("WWW-Authenticate", "Bearer, Basic realm=\"riskbridge\"");
-            return respond(std::move(r));
+        if (auth == security::auth_status::valid) {
+            return std::nullopt;
+        }
+        if (const auto wait = failures.refused_for(req.remote_address)) {
+            return refuse_limited(req, riskos_source, *wait);
+        }
+        count(riskos_source, "", "unauthorized");
+        failed_authentication(req, riskos_source);
+        log::warn("webhook_unauthorized", {{"request_id", req.request_id},
+                                           {"source", riskos_source},
+                                           {"reason", security::to_string(auth)},
+                                           {"remote", req.remote_address}});
+        auto r = json_error(401, "unauthorized", "missing or invalid credentials");
+        r.headers.emplace_back("WWW-Authenticate", "Bearer, Basic realm=\"riskbridge\"");
+        return r;
+    }
+
+    /// Before the body is read: only what can be decided on the headers alone.
+    std::optional<response> check_headers(const request& req) {
+        if (req.method == "POST" && req.path() == "/webhooks/riskos") {
+            return check_riskos_credentials(req);
+        }
+        return std::nullopt;
+    }
+
+    void handle_riskos(request req, respond_fn respond) {
+        if (auto refused = check_riskos_credentials(req)) {
+            return respond(std::move(*refused));
         }
         std::string reason;
         auto doc = parse_untrusted(req.body, reason);
@@ -578,8 +600,21 @@ void webhook_handler::handle(request req, respond_fn respond) {
     }
 }
 
+std::optional<response> webhook_handler::check_headers(const request& req) {
+    // Nothing below should throw on untrusted input; if it does (std::bad_alloc), the request
+    // goes on to handle(), which checks again and answers whatever happens.
+    try {
+        return impl_->check_headers(req);
+    } catch (const std::exception&) {
+        log::error("handler_exception", {});
+        return std::nullopt;
+    }
+}
+
 request_handler webhook_handler::as_request_handler() {
-    return [this](request req, respond_fn respond) { handle(std::move(req), std::move(respond)); };
+    return request_handler(
+        [this](request req, respond_fn respond) { handle(std::move(req), std::move(respond)); },
+        [this](const request& req) { return check_headers(req); });
 }
 
 void webhook_handler::on_job_stored(std::function<void()> callback) {

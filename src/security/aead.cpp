@@ -17,7 +17,8 @@ namespace riskbridge::security {
 namespace {
 
 constexpr std::string_view envelope_prefix = "enc:";
-constexpr std::string_view envelope_version = "v1:";
+constexpr std::string_view envelope_version = "v2:";    ///< what encrypt() writes
+constexpr std::string_view envelope_version_1 = "v1:";  ///< read only: not bound to a place
 constexpr std::string_view index_prefix = "idx:v1:";
 constexpr std::size_t nonce_bytes = 12;  // the 96-bit IV GCM is made for
 constexpr std::size_t tag_bytes = 16;
@@ -31,11 +32,12 @@ const unsigned char* bytes_of(std::string_view s) noexcept {
     return reinterpret_cast<const unsigned char*>(s.data());
 }
 
-/// The parts of "enc:v1:<id>:<body>"; nullopt when malformed.
+/// The parts of "enc:v<n>:<id>:<body>"; nullopt when malformed or of an unknown version.
 struct envelope {
-    std::string_view header;  ///< "enc:v1:<id>:", the additional authenticated data
+    std::string_view header;  ///< "enc:v<n>:<id>:", the start of the additional data
     std::string_view key_id;
     std::string_view body;
+    bool bound = true;  ///< v2: the additional data goes on with where the value lives
 };
 
 std::optional<envelope> parse_envelope(std::string_view text) {
@@ -43,16 +45,34 @@ std::optional<envelope> parse_envelope(std::string_view text) {
         return std::nullopt;
     }
     std::string_view rest = text.substr(envelope_prefix.size());
-    if (rest.substr(0, envelope_version.size()) != envelope_version) {
+    bool bound = true;
+    if (rest.substr(0, envelope_version.size()) == envelope_version) {
+        rest.remove_prefix(envelope_version.size());
+    } else if (rest.substr(0, envelope_version_1.size()) == envelope_version_1) {
+        rest.remove_prefix(envelope_version_1.size());
+        bound = false;
+    } else {
         return std::nullopt;
     }
-    rest.remove_prefix(envelope_version.size());
     const std::size_t colon = rest.find(':');
     if (colon == std::string_view::npos || !is_token(rest.substr(0, colon))) {
         return std::nullopt;
     }
+    // Both versions' markers are three characters long.
     const std::size_t header_size = envelope_prefix.size() + envelope_version.size() + colon + 1;
-    return envelope{text.substr(0, header_size), rest.substr(0, colon), rest.substr(colon + 1)};
+    return envelope{text.substr(0, header_size), rest.substr(0, colon), rest.substr(colon + 1),
+                    bound};
+}
+
+/// The additional authenticated data: the header, then (v2) a NUL and where the value lives.
+/// The header ends at the colon after the key id (a token), so the split is unambiguous.
+std::string additional_data(std::string_view header, std::string_view where, bool bound) {
+    std::string aad(header);
+    if (bound) {
+        aad.push_back('\0');
+        aad.append(where);
+    }
+    return aad;
 }
 
 }  // namespace
@@ -80,6 +100,12 @@ result<std::shared_ptr<const data_cipher>> data_cipher::make(std::vector<data_ke
         }
     }
     return std::shared_ptr<const data_cipher>(new data_cipher(std::move(keys)));
+}
+
+data_cipher::~data_cipher() {
+    for (auto& k : index_keys_) {
+        wipe(k);
+    }
 }
 
 data_cipher::data_cipher(std::vector<data_key> keys) : keys_(std::move(keys)) {
@@ -137,7 +163,7 @@ std::string data_cipher::key_id_of(std::string_view text) {
     return env ? std::string(env->key_id) : std::string();
 }
 
-result<std::string> data_cipher::encrypt(std::string_view plaintext) const {
+result<std::string> data_cipher::encrypt(std::string_view plaintext, std::string_view where) const {
     if (plaintext.empty()) {
         return std::string();
     }
@@ -147,6 +173,7 @@ result<std::string> data_cipher::encrypt(std::string_view plaintext) const {
     const data_key& key = keys_.front();
     const std::string header =
         std::string(envelope_prefix) + std::string(envelope_version) + key.id + ":";
+    const std::string aad = additional_data(header, where, true);
     std::string sealed(nonce_bytes + plaintext.size() + tag_bytes, '\0');
     auto* nonce = reinterpret_cast<unsigned char*>(sealed.data());
     unsigned char* out = nonce + nonce_bytes;
@@ -161,8 +188,8 @@ result<std::string> data_cipher::encrypt(std::string_view plaintext) const {
         EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(nonce_bytes),
                             nullptr) == 1 &&
         EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, bytes_of(key.bytes), nonce) == 1 &&
-        EVP_EncryptUpdate(ctx.get(), nullptr, &len, bytes_of(header),
-                          static_cast<int>(header.size())) == 1 &&
+        EVP_EncryptUpdate(ctx.get(), nullptr, &len, bytes_of(aad), static_cast<int>(aad.size())) ==
+            1 &&
         EVP_EncryptUpdate(ctx.get(), out, &len, bytes_of(plaintext),
                           static_cast<int>(plaintext.size())) == 1 &&
         EVP_EncryptFinal_ex(ctx.get(), out + len, &final_len) == 1 &&
@@ -175,14 +202,18 @@ result<std::string> data_cipher::encrypt(std::string_view plaintext) const {
     return header + base64_encode(sealed);
 }
 
-result<std::string> data_cipher::decrypt(std::string_view text) const {
+result<std::string> data_cipher::decrypt(std::string_view text, std::string_view where) const {
+    if (text.empty()) {
+        return std::string();
+    }
     if (!is_encrypted(text)) {
-        return std::string(text);
+        return make_error(errc::parse_error, "not encrypted (a value in clear)");
     }
     const auto env = parse_envelope(text);
     if (!env) {
         return make_error(errc::parse_error, "not a well-formed encrypted value");
     }
+    const std::string aad = additional_data(env->header, where, env->bound);
     const data_key* key = find(env->key_id);
     if (key == nullptr) {
         return make_error(errc::not_found, "key id '" + std::string(env->key_id) + "' unknown");
@@ -208,8 +239,8 @@ result<std::string> data_cipher::decrypt(std::string_view text) const {
         EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(nonce_bytes),
                             nullptr) == 1 &&
         EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, bytes_of(key->bytes), nonce) == 1 &&
-        EVP_DecryptUpdate(ctx.get(), nullptr, &len, bytes_of(env->header),
-                          static_cast<int>(env->header.size())) == 1 &&
+        EVP_DecryptUpdate(ctx.get(), nullptr, &len, bytes_of(aad), static_cast<int>(aad.size())) ==
+            1 &&
         EVP_DecryptUpdate(ctx.get(), out, &len, ciphertext, static_cast<int>(text_size)) == 1 &&
         EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag_bytes),
                             tag.data()) == 1;
@@ -217,9 +248,11 @@ result<std::string> data_cipher::decrypt(std::string_view text) const {
         return make_error(errc::internal, "decryption failed");
     }
     if (EVP_DecryptFinal_ex(ctx.get(), out + len, &final_len) != 1) {
-        return make_error(errc::invalid_argument, "authentication failed under key id '" +
-                                                      std::string(env->key_id) +
-                                                      "' (altered data or a different key)");
+        wipe(plain);
+        return make_error(errc::invalid_argument,
+                          "authentication failed under key id '" + std::string(env->key_id) +
+                              "' (altered data, a value moved from another place, or a "
+                              "different key)");
     }
     return plain;
 }
@@ -229,7 +262,7 @@ result<std::shared_ptr<const data_cipher>> make_data_cipher(
     std::vector<data_key> keys;
     keys.reserve(cfg.keys.size());
     for (const auto& k : cfg.keys) {
-        keys.push_back({k.id, k.key.reveal()});
+        keys.push_back({k.id, k.key.reveal()});  // wiped with the vector if make() refuses
     }
     return data_cipher::make(std::move(keys));
 }

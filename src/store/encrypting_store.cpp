@@ -4,6 +4,9 @@
 #include "riskbridge/store/encrypting_store.hpp"
 
 #include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <utility>
 
 #include "riskbridge/observability/log.hpp"
@@ -20,6 +23,32 @@ constexpr int max_skipped_per_claim = 32;
 constexpr std::chrono::seconds unknown_key_wait{60};
 constexpr int unknown_key_attempts = 10;
 
+// Where each encrypted value lives, bound into its envelope (security/aead.hpp): a value copied
+// to another row, column or table no longer opens. A payload is written before its job has an
+// id, so it is bound to what makes the job unique instead: its kind, its correlation id (the
+// delivery it came from) and its unique key. A checkpoint is written to an existing job, so it
+// is bound to the job's id; a quarantined body to its source and request id.
+
+std::string payload_place(std::string_view kind, std::string_view correlation_id,
+                          const std::optional<std::string>& unique_key) {
+    std::string where = "jobs.payload/";
+    where.append(kind).append("/").append(correlation_id).append("/");
+    if (unique_key) {
+        where.append(*unique_key);
+    }
+    return where;
+}
+
+std::string checkpoint_place(job_id id) {
+    return "jobs.checkpoint/" + std::to_string(id);
+}
+
+std::string quarantine_place(std::string_view source, std::string_view request_id) {
+    std::string where = "quarantine.body/";
+    where.append(source).append("/").append(request_id);
+    return where;
+}
+
 class encrypting_store final : public job_store {
 public:
     encrypting_store(std::unique_ptr<job_store> inner,
@@ -30,7 +59,9 @@ public:
 
     void enqueue_async(enqueue_request req, enqueue_callback done) override {
         if (req.job) {
-            auto sealed = cipher_->encrypt(req.job->payload);
+            auto sealed = cipher_->encrypt(
+                req.job->payload,
+                payload_place(req.job->kind, req.job->correlation_id, req.job->unique_key));
             if (!sealed) {
                 log::error("store_encrypt_failed", {{"what", "payload"}});
                 done({enqueue_status::unavailable, 0, "the payload could not be encrypted"});
@@ -42,7 +73,7 @@ public:
     }
 
     void quarantine_async(quarantine_request req, quarantine_callback done) override {
-        auto sealed = cipher_->encrypt(req.body);
+        auto sealed = cipher_->encrypt(req.body, quarantine_place(req.source, req.request_id));
         if (!sealed) {
             log::error("store_encrypt_failed", {{"what", "quarantine"}});
             done(make_error(errc::internal, "the quarantined body could not be encrypted"));
@@ -100,7 +131,7 @@ public:
 
     result<void> save_checkpoint(job_id id, std::string_view owner,
                                  std::string_view checkpoint) override {
-        auto sealed = cipher_->encrypt(checkpoint);
+        auto sealed = cipher_->encrypt(checkpoint, checkpoint_place(id));
         if (!sealed) {
             log::error("store_encrypt_failed", {{"what", "checkpoint"}});
             return make_error(errc::internal, "the checkpoint could not be encrypted");
@@ -123,7 +154,8 @@ public:
     }
 
     result<job_id> add_job(const new_job& j, time_point run_at) override {
-        auto sealed = cipher_->encrypt(j.payload);
+        auto sealed =
+            cipher_->encrypt(j.payload, payload_place(j.kind, j.correlation_id, j.unique_key));
         if (!sealed) {
             log::error("store_encrypt_failed", {{"what", "payload"}});
             return make_error(errc::internal, "the payload could not be encrypted");
@@ -158,10 +190,9 @@ public:
         if (token.empty() || security::data_cipher::is_blind_index(token)) {
             return inner_->find_evaluation_by_docv_token(token);
         }
-        // Under each key (rotation), then as written before encryption was turned on.
-        std::vector<std::string> candidates = cipher_->blind_indexes(token);
-        candidates.emplace_back(token);
-        for (const auto& c : candidates) {
+        // Under each key (rotation); never the clear token, which riskbridge does not write
+        // while encryption is on.
+        for (const auto& c : cipher_->blind_indexes(token)) {
             auto found = inner_->find_evaluation_by_docv_token(c);
             if (!found || found->has_value()) {
                 return found;
@@ -229,9 +260,17 @@ private:
     /// be opened as it was and says why.
     std::optional<open_failure> open_job(job& j) const {
         std::optional<open_failure> failure;
-        for (auto [field, what] :
-             {std::pair{&j.payload, "payload"}, std::pair{&j.checkpoint, "checkpoint"}}) {
-            auto opened = cipher_->decrypt(*field);
+        const std::string payload_where = payload_place(j.kind, j.correlation_id, j.unique_key);
+        const std::string checkpoint_where = checkpoint_place(j.id);
+        struct field_of_job {
+            std::string* text;
+            const char* what;
+            const std::string* where;
+        };
+        for (auto [field, what, where] :
+             {field_of_job{&j.payload, "payload", &payload_where},
+              field_of_job{&j.checkpoint, "checkpoint", &checkpoint_where}}) {
+            auto opened = cipher_->decrypt(*field, *where);
             if (opened) {
                 *field = std::move(opened).value();
                 continue;
@@ -247,10 +286,13 @@ private:
                     break;
                 case errc::invalid_argument:
                     reason = "authentication failed under key id '" + key_id +
-                             "': altered data or a different key";
+                             "': altered data, a value copied from another job, or a "
+                             "different key";
                     break;
                 case errc::parse_error:
-                    reason = "malformed encrypted value";
+                    reason = security::data_cipher::is_encrypted(*field)
+                                 ? "malformed encrypted value"
+                                 : "stored in clear while encryption is on";
                     break;
                 default:
                     reason = "decryption failed";

@@ -16,14 +16,20 @@
 //
 // Times are INTEGER unix milliseconds. Every statement is prepared once with bound parameters.
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -188,6 +194,54 @@ int on_busy(void* ctx, int count) {
     const int i = std::min(count, static_cast<int>(std::size(pause_us)) - 1);
     std::this_thread::sleep_for(std::chrono::microseconds(pause_us[i]));
     return 1;
+}
+
+/// The store's files hold applicants' personal data and the audit trail: readable by their
+/// owner only, whatever the process umask. Each missing directory of `path` is created 0700
+/// and a new database file 0600 (SQLite gives its -wal, -shm and journal files the mode of the
+/// database file); an existing database, -wal or -shm file that others could read (one made
+/// before this rule) is narrowed to 0600.
+result<void> prepare_private_files(const std::string& path) {
+    namespace fs = std::filesystem;
+    const fs::path file(path);
+    std::vector<fs::path> missing;  // innermost first
+    for (fs::path dir = file.parent_path(); !dir.empty(); dir = dir.parent_path()) {
+        std::error_code ec;
+        if (fs::exists(dir, ec) || ec) {
+            break;  // an error (no permission to look) is reported by mkdir or SQLite
+        }
+        missing.push_back(dir);
+        if (dir == dir.parent_path()) {
+            break;
+        }
+    }
+    for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+        if (::mkdir(it->c_str(), 0700) != 0 && errno != EEXIST) {
+            const int err = errno;
+            return make_error(errc::io_error, "cannot create the store's directory " +
+                                                  it->string() + ": " + std::strerror(err));
+        }
+    }
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        ::close(fd);  // an empty file is an empty SQLite database
+        return {};
+    }
+    // Already there (or not creatable, which opening it will report).
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+        const std::string name = path + suffix;
+        struct stat st {};
+        if (::stat(name.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) == 0) {
+            continue;
+        }
+        if (::chmod(name.c_str(), S_IRUSR | S_IWUSR) == 0) {
+            log::info("store_file_narrowed", {{"file", name}, {"mode", "0600"}});
+        } else {
+            log::warn("store_file_readable_by_others",
+                      {{"file", name}, {"error", std::strerror(errno)}});
+        }
+    }
+    return {};
 }
 
 result<database> open_connection(const std::string& path, busy_wait& busy) {
@@ -416,14 +470,8 @@ public:
     sqlite_store& operator=(const sqlite_store&) = delete;
 
     result<void> open() {
-        std::error_code ec;
-        const std::filesystem::path p(options_.path);
-        if (p.has_parent_path()) {
-            std::filesystem::create_directories(p.parent_path(), ec);
-            if (ec) {
-                return make_error(errc::io_error,
-                                  "cannot create the store's directory: " + ec.message());
-            }
+        if (auto files = prepare_private_files(options_.path); !files) {
+            return files;
         }
         auto w = open_connection(options_.path, writer_busy_);
         if (!w) {

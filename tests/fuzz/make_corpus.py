@@ -131,6 +131,13 @@ for name, value in {"bearer": "Bearer token-one", "bearer_lower": "bearer token-
                     "digest": 'Digest username="x"', "empty_bearer": "Bearer "}.items():
     write("fuzz_credentials", f"{name}.txt", value)
 
+# Transfer-Encoding lines: the first byte sets Content-Length (1) and HTTP/1.0 (2).
+for name, value in {"chunked": "\0chunked", "spaces": "\0 Chunked \t", "none": "\0",
+                    "gzip_chunked": "\0gzip, chunked", "two_lines": "\0chunked\nchunked",
+                    "parameter": "\0chunked;q=1", "with_content_length": "\1chunked",
+                    "http10": "\2chunked"}.items():
+    write("fuzz_http_framing", f"{name}.txt", value)
+
 # Configuration files.
 for f in sorted((root / "config").glob("*.yaml")):
     write("fuzz_config", f.name, f.read_bytes())

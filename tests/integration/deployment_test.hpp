@@ -21,11 +21,13 @@
 #include <nlohmann/json.hpp>
 
 #include "flow_outcomes.hpp"
+#include "riskbridge/config/loader.hpp"
 #include "riskbridge/core/clock.hpp"
 #include "riskbridge/sim/ashby_sim.hpp"
 #include "riskbridge/sim/riskos_sim.hpp"
 #include "riskbridge/sim/sample_data.hpp"
 #include "riskbridge/store/job_store.hpp"
+#include "support/daemon_config.hpp"
 #include "support/daemon_process.hpp"
 #include "support/http_client.hpp"
 #include "support/paths.hpp"
@@ -110,7 +112,8 @@ protected:
                 << "    - { ashby_field: \"" << sim::sample_postal_field_id
                 << "\", riskos_field: address.postal_code }\n";
         }
-        out << "store: { sqlite_path: \"" << db_path() << "\" }\n"
+        out << "store: " << with_throwaway_encryption("{ sqlite_path: \"" + db_path() + "\" }")
+            << "\n"
             << "workers: " << o.workers << "\n"
             << "logging: { level: info, format: json }\n"
             << o.sections;
@@ -182,15 +185,24 @@ protected:
         return ashby_.tags_of(sample(label).candidate_id);
     }
 
+    /// The daemon's store opened as the daemon opens it, with its configuration's keys:
+    /// payloads and checkpoints read in clear, and what is written goes in encrypted.
+    std::unique_ptr<store::job_store> open_daemon_store() {
+        auto loaded = config::load_config(config_path_);
+        EXPECT_TRUE(loaded.ok()) << (loaded.ok() ? "" : config::format_problem(loaded.problems[0]));
+        auto st = store::open_store(loaded.cfg.store, system_clock());
+        EXPECT_TRUE(st.has_value()) << (st ? "" : st.error().message);
+        return st ? std::move(st).value() : nullptr;
+    }
+
     /// Every job of the store, read beside the running daemon (WAL) or after it stopped.
     std::vector<store::job> stored_jobs(std::size_t limit = 100'000) {
-        auto st = store::make_sqlite_store({db_path()}, system_clock());
-        EXPECT_TRUE(st.has_value());
+        auto st = open_daemon_store();
         if (!st) {
             return {};
         }
-        auto list = (*st)->list_jobs(std::nullopt, limit);
-        (*st)->shutdown();
+        auto list = st->list_jobs(std::nullopt, limit);
+        st->shutdown();
         return list ? *list : std::vector<store::job>{};
     }
 

@@ -384,10 +384,11 @@ TEST_F(DocvTest, UnknownEvaluationsAndEventTypesAreAcknowledged) {
 
 TEST_F(DocvTest, TheSeedPayloadsArriveVerbatimAndAreHandled) {
     configure();
-    // The evaluations the seed's examples speak of, as if riskbridge had started them.
+    // The evaluations the seed's examples speak of, as if riskbridge had started them
+    // (written as the daemon writes them: the DocV token as a keyed digest).
     {
-        auto st = store::make_sqlite_store({db_path()}, system_clock());
-        ASSERT_TRUE(st.has_value()) << st.error().message;
+        auto st = open_daemon_store();
+        ASSERT_TRUE(st != nullptr);
         const auto put = [&](const std::string& eval_id, const std::string& token,
                              const std::string& label, store::job_id job) {
             store::evaluation_record r;
@@ -398,7 +399,7 @@ TEST_F(DocvTest, TheSeedPayloadsArriveVerbatimAndAreHandled) {
             r.job = job;
             r.state = "requested";
             r.docv_token = token;
-            ASSERT_TRUE((*st)->upsert_evaluation(r).has_value());
+            ASSERT_TRUE(st->upsert_evaluation(r).has_value());
         };
         put("11111111-2222-3333-4444-555555555555", "7d6ad42b-f804-4255-b25e-268b8a77c86f",
             "accept", 9001);
@@ -406,7 +407,7 @@ TEST_F(DocvTest, TheSeedPayloadsArriveVerbatimAndAreHandled) {
             "review", 9002);
         put("0e0e0e0e-0000-4000-8000-000000000003", "45ac9531-60ae-4bc7-805e-f7823e4e5545",
             "reject", 9003);
-        (*st)->shutdown();
+        st->shutdown();
     }
     start();
     for (const char* f :

@@ -15,9 +15,11 @@
 #include <nlohmann/json.hpp>
 
 #include "riskbridge/security/hmac.hpp"
+#include "support/daemon_config.hpp"
 #include "support/daemon_process.hpp"
 #include "support/http_client.hpp"
 #include "support/paths.hpp"
+#include "support/polling.hpp"
 #include "support/prometheus.hpp"
 
 namespace riskbridge::testing {
@@ -72,7 +74,7 @@ protected:
   max_body_bytes: 65536
   max_header_bytes: 8192
   header_timeout_ms: 1000
-  read_timeout_ms: 3000
+  read_timeout_ms: 6000
   idle_timeout_ms: 5000
   max_connections: )" << max_connections
                               << R"(
@@ -82,7 +84,7 @@ ashby: { api_base_url: "http://127.0.0.1:9", api_key: k, webhook_secrets: [")"
                               << secret << R"("] }
 riskos: { api_base_url: "http://127.0.0.1:9", api_key: k, webhook_auth: { bearer_tokens: [t] } }
 store: { sqlite_path: ")" << dir_.file("riskbridge.db")
-                              << R"(" }
+                              << R"(", )" << throwaway_encryption() << R"( }
 workers: { threads: 1 }
 logging: { level: info }
 )";
@@ -108,7 +110,7 @@ logging: { level: info }
     /// The daemon is alive, answers, and grew by less than 100 MB.
     void expect_healthy_and_bounded(const char* what) {
         ASSERT_TRUE(daemon_->running()) << daemon_->logs();
-        auto h = http_request(port_, "GET", "/healthz", "", {}, 5s);
+        auto h = http_request(port_, "GET", "/healthz");
         ASSERT_TRUE(h);
         EXPECT_EQ(h->status, 200);
         const long after = rss_kib(daemon_->pid());
@@ -156,8 +158,9 @@ TEST_F(HostileTest, IdleAndTricklingConnectionsDoNotStopOthersBeingAnswered) {
                     continue;
                 }
                 if (!conns[i].send_raw("a") || conns[i].wait_closed(1ms)) {
-                    // Cut by the header deadline (1 s), never later than 2.5 s.
-                    EXPECT_LT(steady::now() - opened[i], 2500ms);
+                    // Cut by the header deadline (1 s), not the read deadline (6 s): 4 s
+                    // leaves room for a loaded or sanitized machine and for this loop's pace.
+                    EXPECT_LT(steady::now() - opened[i], 4s);
                     ++trickle_cut;
                     conns[i].close();
                 }
@@ -166,18 +169,33 @@ TEST_F(HostileTest, IdleAndTricklingConnectionsDoNotStopOthersBeingAnswered) {
         }
     });
 
-    // A normal client keeps sending signed webhooks on fresh connections meanwhile.
+    // A normal client keeps sending signed webhooks on fresh connections meanwhile, each
+    // followed by a GET /healthz whose time is the measure of "promptly": it goes through the
+    // same accept, connection cap and eviction as the webhook, without the webhook's fsync,
+    // which another process writing to the disk can stall whatever the attack does. The
+    // attack lasts 5 s, and longer if this machine needs longer to reach its size (60 s at
+    // most).
     const auto attack_started = steady::now();
     std::chrono::milliseconds worst{0};
     int answered = 0;
-    for (int i = 0; steady::now() - attack_started < 5s; ++i) {
+    const auto attack_done = [&] {
+        const auto elapsed = steady::now() - attack_started;
+        return elapsed >= 60s || (elapsed >= 5s && idle_opened.load() > 1000 &&
+                                  trickle_cut.load() > 20 && answered >= 20);
+    };
+    for (int i = 0; !attack_done(); ++i) {
         const std::string body = event("legit-" + std::to_string(i));
+        auto r = http_request(port_, "POST", "/webhooks/ashby", body, signed_headers(body));
         const auto t0 = steady::now();
-        auto r = http_request(port_, "POST", "/webhooks/ashby", body, signed_headers(body), 5s);
+        auto h = http_request(port_, "GET", "/healthz");
         const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - t0);
-        ASSERT_TRUE(r) << "request " << i << " got no answer";
+        if (!r || !h) {
+            ADD_FAILURE() << "request " << i << " got no answer";
+            break;  // the attackers are stopped and joined below
+        }
         EXPECT_EQ(r->status, 200) << r->body;
         EXPECT_EQ(json::parse(r->body, nullptr, false)["status"], "accepted");
+        EXPECT_EQ(h->status, 200);
         worst = std::max(worst, took);
         ++answered;
         std::this_thread::sleep_for(50ms);  // pacing the normal client
@@ -187,12 +205,12 @@ TEST_F(HostileTest, IdleAndTricklingConnectionsDoNotStopOthersBeingAnswered) {
     trickle.join();
     std::printf(
         "[ attack   ] %d idle connections opened, %d trickling ones cut; %d signed "
-        "requests answered, slowest %lld ms\n",
+        "requests answered, slowest health check %lld ms\n",
         idle_opened.load(), trickle_cut.load(), answered, static_cast<long long>(worst.count()));
     EXPECT_GT(idle_opened.load(), 1000);
     EXPECT_GT(trickle_cut.load(), 20);
     EXPECT_GE(answered, 20);
-    EXPECT_LT(worst, 2s);
+    EXPECT_LT(worst, 3s);
 
     const std::string m = metrics_text();
     EXPECT_GT(metric_sample(m, R"(riskbridge_http_refused_total{reason="idle_evicted"})"), 0);
@@ -206,7 +224,7 @@ TEST_F(HostileTest, OversizedHeadersAndBodiesAreRefused) {
         ASSERT_TRUE(c.connect(port_));
         ASSERT_TRUE(c.send_raw(
             "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(10'000, 'a') + "\r\n\r\n"));
-        auto r = c.read_reply(5s);
+        auto r = c.read_reply(10s);
         ASSERT_TRUE(r);
         EXPECT_EQ(r->status, 431);
     }
@@ -228,11 +246,11 @@ TEST_F(HostileTest, OversizedHeadersAndBodiesAreRefused) {
                 break;  // the server may stop reading once it has answered
             }
         }
-        auto r = c.read_reply(5s);
+        auto r = c.read_reply(10s);
         ASSERT_TRUE(r);
         EXPECT_EQ(r->status, 413);
     }
-    {  // a chunked body that never ends is cut by the read deadline (3 s), not the header one
+    {  // a chunked body that never ends is cut by the read deadline (6 s), not the header one
         http_connection c;
         ASSERT_TRUE(c.connect(port_));
         const auto t0 = steady::now();
@@ -240,13 +258,16 @@ TEST_F(HostileTest, OversizedHeadersAndBodiesAreRefused) {
             c.send_raw("POST /webhooks/ashby HTTP/1.1\r\nHost: x\r\n"
                        "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"));
         bool cut = false;
-        while (!cut && steady::now() - t0 < 6s) {
+        while (!cut && steady::now() - t0 < 15s) {
             cut = !c.send_raw("3\r\nabc\r\n") || c.wait_closed(200ms);
         }
         const auto took = steady::now() - t0;
         EXPECT_TRUE(cut);
-        EXPECT_GT(took, 2s);
-        EXPECT_LT(took, 5s);
+        // Never before the deadline, whatever the machine; well past the header deadline (1 s)
+        // and the idle timeout (5 s). After it by less than 4 s, room for a loaded or
+        // sanitized machine.
+        EXPECT_GT(took, 5500ms);
+        EXPECT_LT(took, 10s);
     }
     const std::string m = metrics_text();
     EXPECT_EQ(metric_sample(m, R"(riskbridge_http_refused_total{reason="headers_too_large"})"), 1);
@@ -271,7 +292,7 @@ TEST_F(HostileTest, InvalidHttpIs400) {
         http_connection c;
         ASSERT_TRUE(c.connect(port_));
         ASSERT_TRUE(c.send_raw(raw));
-        auto r = c.read_reply(5s);
+        auto r = c.read_reply(10s);
         ASSERT_TRUE(r);
         EXPECT_EQ(r->status, 400);
     }
@@ -306,7 +327,8 @@ TEST_F(HostileTest, FloodOfBadSignaturesIsCutToTooManyRequestsForThatClientOnly)
     const std::string body(60'000, '{');  // each verification would hash 60 KB
     const header_list forged{{"Ashby-Signature", "sha256=" + std::string(64, '0')},
                              {"X-Forwarded-For", "203.0.113.1, " + attacker}};
-    // The first five are checked and refused; from then on the client is refused unheard.
+    // The first five are refused as unauthorized; from then on its failures are refused as too
+    // many.
     for (int i = 0; i < 5; ++i) {
         auto r = http_request(port_, "POST", "/webhooks/ashby", body, forged);
         ASSERT_TRUE(r);
@@ -340,38 +362,49 @@ TEST_F(HostileTest, FloodOfBadSignaturesIsCutToTooManyRequestsForThatClientOnly)
             }
         });
     }
-    // Meanwhile a normal client (another address behind the same balancer) and the balancer
-    // itself (no X-Forwarded-For) are served.
+    // Meanwhile (once the flood is under way) a normal client (another address behind the
+    // same balancer) and the balancer itself (no X-Forwarded-For) are served. Each webhook is
+    // followed by a GET /healthz from the same client whose time is the measure of "promptly":
+    // the webhook's own time includes an fsync, which another process writing to the disk can
+    // stall whatever the flood does.
+    EXPECT_TRUE(eventually([&] { return limited.load() + other.load() > 0; }));
     for (int i = 0; i < 10; ++i) {
         const std::string ok = event("during-flood-" + std::to_string(i));
-        const auto t1 = steady::now();
         auto r =
             http_request(port_, "POST", "/webhooks/ashby", ok, signed_headers(ok, "192.0.2.10"));
-        ASSERT_TRUE(r);
+        const auto t1 = steady::now();
+        auto h = http_request(port_, "GET", "/healthz", "", {{"X-Forwarded-For", "192.0.2.10"}});
+        const auto took = steady::now() - t1;
+        if (!r || !h) {
+            ADD_FAILURE() << "request " << i << " got no answer";
+            break;  // the flood's threads are joined below
+        }
         EXPECT_EQ(r->status, 200) << r->body;
-        EXPECT_LT(steady::now() - t1, 2s);
+        EXPECT_EQ(h->status, 200);
+        EXPECT_LT(took, 3s);
     }
     const std::string from_lb = event("from-balancer");
     auto lb = http_request(port_, "POST", "/webhooks/ashby", from_lb, signed_headers(from_lb));
-    ASSERT_TRUE(lb);
-    EXPECT_EQ(lb->status, 200);
     for (auto& t : flood) {
         t.join();
     }
+    ASSERT_TRUE(lb);
+    EXPECT_EQ(lb->status, 200);
     const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - t0);
     std::printf("[ flood    ] 800 forged requests of 60 KB: %d refused with 429 in %lld ms\n",
                 limited.load(), static_cast<long long>(took.count()));
     EXPECT_EQ(limited.load(), 800);
     EXPECT_EQ(other.load(), 0);
     EXPECT_TRUE(retry_after_ok.load());
-    // Even a correct signature from the attacker's address is refused now.
+    // A correct signature from the same address is still taken: whoever shares (or forges)
+    // an address must not lock the real sender out.
     const std::string good = event("attacker-signed");
     auto r = http_request(port_, "POST", "/webhooks/ashby", good, signed_headers(good, attacker));
     ASSERT_TRUE(r);
-    EXPECT_EQ(r->status, 429);
+    EXPECT_EQ(r->status, 200) << r->body;
 
     const std::string m = metrics_text();
-    EXPECT_EQ(metric_sample(m, R"(riskbridge_http_refused_total{reason="rate_limited"})"), 801);
+    EXPECT_EQ(metric_sample(m, R"(riskbridge_http_refused_total{reason="rate_limited"})"), 800);
     EXPECT_EQ(
         metric_sample(
             m, R"(riskbridge_webhooks_total{action="none",outcome="unauthorized",source="ashby"})"),

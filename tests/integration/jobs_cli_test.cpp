@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "riskbridge/store/job_store.hpp"
+#include "support/daemon_config.hpp"
 #include "support/daemon_process.hpp"
 #include "support/paths.hpp"
 
@@ -103,7 +104,9 @@ TEST_F(JobsCli, AMissingStoreIsAnErrorAndIsNotCreated) {
     std::ofstream(config) << "server: { listen: \"127.0.0.1:0\" }\n"
                           << "ashby: { api_key: k, webhook_secrets: [s] }\n"
                           << "riskos: { api_key: k, webhook_auth: { bearer_tokens: [t] } }\n"
-                          << "store: { sqlite_path: \"" << absent << "\" }\n";
+                          << "store: "
+                          << with_throwaway_encryption("{ sqlite_path: \"" + absent + "\" }")
+                          << "\n";
     const auto r = run_riskbridge({"jobs", "list", "--config", config});
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_NE(r.output.find("no SQLite store at " + absent), std::string::npos) << r.output;

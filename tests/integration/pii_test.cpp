@@ -244,7 +244,7 @@ TEST_F(PiiTest, ScreeningAndDocvLeaveNoPersonalDataInTheDatabaseOrTheDebugLog) {
     ASSERT_FALSE(raw_jobs->empty());
     for (const auto& j : *raw_jobs) {
         if (!j.payload.empty()) {
-            EXPECT_EQ(j.payload.rfind("enc:v1:2026-11:", 0), 0U) << j.id << " " << j.kind;
+            EXPECT_EQ(j.payload.rfind("enc:v2:2026-11:", 0), 0U) << j.id << " " << j.kind;
         }
     }
 
@@ -259,7 +259,7 @@ TEST_F(PiiTest, ScreeningAndDocvLeaveNoPersonalDataInTheDatabaseOrTheDebugLog) {
     }
 }
 
-TEST_F(PiiTest, WithoutTheKeyTheDaemonRefusesToStartAndWithoutEncryptionItWarns) {
+TEST_F(PiiTest, WithoutTheKeyOrWithoutEncryptionItRefusesAndAllowedUnencryptedItWarns) {
     // The key's variable unset: a configuration problem, not a silently clear store.
     auto refused = run_riskbridge({"serve", "--config", config_path_});
     EXPECT_EQ(refused.exit_code, 2) << refused.output;
@@ -275,11 +275,27 @@ TEST_F(PiiTest, WithoutTheKeyTheDaemonRefusesToStartAndWithoutEncryptionItWarns)
     EXPECT_TRUE(contains(dump.output, "key: \"<redacted>\"")) << dump.output;
     EXPECT_FALSE(contains(dump.output, data_key));
 
-    // No store.encryption: it runs, and says the store is not encrypted.
+    // No store.encryption: refused, naming the key and how to make one.
     std::string text = file_bytes(config_path_);
     const auto at = text.find("  encryption:");
     ASSERT_NE(at, std::string::npos);
     text.erase(at, text.find('\n', at) - at + 1);
+    std::ofstream(config_path_, std::ios::trunc) << text;
+    const auto unkeyed = run_riskbridge({"check-config", "--config", config_path_}, env());
+    EXPECT_NE(unkeyed.exit_code, 0) << unkeyed.output;
+    EXPECT_TRUE(contains(unkeyed.output, config_path_ + ":"));
+    EXPECT_TRUE(contains(unkeyed.output, "store.encryption: is required")) << unkeyed.output;
+    EXPECT_TRUE(contains(unkeyed.output, "openssl rand -base64 32")) << unkeyed.output;
+    daemon_ = std::make_unique<daemon_process>(
+        std::vector<std::string>{"serve", "--config", config_path_},
+        std::map<std::string, std::string>{}, dir_.file("refused.log"));
+    EXPECT_EQ(daemon_->wait_exit(30s), std::optional<int>(2)) << daemon_->logs();
+    EXPECT_TRUE(contains(daemon_->logs(), "store.encryption: is required")) << daemon_->logs();
+
+    // Allowed explicitly: it runs, and says the store is not encrypted.
+    const auto store_at = text.find("store:\n");
+    ASSERT_NE(store_at, std::string::npos);
+    text.insert(store_at + 7, "  allow_unencrypted: true\n");
     std::ofstream(config_path_, std::ios::trunc) << text;
     daemon_ = std::make_unique<daemon_process>(
         std::vector<std::string>{"serve", "--config", config_path_},

@@ -28,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "flow_outcomes.hpp"
+#include "riskbridge/config/loader.hpp"
 #include "riskbridge/security/hmac.hpp"
 #include "riskbridge/sim/ashby_sim.hpp"
 #include "riskbridge/sim/riskos_sim.hpp"
@@ -278,8 +279,11 @@ std::string write_sim_config(const temp_dir& dir, const sim::ashby_simulator& as
                         << "  reconcile_after_ms: 300\n  reconcile_interval_ms: 100\n"
                         << "  webhook_auth: { bearer_tokens: [\"" << riskos.options().webhook_bearer
                         << "\"] }\n"
-                        << "store: { postgres_url: \"${RB_REPLICA_PG_URL}\", postgres_pool_size: "
-                           "4, lease_ms: 2000 }\n"
+                        << "store: "
+                        << with_throwaway_encryption(
+                               "{ postgres_url: \"${RB_REPLICA_PG_URL}\", postgres_pool_size: 4, "
+                               "lease_ms: 2000 }")
+                        << "\n"
                         << "workers: { threads: 4, max_attempts: 40, backoff_base_ms: 20, "
                            "backoff_max_ms: 200, poll_interval_ms: 20 }\n"
                         << "logging: { level: info, format: json }\n";
@@ -344,10 +348,15 @@ TEST(ReplicasTest, FlowsFinishOnceAcrossReplicasWhenOneIsKilledMidFlight) {
                std::to_string(replicas[static_cast<std::size_t>(replica)]->port()) + path;
     };
 
-    store::postgres_options opts;
-    opts.url = schema.url();
-    opts.pool_size = 1;
-    auto opened = store::make_postgres_store(opts, system_clock());
+    // The shared store as the replicas open it, with their key: checkpoints read in clear.
+    auto loaded =
+        config::load_config(config, [&](std::string_view name) -> std::optional<std::string> {
+            const auto it = env.find(std::string(name));
+            return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
+        });
+    ASSERT_TRUE(loaded.ok()) << config::format_problem(loaded.problems.at(0));
+    loaded.cfg.store.postgres_pool_size = 1;
+    auto opened = store::open_store(loaded.cfg.store, system_clock());
     ASSERT_TRUE(opened) << opened.error().message;
     store::job_store& st = **opened;
     const auto jobs = [&] {
@@ -485,7 +494,9 @@ TEST(ReplicasTest, FlowsFinishOnceAcrossReplicasWhenOneIsKilledMidFlight) {
         }
         return true;
     };
-    ASSERT_TRUE(eventually(settled, 45s))
+    // Forty flows whose every Ashby answer takes 150 ms, some retried, on two replicas and
+    // PostgreSQL: a loaded or sanitized machine may need a while.
+    ASSERT_TRUE(eventually(settled, 120s))
         << outcomes::with_decision_note(ashby, applicants) << " decision notes\n"
         << replicas[1]->logs();
 

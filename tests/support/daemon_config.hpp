@@ -10,9 +10,18 @@
 
 namespace riskbridge::testing {
 
+/// `encryption: {...}` for a store: section, with a throw-away key made for this call (32
+/// random bytes as 64 hex digits). The store is encrypted in tests as in production.
+std::string throwaway_encryption();
+
+/// `store_yaml` (a flow mapping, "{ ... }") with throwaway_encryption() added as its last key.
+std::string with_throwaway_encryption(const std::string& store_yaml);
+
 struct daemon_config {
     std::string webhook_secret = "test-webhook-secret";
-    std::string store = "{ sqlite_path: \"riskbridge.db\" }";  ///< the YAML of `store:`
+    /// The YAML of `store:`, a flow mapping; write() adds a throw-away encryption key unless
+    /// it names `encryption` or `allow_unencrypted` itself.
+    std::string store = "{ sqlite_path: \"riskbridge.db\" }";
     std::string workers = "{ threads: 2, poll_interval_ms: 50 }";
     std::string upstream = "http://127.0.0.1:9";  ///< Ashby and RiskOS base URL
     std::string ashby_extra;                      ///< more `ashby:` keys, e.g. timeouts

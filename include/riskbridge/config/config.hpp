@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "riskbridge/core/wipe.hpp"
+
 namespace riskbridge::config {
 
 /// A value that must never be printed. redacted() is what dumps and logs show.
@@ -18,6 +20,26 @@ class secret {
 public:
     secret() = default;
     explicit secret(std::string v) : value_(std::move(v)) {}
+    // The value is wiped (core/wipe.hpp) whenever a secret lets go of it: destroyed, assigned
+    // over, or moved from.
+    secret(const secret&) = default;
+    secret(secret&& other) noexcept : value_(std::move(other.value_)) { wipe(other.value_); }
+    secret& operator=(const secret& other) {
+        if (this != &other) {
+            wipe(value_);
+            value_ = other.value_;
+        }
+        return *this;
+    }
+    secret& operator=(secret&& other) noexcept {
+        if (this != &other) {
+            wipe(value_);
+            value_ = std::move(other.value_);
+            wipe(other.value_);
+        }
+        return *this;
+    }
+    ~secret() { wipe(value_); }
     const std::string& reveal() const noexcept { return value_; }
     bool empty() const noexcept { return value_.empty(); }
     std::string redacted() const { return value_.empty() ? "<empty>" : "<redacted>"; }
@@ -56,6 +78,14 @@ struct server_config {
         std::string key_file;   ///< private key (unencrypted PEM)
     };
     std::optional<tls_config> tls;
+    /// A second listener that serves GET /metrics alone, in plain HTTP (host:port, parsed like
+    /// listen); the main listener then answers 404 for /metrics. Unset: /metrics is served on
+    /// the main listener.
+    std::optional<std::string> metrics_listen;
+    std::string metrics_host;        ///< parsed from metrics_listen
+    std::uint16_t metrics_port = 0;  ///< parsed from metrics_listen (0 = any free port)
+    /// Not read from the file: the prefix of the listener's thread names (top -H, ps -L).
+    std::string thread_name = "rb-http";
 };
 
 struct ashby_config {
@@ -65,6 +95,9 @@ struct ashby_config {
     std::chrono::milliseconds connect_timeout{5'000};
     std::chrono::milliseconds request_timeout{30'000};
     std::optional<std::string> status_custom_field;  ///< custom field id for verification state
+    /// Accept an http:// api_base_url whose host is not loopback (the API key then crosses
+    /// the network in clear): for a simulator in another container, never for the real API.
+    bool allow_http = false;
 };
 
 struct basic_credential {
@@ -104,6 +137,8 @@ struct riskos_config {
     std::chrono::milliseconds request_timeout{30'000};
     std::chrono::milliseconds reconcile_after{15LL * 60 * 1000};
     std::chrono::milliseconds reconcile_interval{60'000};
+    /// As ashby_config::allow_http, for riskos.api_base_url.
+    bool allow_http = false;
 };
 
 /// Known flows. Parsing an unknown name is a configuration error.
@@ -190,7 +225,10 @@ struct store_config {
     std::size_t max_pending_writes = 10'000;  ///< beyond this, webhooks get 503
     std::chrono::milliseconds lease{60'000};
     int retention_days = 30;
+    /// Required: the store holds applicants' personal data. Only `allow_unencrypted: true`
+    /// lets the daemon run without keys, said explicitly in the file.
     store_encryption_config encryption;
+    bool allow_unencrypted = false;
 };
 
 struct workers_config {

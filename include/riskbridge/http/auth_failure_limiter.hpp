@@ -1,12 +1,14 @@
 #pragma once
 
 // Per-client limit on unauthenticated requests: after `max` 401s from one client address within
-// `window`, that address is refused (429 with Retry-After) until the window ends, before any
-// signature is checked. The table of addresses is bounded by `max_addresses`: when it is
-// full, an address still counting its failures is forgotten (the one touched least recently),
-// never one that is refused, so a flood from other addresses cannot lift a block; when every
-// tracked address is refused, new ones go uncounted until a block ends. Thread-safe; time
-// comes from an injected clock.
+// `window`, that address's requests that fail authentication get 429 with Retry-After instead
+// of 401 until the window ends. Authentication is always checked first: a request that carries a
+// valid signature or valid credentials is served whatever its address did before (an attacker
+// who shares or forges that address must not lock the real sender out). The table of addresses is
+// bounded by `max_addresses`: when it is full, an address still counting its failures is forgotten
+// (the one touched least recently), never one that is refused, so a flood from other addresses
+// cannot lift a block; when every tracked address is refused, new ones go uncounted until a block
+// ends. Thread-safe; time comes from an injected clock.
 //
 // Loopback addresses are never counted or refused: a loopback peer is this host itself or a
 // proxy beside it (a sidecar, a local balancer not listed in server.trusted_proxies), and
@@ -37,7 +39,7 @@ public:
     auth_failure_limiter(const auth_failure_limiter&) = delete;
     auth_failure_limiter& operator=(const auth_failure_limiter&) = delete;
 
-    /// How long requests from `address` are still refused; nullopt when they may be served.
+    /// How long failed requests from `address` are still answered 429; nullopt when not.
     std::optional<std::chrono::seconds> refused_for(std::string_view address);
     /// Records one unauthenticated request from `address`; true when this one reached the limit
     /// (the address is refused from now on, for one window).

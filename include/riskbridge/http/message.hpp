@@ -39,4 +39,22 @@ struct response {
 response json_status(unsigned status, std::string_view status_word);
 response json_error(unsigned status, std::string_view code, std::string_view message);
 
+/// Whether a request's body framing can be trusted, judged on its headers before any of the
+/// body is read. Where this server and a proxy in front of it could disagree on where the body
+/// ends, bytes meant as body could be taken for a second request (request smuggling), so the
+/// only Transfer-Encoding accepted is a single `chunked`; everything else ends the connection.
+enum class framing {
+    ok,                        ///< no Transfer-Encoding, or exactly `chunked` in HTTP/1.1
+    bad_transfer_encoding,     ///< a coding other than one final `chunked`: none, several, empty
+    with_content_length,       ///< Transfer-Encoding and Content-Length together
+    http10_transfer_encoding,  ///< Transfer-Encoding in an HTTP/1.0 request
+};
+const char* to_string(framing f) noexcept;
+
+/// `transfer_encodings` holds the value of every Transfer-Encoding field line, in order (several
+/// lines are one comma-separated list); `version` is 10 or 11. Codings compare without letter
+/// case; any parameter, empty list element or second coding makes the framing bad.
+framing check_framing(const std::vector<std::string_view>& transfer_encodings,
+                      bool has_content_length, unsigned version);
+
 }  // namespace riskbridge::http

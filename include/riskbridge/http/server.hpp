@@ -3,9 +3,11 @@
 // The HTTP listener: Boost.Beast over Asio with C++20 coroutines, one session per connection
 // on its own strand, a fresh parser per request with limits from config, a deadline on every
 // read and write (a shorter one for the headers), a cap on connections where a new connection
-// replaces the longest-idle one, optional TLS (1.2+), the client address taken from
-// X-Forwarded-For only behind trusted proxies, and a graceful drain. Beast stays out of this
-// header.
+// replaces the longest-idle one or else the one sending its headers the longest, body framing
+// checked on the headers (a single chunked or Content-Length, nothing ambiguous), the
+// handler's header check before any body is read, optional TLS (1.2+), the client address
+// taken from X-Forwarded-For only behind trusted proxies, and a graceful drain. Beast stays
+// out of this header.
 
 #include <chrono>
 #include <cstdint>
@@ -21,12 +23,14 @@ namespace riskbridge::http {
 
 struct server_stats {
     std::uint64_t connections_accepted = 0;
-    std::uint64_t connections_rejected = 0;  ///< over max_connections, none idle to replace
-    std::uint64_t connections_evicted = 0;   ///< idle ones closed to make room at the cap
+    /// over max_connections, every connection with its headers complete: none to replace
+    std::uint64_t connections_rejected = 0;
+    /// idle ones, or ones still sending their headers, closed to make room at the cap
+    std::uint64_t connections_evicted = 0;
     std::uint64_t tls_handshake_failures = 0;
     std::uint64_t requests = 0;
     std::uint64_t read_timeouts = 0;
-    std::uint64_t bad_requests = 0;  ///< unparsable HTTP
+    std::uint64_t bad_requests = 0;  ///< unparsable HTTP, or a body framing refused
     std::uint64_t too_large = 0;     ///< 413 and 431
     int active_connections = 0;
 };

@@ -6,7 +6,10 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 #include "riskbridge/config/config.hpp"
 #include "riskbridge/http/message.hpp"
@@ -17,7 +20,38 @@ namespace riskbridge::http {
 
 /// Called exactly once with the answer, possibly on another thread (the store's writer).
 using respond_fn = std::function<void(response)>;
-using request_handler = std::function<void(request, respond_fn)>;
+
+/// Looks at a request whose line and headers have arrived, before any of its body is read
+/// (`body` is empty; `remote_address` and `request_id` are set). An answer refuses the request
+/// there: the server sends it and closes the connection without taking the body. nullopt lets
+/// the server read the body and call the request handler. Called on an I/O thread: it must be
+/// quick and must not block.
+using header_check = std::function<std::optional<response>(const request&)>;
+
+struct request_handler;
+
+/// A callable that answers a whole request: a lambda, a std::function, ...
+template <class F>
+concept request_callable = !std::is_same_v<std::remove_cvref_t<F>, request_handler> &&
+                           std::is_invocable_v<F&, request, respond_fn>;
+
+/// What the server calls for each request: `on_request` with the whole request, and before
+/// that, when set, `on_headers`. Any request_callable converts to one with no header check.
+struct request_handler {
+    std::function<void(request, respond_fn)> on_request;
+    header_check on_headers;
+
+    request_handler() = default;
+    template <request_callable F>
+    request_handler(F f)  // NOLINT(google-explicit-constructor): a lambda is a handler
+        : on_request(std::move(f)) {}
+    request_handler(std::function<void(request, respond_fn)> request_fn, header_check headers_fn)
+        : on_request(std::move(request_fn)), on_headers(std::move(headers_fn)) {}
+
+    void operator()(request req, respond_fn respond) const {
+        on_request(std::move(req), std::move(respond));
+    }
+};
 
 /// The job kind of RiskOS webhook events.
 inline constexpr const char* riskos_event_kind = "riskos_event";
@@ -35,7 +69,12 @@ public:
 
     /// Answers `req` through `respond`, exactly once.
     void handle(request req, respond_fn respond);
-    /// An adapter for the server.
+    /// The check of a request's headers before its body is read (see header_check): RiskOS
+    /// credentials are verified here, so a request without valid ones is refused (401, or 429
+    /// for a client address that failed too often) before its body is taken. handle() checks
+    /// them again, so a caller that skips this step is refused all the same.
+    std::optional<response> check_headers(const request& req);
+    /// An adapter for the server: check_headers, then handle.
     request_handler as_request_handler();
 
     /// Called after a job was stored (e.g. to wake the worker pool).

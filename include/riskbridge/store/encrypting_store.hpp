@@ -12,8 +12,14 @@
 // Encryption runs on the caller's thread before the request is handed to the store's writer,
 // so the group commit does no extra work: a few microseconds for a 2 KB payload in a release
 // build with AES-NI, about as much as OpenSSL's own AES-GCM call plus base64 (the unit test
-// DataCipher.CostOfATwoKilobytePayload prints the figure). Values written before encryption
-// was turned on (no "enc:" prefix) read as they are.
+// DataCipher.CostOfATwoKilobytePayload prints the figure).
+//
+// Each value is bound to where it lives (the job's kind, correlation id and unique key for a
+// payload, the job id for a checkpoint, source and request id for a quarantined body), so a
+// value copied from one row to another does not open. A value in clear (no "enc:" prefix) is
+// refused like one that does not open: with encryption on, nothing riskbridge wrote is clear,
+// so such a value was put there around it. Turning encryption on for a store that already
+// holds jobs: let the queued ones finish first (or they go dead as "stored in clear").
 //
 // A claimed job whose payload or checkpoint cannot be decrypted is never handed to a worker:
 // claim() logs `job_undecryptable` with the job and key ids and claims the next due job.

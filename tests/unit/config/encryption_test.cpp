@@ -13,6 +13,7 @@ namespace {
 using test::env_of;
 using test::formatted;
 using test::load;
+using test::no_env;
 using test::required_secrets;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -30,13 +31,43 @@ std::string expected_bytes() {
     return out;
 }
 
-TEST(Encryption, AbsentMeansOff) {
-    const auto r = load(required_secrets);
-    ASSERT_TRUE(r.ok()) << ::testing::PrintToString(formatted(r));
-    EXPECT_FALSE(r.cfg.store.encryption.enabled());
-    const auto null = load(required_secrets + "store: { encryption: ~ }\n");
-    ASSERT_TRUE(null.ok());
-    EXPECT_FALSE(null.cfg.store.encryption.enabled());
+constexpr const char* required_message =
+    "store.encryption: is required: the store holds applicants' personal data. Add keys: "
+    "[{id: \"1\", key: \"${RISKBRIDGE_DATA_KEY}\"}] with a key made by `openssl rand -base64 "
+    "32`, or set store.allow_unencrypted: true to keep it in clear";
+
+TEST(Encryption, RequiredUnlessUnencryptedIsAllowedExplicitly) {
+    // No store section at all: the problem is on line 1, as the file has no line for it.
+    const auto absent = load_config_text(required_secrets, "f.yaml", no_env());
+    EXPECT_THAT(formatted(absent), ElementsAre(std::string("f.yaml:1: ") + required_message));
+    const auto no_key =
+        load_config_text(required_secrets + "store:\n  sqlite_path: a.db\n", "f.yaml", no_env());
+    EXPECT_THAT(formatted(no_key), ElementsAre(std::string("f.yaml:7: ") + required_message));
+    const auto null =
+        load_config_text(required_secrets + "store: { encryption: ~ }\n", "f.yaml", no_env());
+    EXPECT_THAT(formatted(null), ElementsAre(std::string("f.yaml:7: ") + required_message));
+
+    for (const char* allowed : {"store: { allow_unencrypted: true }\n",
+                                "store: { encryption: ~, allow_unencrypted: yes }\n"}) {
+        const auto r = load_config_text(required_secrets + allowed, "f.yaml", no_env());
+        ASSERT_TRUE(r.ok()) << allowed << ::testing::PrintToString(formatted(r));
+        EXPECT_FALSE(r.cfg.store.encryption.enabled());
+        EXPECT_TRUE(r.cfg.store.allow_unencrypted);
+    }
+    const auto refused = load_config_text(
+        required_secrets + "store: { allow_unencrypted: false }\n", "f.yaml", no_env());
+    EXPECT_THAT(formatted(refused), ElementsAre(std::string("f.yaml:7: ") + required_message));
+    const auto typo = load_config_text(required_secrets + "store: { allow_unencrypted: maybe }\n",
+                                       "f.yaml", no_env());
+    EXPECT_THAT(formatted(typo),
+                ElementsAre("f.yaml:7: store.allow_unencrypted: expected true or false",
+                            std::string("f.yaml:7: ") + required_message));
+    // A key that is there but wrong is one problem, not two.
+    const auto bad_key = load_config_text(
+        required_secrets + "store:\n  encryption: { keys: [{id: a, key: short}] }\n", "f.yaml",
+        no_env());
+    ASSERT_EQ(bad_key.problems.size(), 1U) << ::testing::PrintToString(formatted(bad_key));
+    EXPECT_EQ(bad_key.problems[0].key_path, "store.encryption.keys[0].key");
 }
 
 TEST(Encryption, KeysFromTheEnvironmentInBase64OrHexFirstIsActive) {

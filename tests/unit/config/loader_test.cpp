@@ -93,6 +93,7 @@ store:
   max_pending_writes: 500
   lease_ms: 30000
   retention_days: 7
+  encryption: { keys: [{ id: "2026-12", key: "${RISKBRIDGE_DATA_KEY:-0001020304050607080910111213141516171819202122232425262728293031}" }] }
 workers:
   threads: 3
   max_attempts: 5
@@ -194,6 +195,10 @@ TEST(Loader, FullFileIsMappedOntoTheStructs) {
     EXPECT_EQ(c.store.max_pending_writes, 500u);
     EXPECT_EQ(c.store.lease, 30000ms);
     EXPECT_EQ(c.store.retention_days, 7);
+    ASSERT_EQ(c.store.encryption.keys.size(), 1u);
+    EXPECT_EQ(c.store.encryption.keys[0].id, "2026-12");
+    EXPECT_EQ(c.store.encryption.keys[0].key.reveal().size(), 32u);
+    EXPECT_FALSE(c.store.allow_unencrypted);
 
     EXPECT_EQ(c.workers.threads, 3);
     EXPECT_EQ(c.workers.max_attempts, 5);
@@ -363,6 +368,7 @@ workers:
 store:
   retention_days: 0
   postgres_pool_size: 99999999999999999999
+  allow_unencrypted: true
 )");
     EXPECT_THAT(formatted(r),
                 ElementsAre("f.yaml:8: server.threads: must be from 1 to 1024 (got 0)",
@@ -474,25 +480,30 @@ TEST(Loader, LoggingLevelAndFormatAreChecked) {
 }
 
 TEST(Loader, StoreNeedsExactlyOneBackend) {
-    const auto both =
-        load(required_secrets + "store:\n  sqlite_path: a.db\n  postgres_url: postgresql://h/db\n");
+    const auto both = load(required_secrets +
+                           "store:\n  sqlite_path: a.db\n  postgres_url: postgresql://h/db\n"
+                           "  allow_unencrypted: true\n");
     EXPECT_THAT(formatted(both),
                 ElementsAre("f.yaml:9: store: set exactly one of sqlite_path or postgres_url, "
                             "not both"));
 
-    const auto neither = load(required_secrets + "store:\n  sqlite_path: \"\"\n");
+    const auto neither =
+        load(required_secrets + "store:\n  sqlite_path: \"\"\n  allow_unencrypted: true\n");
     EXPECT_THAT(formatted(neither),
                 ElementsAre("f.yaml:8: store: set exactly one of sqlite_path or postgres_url "
                             "(both are empty)"));
 
-    const auto pg = load(required_secrets + "store: { postgres_url: \"postgresql://h/db\" }\n");
+    const auto pg =
+        load(required_secrets +
+             "store: { postgres_url: \"postgresql://h/db\", allow_unencrypted: true }\n");
     ASSERT_TRUE(pg.ok()) << ::testing::PrintToString(formatted(pg));
     EXPECT_EQ(pg.cfg.store.sqlite_path, std::nullopt);
     EXPECT_EQ(pg.cfg.store.postgres_url->reveal(), "postgresql://h/db");
 
     // An optional variable left empty falls back to the SQLite file that is also given.
-    const auto fallback =
-        load(required_secrets + "store:\n  sqlite_path: x.db\n  postgres_url: \"${PG:-}\"\n");
+    const auto fallback = load(
+        required_secrets +
+        "store:\n  sqlite_path: x.db\n  postgres_url: \"${PG:-}\"\n  allow_unencrypted: true\n");
     ASSERT_TRUE(fallback.ok()) << ::testing::PrintToString(formatted(fallback));
     EXPECT_EQ(fallback.cfg.store.sqlite_path, std::optional<std::string>("x.db"));
     EXPECT_FALSE(fallback.cfg.store.postgres_url.has_value());
@@ -602,6 +613,10 @@ TEST(Loader, TopLevelMustBeAMapping) {
 }
 
 TEST(Loader, SyntaxErrorIsReportedWithItsLineAndTheKeyItSitsUnder) {
+    // As written: nothing appended after the broken line (see test::load).
+    const auto load = [](const std::string& text) {
+        return load_config_text(text, "f.yaml", test::no_env());
+    };
     const auto r = load(required_secrets + "server:\n  listen: [\"a\"\n  threads: 2\n");
     ASSERT_EQ(r.problems.size(), 1u);
     EXPECT_EQ(r.problems[0].line, 9);
@@ -638,7 +653,8 @@ TEST(Loader, MissingFileIsOneProblemOnTheFirstLine) {
 TEST(Loader, LoadsAFileFromDiskWithItsPathInMessages) {
     testing::temp_dir dir;
     const std::string path = dir.file("rb.yaml");
-    std::ofstream(path) << required_secrets << "workers: { threads: -1 }\n";
+    std::ofstream(path) << required_secrets << "workers: { threads: -1 }\n"
+                        << "store: { allow_unencrypted: true }\n";
     const auto r = load_config(path, test::no_env());
     EXPECT_THAT(formatted(r),
                 ElementsAre(path + ":7: workers.threads: must be from 1 to 1024 (got -1)"));
@@ -713,12 +729,15 @@ INSTANTIATE_TEST_SUITE_P(
 
 // ---- the shipped configurations ------------------------------------------------------------
 
-TEST(ShippedConfig, ExampleLoadsCleanWithTheFourVariables) {
+TEST(ShippedConfig, ExampleLoadsCleanWithTheFiveVariables) {
     const std::string path = testing::source_dir() + "/config/riskbridge.example.yaml";
-    const auto r = load_config(path, test::env_of({{"ASHBY_API_KEY", "a-key"},
-                                                   {"ASHBY_WEBHOOK_SECRET", "a-secret"},
-                                                   {"RISKOS_API_KEY", "r-key"},
-                                                   {"RISKOS_WEBHOOK_TOKEN", "r-token"}}));
+    const auto r = load_config(
+        path,
+        test::env_of({{"ASHBY_API_KEY", "a-key"},
+                      {"ASHBY_WEBHOOK_SECRET", "a-secret"},
+                      {"RISKOS_API_KEY", "r-key"},
+                      {"RISKOS_WEBHOOK_TOKEN", "r-token"},
+                      {"RISKBRIDGE_DATA_KEY", "dGVzdC1vbmx5LWtleS1uZXZlci1pbi1wcm9kLTAwMDE="}}));
     ASSERT_TRUE(r.ok()) << ::testing::PrintToString(formatted(r));
     EXPECT_EQ(r.cfg.ashby.api_key.reveal(), "a-key");
     ASSERT_EQ(r.cfg.ashby.webhook_secrets.size(), 1u);
@@ -738,17 +757,21 @@ TEST(ShippedConfig, ExampleLoadsCleanWithTheFourVariables) {
     EXPECT_EQ(r.cfg.mapping.required_fields, d.mapping.required_fields);
     EXPECT_EQ(r.cfg.workers.backoff_max, d.workers.backoff_max);
     EXPECT_EQ(r.cfg.store.sqlite_path, d.store.sqlite_path);
+    EXPECT_TRUE(r.cfg.store.encryption.enabled());
+    EXPECT_EQ(r.cfg.store.allow_unencrypted, d.store.allow_unencrypted);
 }
 
 TEST(ShippedConfig, ExampleWithoutTheVariablesNamesEachOne) {
     const std::string path = testing::source_dir() + "/config/riskbridge.example.yaml";
     const auto r = load_config(path, test::no_env());
-    ASSERT_EQ(r.problems.size(), 4u) << ::testing::PrintToString(formatted(r));
+    ASSERT_EQ(r.problems.size(), 5u) << ::testing::PrintToString(formatted(r));
     EXPECT_THAT(r.problems[0].message, HasSubstr("ASHBY_API_KEY is not set"));
     EXPECT_EQ(r.problems[0].key_path, "ashby.api_key");
     EXPECT_EQ(r.problems[1].key_path, "ashby.webhook_secrets[0]");
     EXPECT_EQ(r.problems[2].key_path, "riskos.api_key");
     EXPECT_EQ(r.problems[3].key_path, "riskos.webhook_auth.bearer_tokens[0]");
+    EXPECT_THAT(r.problems[4].message, HasSubstr("RISKBRIDGE_DATA_KEY is not set"));
+    EXPECT_EQ(r.problems[4].key_path, "store.encryption.keys[0].key");
 }
 
 TEST(ShippedConfig, TestConfigLoadsWithNoEnvironment) {
@@ -758,6 +781,7 @@ TEST(ShippedConfig, TestConfigLoadsWithNoEnvironment) {
     EXPECT_EQ(r.cfg.server.port, 8080);
     EXPECT_EQ(r.cfg.store.sqlite_path, std::optional<std::string>("var/riskbridge.db"));
     EXPECT_FALSE(r.cfg.ashby.api_key.empty());
+    EXPECT_TRUE(r.cfg.store.encryption.enabled());
 }
 
 }  // namespace

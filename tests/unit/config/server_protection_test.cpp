@@ -112,7 +112,8 @@ TEST(ServerProtection, TheExampleDocumentsTheDefaults) {
                                test::env_of({{"ASHBY_API_KEY", "a"},
                                              {"ASHBY_WEBHOOK_SECRET", "b"},
                                              {"RISKOS_API_KEY", "c"},
-                                             {"RISKOS_WEBHOOK_TOKEN", "d"}}));
+                                             {"RISKOS_WEBHOOK_TOKEN", "d"},
+                                             {"RISKBRIDGE_DATA_KEY", std::string(64, 'a')}}));
     ASSERT_TRUE(r.ok()) << ::testing::PrintToString(formatted(r));
     const server_config d;
     EXPECT_EQ(r.cfg.server.header_timeout, d.header_timeout);

@@ -200,6 +200,7 @@ riskos:
     basic: [{ username: riskos, password: "${PW}" }]
 store:
   postgres_url: "${PG}"
+  allow_unencrypted: true
 )",
                         secret_env());
     ASSERT_TRUE(r.ok()) << ::testing::PrintToString(formatted(r));

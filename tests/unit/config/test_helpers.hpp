@@ -43,8 +43,15 @@ riskos:
   webhook_auth: { bearer_tokens: [riskos-token] }
 )";
 
+/// Loads `text` as the file f.yaml. A text without a store section gets
+/// "store: { allow_unencrypted: true }" appended as its last line (so every line number before
+/// it stays), since store.encryption is required and most tests are about other sections;
+/// the tests of that requirement call load_config_text() themselves.
 inline load_result load(const std::string& text, const env_lookup& env = no_env()) {
-    return load_config_text(text, "f.yaml", env);
+    const bool has_store =
+        text.rfind("store:", 0) == 0 || text.find("\nstore:") != std::string::npos;
+    return load_config_text(has_store ? text : text + "store: { allow_unencrypted: true }\n",
+                            "f.yaml", env);
 }
 
 }  // namespace riskbridge::config::test

@@ -125,6 +125,51 @@ TEST_F(HandlerTest, SignatureIsCheckedBeforeAnythingElse) {
     EXPECT_TRUE(q->empty());
 }
 
+TEST_F(HandlerTest, RiskosCredentialsAreCheckedOnTheHeadersBeforeTheBody) {
+    request r;
+    r.method = "POST";
+    r.target = "/webhooks/riskos";
+    r.request_id = "req-h";
+    r.remote_address = "192.0.2.7";
+    // No credentials, a wrong token, another scheme: refused on the headers alone.
+    for (const char* authorization : {"", "Bearer wrong", "Token bearer-1"}) {
+        request bad = r;
+        if (*authorization != '\0') {
+            bad.headers.emplace_back("Authorization", authorization);
+        }
+        const auto refused = handler_->check_headers(bad);
+        ASSERT_TRUE(refused.has_value()) << authorization;
+        EXPECT_EQ(refused->status, 401u);
+        EXPECT_EQ(json::parse(refused->body)["error"], "unauthorized");
+        bool challenge = false;
+        for (const auto& [k, v] : refused->headers) {
+            challenge = challenge || k == "WWW-Authenticate";
+        }
+        EXPECT_TRUE(challenge);
+    }
+    // Valid credentials: the body is to be read.
+    request good = r;
+    good.headers.emplace_back("authorization", "bearer bearer-1");
+    EXPECT_FALSE(handler_->check_headers(good).has_value());
+    // Ashby's signature covers the body, and other routes are decided on the whole request.
+    EXPECT_FALSE(handler_->check_headers(ashby_request("")).has_value());
+    request get = r;
+    get.method = "GET";  // 405 comes from handle(), with its Allow header
+    EXPECT_FALSE(handler_->check_headers(get).has_value());
+    request health;
+    health.method = "GET";
+    health.target = "/healthz";
+    EXPECT_FALSE(handler_->check_headers(health).has_value());
+    // The server's adapter carries the check.
+    const request_handler adapter = handler_->as_request_handler();
+    ASSERT_TRUE(adapter.on_headers);
+    EXPECT_TRUE(adapter.on_headers(r).has_value());
+    // Nothing was stored or quarantined for any of them.
+    auto q = store_->list_quarantine(10);
+    ASSERT_TRUE(q);
+    EXPECT_TRUE(q->empty());
+}
+
 TEST_F(HandlerTest, SignedJunkIsQuarantinedWithItsReason) {
     auto r = call(ashby_request("{\"action\": 5}"));
     EXPECT_EQ(r.status, 400u);

@@ -1,10 +1,17 @@
 #include "riskbridge/security/aead.hpp"
 
+#include <openssl/evp.h>
+
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <string>
+#include <vector>
+
+#include "riskbridge/core/encoding.hpp"
+#include "riskbridge/core/wipe.hpp"
 
 namespace riskbridge::security {
 namespace {
@@ -19,18 +26,21 @@ std::shared_ptr<const data_cipher> ring(std::vector<data_key> keys) {
     return made ? *made : nullptr;
 }
 
+/// Where the values of these tests live (table.column/row), bound into each envelope.
+const std::string here = "jobs.payload/screening/ashby:d1/screening:app-1";
+
 const std::string applicant =
     R"({"name":"Zebedee Quillfeather","email":"zebedee.q@quill.test","phone":"+14155550177"})";
 
 TEST(DataCipher, RoundTripsAndHidesThePlaintext) {
     const auto c = ring({{"2026-11", key_bytes('k')}});
-    auto sealed = c->encrypt(applicant);
+    auto sealed = c->encrypt(applicant, here);
     ASSERT_TRUE(sealed.has_value());
-    EXPECT_EQ(sealed->rfind("enc:v1:2026-11:", 0), 0U) << *sealed;
+    EXPECT_EQ(sealed->rfind("enc:v2:2026-11:", 0), 0U) << *sealed;
     for (const char* clear : {"Zebedee", "Quillfeather", "quill.test", "5550177"}) {
         EXPECT_EQ(sealed->find(clear), std::string::npos) << clear;
     }
-    auto opened = c->decrypt(*sealed);
+    auto opened = c->decrypt(*sealed, here);
     ASSERT_TRUE(opened.has_value()) << opened.error().message;
     EXPECT_EQ(*opened, applicant);
     EXPECT_EQ(data_cipher::key_id_of(*sealed), "2026-11");
@@ -39,8 +49,8 @@ TEST(DataCipher, RoundTripsAndHidesThePlaintext) {
 
 TEST(DataCipher, EveryValueGetsItsOwnNonce) {
     const auto c = ring({{"k1", key_bytes('k')}});
-    auto a = c->encrypt(applicant);
-    auto b = c->encrypt(applicant);
+    auto a = c->encrypt(applicant, here);
+    auto b = c->encrypt(applicant, here);
     ASSERT_TRUE(a && b);
     EXPECT_NE(*a, *b);
 }
@@ -52,29 +62,94 @@ TEST(DataCipher, BinaryDataRoundTrips) {
         binary.push_back(static_cast<char>(i % 256));
     }
     for (std::size_t n : {1U, 2U, 3U, 4U, 5U, 1000U}) {
-        auto sealed = c->encrypt(binary.substr(0, n));
+        auto sealed = c->encrypt(binary.substr(0, n), here);
         ASSERT_TRUE(sealed);
-        auto opened = c->decrypt(*sealed);
+        auto opened = c->decrypt(*sealed, here);
         ASSERT_TRUE(opened) << n;
         EXPECT_EQ(*opened, binary.substr(0, n)) << n;
     }
 }
 
-TEST(DataCipher, EmptyStaysEmptyAndClearTextPassesThrough) {
+TEST(DataCipher, EmptyStaysEmptyAndClearTextIsRefused) {
     const auto c = ring({{"k1", key_bytes('k')}});
-    EXPECT_EQ(c->encrypt("").value(), "");
-    EXPECT_EQ(c->decrypt("").value(), "");
-    // Written before encryption was turned on.
-    EXPECT_EQ(c->decrypt(applicant).value(), applicant);
+    EXPECT_EQ(c->encrypt("", here).value(), "");
+    EXPECT_EQ(c->decrypt("", here).value(), "");
+    // Once encryption is on, riskbridge writes nothing in clear: such a value was put there
+    // around it, and is not handed out as if it had been sealed.
+    auto opened = c->decrypt(applicant, here);
+    ASSERT_FALSE(opened.has_value());
+    EXPECT_EQ(opened.error().code, errc::parse_error);
+    EXPECT_EQ(opened.error().message, "not encrypted (a value in clear)");
     EXPECT_FALSE(data_cipher::is_encrypted(applicant));
+}
+
+TEST(DataCipher, AValueMovedToAnotherPlaceDoesNotOpen) {
+    const auto c = ring({{"k1", key_bytes('k')}});
+    auto sealed = c->encrypt(applicant, "jobs.payload/screening/ashby:d3/screening:app-3");
+    ASSERT_TRUE(sealed);
+    EXPECT_TRUE(c->decrypt(*sealed, "jobs.payload/screening/ashby:d3/screening:app-3"));
+    for (const char* elsewhere :
+         {"jobs.payload/screening/ashby:d1/screening:app-1",  // another job's row
+          "jobs.checkpoint/3",                                // another column
+          "quarantine.body/ashby/d3",                         // another table
+          "jobs.payload/screening/ashby:d3/screening:app-3 ", ""}) {
+        auto opened = c->decrypt(*sealed, elsewhere);
+        ASSERT_FALSE(opened.has_value()) << elsewhere;
+        EXPECT_EQ(opened.error().code, errc::invalid_argument) << elsewhere;
+    }
+}
+
+/// An envelope of the first format, as riskbridge wrote them before values were bound to
+/// their place: the additional data is the header "enc:v1:<id>:" alone.
+std::string seal_v1(const std::string& id, const std::string& key, const std::string& plain) {
+    const std::string header = "enc:v1:" + id + ":";
+    std::string sealed(12 + plain.size() + 16, '\0');
+    auto* nonce = reinterpret_cast<unsigned char*>(sealed.data());
+    for (int i = 0; i < 12; ++i) {
+        nonce[i] = static_cast<unsigned char>(i * 7 + 1);
+    }
+    unsigned char* out = nonce + 12;
+    EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+    int len = 0;
+    int final_len = 0;
+    const auto* k = reinterpret_cast<const unsigned char*>(key.data());
+    const auto* aad = reinterpret_cast<const unsigned char*>(header.data());
+    const auto* in = reinterpret_cast<const unsigned char*>(plain.data());
+    const bool ok =
+        EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, 12, nullptr) == 1 &&
+        EVP_EncryptInit_ex(ctx, nullptr, nullptr, k, nonce) == 1 &&
+        EVP_EncryptUpdate(ctx, nullptr, &len, aad, static_cast<int>(header.size())) == 1 &&
+        EVP_EncryptUpdate(ctx, out, &len, in, static_cast<int>(plain.size())) == 1 &&
+        EVP_EncryptFinal_ex(ctx, out + len, &final_len) == 1 &&
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, out + plain.size()) == 1;
+    EVP_CIPHER_CTX_free(ctx);
+    EXPECT_TRUE(ok);
+    return header + base64_encode(sealed);
+}
+
+TEST(DataCipher, AFirstFormatEnvelopeStillOpensWhereverItIs) {
+    // A store written by an earlier version keeps working while its jobs finish and rotate.
+    const auto c = ring({{"2026-11", key_bytes('n')}, {"2026-05", key_bytes('o')}});
+    const std::string old_value = seal_v1("2026-05", key_bytes('o'), applicant);
+    EXPECT_EQ(c->decrypt(old_value, here).value(), applicant);
+    EXPECT_EQ(c->decrypt(old_value, "jobs.checkpoint/7").value(), applicant);
+    EXPECT_EQ(data_cipher::key_id_of(old_value), "2026-05");
+    // Relabelled as the new format it does not open: the version is authenticated too.
+    const std::string relabelled = "enc:v2:" + old_value.substr(7);
+    EXPECT_EQ(c->decrypt(relabelled, here).error().code, errc::invalid_argument);
+    // Still authenticated: one altered digit fails.
+    std::string altered = old_value;
+    altered[altered.size() / 2] = altered[altered.size() / 2] == 'A' ? 'B' : 'A';
+    EXPECT_EQ(c->decrypt(altered, here).error().code, errc::invalid_argument);
 }
 
 TEST(DataCipher, UnknownKeyIdIsNotFoundAndNamesTheId) {
     const auto old_ring = ring({{"2026-05", key_bytes('o')}});
     const auto new_ring = ring({{"2026-11", key_bytes('n')}});
-    auto sealed = old_ring->encrypt(applicant);
+    auto sealed = old_ring->encrypt(applicant, here);
     ASSERT_TRUE(sealed);
-    auto opened = new_ring->decrypt(*sealed);
+    auto opened = new_ring->decrypt(*sealed, here);
     ASSERT_FALSE(opened.has_value());
     EXPECT_EQ(opened.error().code, errc::not_found);
     EXPECT_EQ(opened.error().message, "key id '2026-05' unknown");
@@ -82,13 +157,13 @@ TEST(DataCipher, UnknownKeyIdIsNotFoundAndNamesTheId) {
 
 TEST(DataCipher, TamperingFailsAuthentication) {
     const auto c = ring({{"k1", key_bytes('k')}});
-    auto sealed = c->encrypt(applicant);
+    auto sealed = c->encrypt(applicant, here);
     ASSERT_TRUE(sealed);
     // Flip one base64 digit in the middle of the ciphertext.
     std::string altered = *sealed;
     const std::size_t at = altered.size() / 2;
     altered[at] = altered[at] == 'A' ? 'B' : 'A';
-    auto opened = c->decrypt(altered);
+    auto opened = c->decrypt(altered, here);
     ASSERT_FALSE(opened.has_value());
     EXPECT_EQ(opened.error().code, errc::invalid_argument);
     EXPECT_NE(opened.error().message.find("authentication failed"), std::string::npos);
@@ -98,11 +173,11 @@ TEST(DataCipher, TamperingFailsAuthentication) {
 TEST(DataCipher, TheKeyIdIsAuthenticatedToo) {
     // The same key bytes under two ids: relabelling an envelope still fails, the id is AAD.
     const auto c = ring({{"a", key_bytes('k')}, {"b", key_bytes('k')}});
-    auto sealed = c->encrypt(applicant);
+    auto sealed = c->encrypt(applicant, here);
     ASSERT_TRUE(sealed);
-    ASSERT_EQ(sealed->rfind("enc:v1:a:", 0), 0U);
-    const std::string relabelled = "enc:v1:b:" + sealed->substr(9);
-    auto opened = c->decrypt(relabelled);
+    ASSERT_EQ(sealed->rfind("enc:v2:a:", 0), 0U);
+    const std::string relabelled = "enc:v2:b:" + sealed->substr(9);
+    auto opened = c->decrypt(relabelled, here);
     ASSERT_FALSE(opened.has_value());
     EXPECT_EQ(opened.error().code, errc::invalid_argument);
 }
@@ -110,23 +185,24 @@ TEST(DataCipher, TheKeyIdIsAuthenticatedToo) {
 TEST(DataCipher, ADifferentKeyUnderTheSameIdFailsAuthentication) {
     const auto writer = ring({{"k1", key_bytes('k')}});
     const auto reader = ring({{"k1", key_bytes('x')}});
-    auto sealed = writer->encrypt(applicant);
+    auto sealed = writer->encrypt(applicant, here);
     ASSERT_TRUE(sealed);
-    auto opened = reader->decrypt(*sealed);
+    auto opened = reader->decrypt(*sealed, here);
     ASSERT_FALSE(opened.has_value());
     EXPECT_EQ(opened.error().code, errc::invalid_argument);
 }
 
 TEST(DataCipher, MalformedEnvelopesAreParseErrorsNeverThrows) {
     const auto c = ring({{"k1", key_bytes('k')}});
-    auto sealed = c->encrypt(applicant);
+    auto sealed = c->encrypt(applicant, here);
     ASSERT_TRUE(sealed);
     for (const std::string& bad :
          {std::string("enc:"), std::string("enc:v1"), std::string("enc:v1:"),
-          std::string("enc:v2:k1:AAAA"), std::string("enc:v1:k1"), std::string("enc:v1:k1:"),
+          std::string("enc:v3:k1:AAAA"), std::string("enc:v1:k1"), std::string("enc:v1:k1:"),
           std::string("enc:v1:k1:AAAA"), std::string("enc:v1:k 1:AAAA"),
+          std::string("enc:v2:k1:AAAA"), std::string("enc:v2:k1:!!!!"),
           std::string("enc:v1:k1:!!!!"), sealed->substr(0, sealed->size() - 1), *sealed + "A"}) {
-        auto opened = c->decrypt(bad);
+        auto opened = c->decrypt(bad, here);
         ASSERT_FALSE(opened.has_value()) << bad;
         EXPECT_EQ(opened.error().code, errc::parse_error) << bad;
     }
@@ -135,15 +211,15 @@ TEST(DataCipher, MalformedEnvelopesAreParseErrorsNeverThrows) {
 TEST(DataCipher, RotationOldKeyDecryptsNewKeyEncrypts) {
     const auto before = ring({{"2026-05", key_bytes('o')}});
     const auto after = ring({{"2026-11", key_bytes('n')}, {"2026-05", key_bytes('o')}});
-    auto old_value = before->encrypt(applicant);
+    auto old_value = before->encrypt(applicant, here);
     ASSERT_TRUE(old_value);
-    EXPECT_EQ(after->decrypt(*old_value).value(), applicant);
+    EXPECT_EQ(after->decrypt(*old_value, here).value(), applicant);
     EXPECT_EQ(after->active_key_id(), "2026-11");
-    auto new_value = after->encrypt(applicant);
+    auto new_value = after->encrypt(applicant, here);
     ASSERT_TRUE(new_value);
     EXPECT_EQ(data_cipher::key_id_of(*new_value), "2026-11");
-    EXPECT_EQ(after->decrypt(*new_value).value(), applicant);
-    EXPECT_EQ(before->decrypt(*new_value).error().code, errc::not_found);
+    EXPECT_EQ(after->decrypt(*new_value, here).value(), applicant);
+    EXPECT_EQ(before->decrypt(*new_value, here).error().code, errc::not_found);
     EXPECT_EQ(after->key_ids(), (std::vector<std::string>{"2026-11", "2026-05"}));
 }
 
@@ -191,6 +267,69 @@ TEST(DataCipher, BlindIndexesAreKeyedAndDeterministic) {
     EXPECT_NE(ring({{"new", key_bytes('x')}})->blind_index(token), a);
 }
 
+/// An allocator that records whether each buffer it takes back holds only zeros.
+struct freed_buffers {
+    int returned = 0;
+    int returned_dirty = 0;
+};
+template <class T>
+struct recording_allocator {
+    using value_type = T;
+    freed_buffers* log;
+    explicit recording_allocator(freed_buffers* l) : log(l) {}
+    template <class U>
+    recording_allocator(const recording_allocator<U>& o) : log(o.log) {}
+    T* allocate(std::size_t n) { return std::allocator<T>().allocate(n); }
+    void deallocate(T* p, std::size_t n) {
+        ++log->returned;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (p[i] != T()) {
+                ++log->returned_dirty;
+                break;
+            }
+        }
+        std::allocator<T>().deallocate(p, n);
+    }
+    template <class U>
+    bool operator==(const recording_allocator<U>& o) const {
+        return log == o.log;
+    }
+};
+
+TEST(Wipe, EveryByteIsZeroBeforeTheBufferGoesBack) {
+    using recorded = std::basic_string<char, std::char_traits<char>, recording_allocator<char>>;
+    freed_buffers log;
+    {
+        recorded key{recording_allocator<char>(&log)};
+        key.reserve(128);  // one buffer throughout: growing would hand back an unwiped one
+        key.assign(key_bytes('k').c_str());
+        key.append("and-a-longer-tail");
+        key.resize(8);  // what is past the size is still in the buffer
+        wipe(key);
+        EXPECT_TRUE(key.empty());
+    }
+    EXPECT_EQ(log.returned, 1);
+    EXPECT_EQ(log.returned_dirty, 0);
+
+    // The control: without wipe() the same buffer goes back holding the key.
+    freed_buffers control;
+    { recorded key(key_bytes('k').c_str(), recording_allocator<char>(&control)); }
+    EXPECT_EQ(control.returned, 1);
+    EXPECT_EQ(control.returned_dirty, 1);
+}
+
+TEST(Wipe, ASecretLeavesNothingBehindWhenMovedFromOrAssignedOver) {
+    config::secret a("a-short-pw");
+    config::secret b(std::move(a));
+    EXPECT_TRUE(a.empty());  // NOLINT(bugprone-use-after-move): what is left behind
+    EXPECT_EQ(b.reveal(), "a-short-pw");
+    config::secret c("another");
+    c = b;
+    EXPECT_EQ(c.reveal(), "a-short-pw");
+    c = config::secret("third");
+    EXPECT_EQ(c.reveal(), "third");
+}
+
 // What it costs: printed, not asserted (timing assertions are flaky on shared machines).
 TEST(DataCipher, CostOfATwoKilobytePayload) {
     const auto c = ring({{"2026-11", key_bytes('k')}});
@@ -203,12 +342,12 @@ TEST(DataCipher, CostOfATwoKilobytePayload) {
     std::string sealed;
     const auto t0 = std::chrono::steady_clock::now();
     for (int i = 0; i < rounds; ++i) {
-        sealed = c->encrypt(payload).value();
+        sealed = c->encrypt(payload, here).value();
     }
     const auto t1 = std::chrono::steady_clock::now();
     std::size_t total = 0;
     for (int i = 0; i < rounds; ++i) {
-        total += c->decrypt(sealed).value().size();
+        total += c->decrypt(sealed, here).value().size();
     }
     const auto t2 = std::chrono::steady_clock::now();
     EXPECT_EQ(total, payload.size() * rounds);

@@ -116,10 +116,10 @@ TEST_F(EncryptingStoreTest, NoPersonalDataInTheDatabaseFilesAndWorkersSeeItInCle
     // Stored as envelopes under the active key.
     raw_db raw(path_);
     for (const auto& stored : raw.column("SELECT payload FROM jobs")) {
-        EXPECT_EQ(stored.rfind("enc:v1:2026-11:", 0), 0U) << stored;
+        EXPECT_EQ(stored.rfind("enc:v2:2026-11:", 0), 0U) << stored;
     }
     EXPECT_EQ(raw.scalar("SELECT checkpoint FROM jobs WHERE id = " + std::to_string(id))
-                  .rfind("enc:v1:2026-11:", 0),
+                  .rfind("enc:v2:2026-11:", 0),
               0U);
 }
 
@@ -238,11 +238,66 @@ TEST_F(EncryptingStoreTest, AnAlteredCheckpointDeadLettersTheJob) {
     EXPECT_EQ((*dead)->state, job_state::dead);
     EXPECT_EQ((*dead)->last_error,
               "cannot decrypt checkpoint (authentication failed under key id 'k1': altered "
-              "data or a different key)");
+              "data, a value copied from another job, or a different key)");
     st->shutdown();
 }
 
-TEST_F(EncryptingStoreTest, ClearRowsWrittenBeforeEncryptionStillRead) {
+TEST_F(EncryptingStoreTest, APayloadCopiedOverAnotherJobsIsRefused) {
+    // Someone with write access to the database copies job 3's payload (another applicant)
+    // over job 1's: job 1 must not run for job 3's applicant.
+    auto st = open(ring({{"k1", 'k'}}));
+    const job_id first = enqueue(*st, "d1", payload);
+    enqueue(*st, "d2", payload);
+    const job_id third = enqueue(*st, "d3", R"({"application":{"id":"app-3"}})");
+    {
+        raw_db raw(path_);
+        ASSERT_TRUE(raw.exec("UPDATE jobs SET payload = (SELECT payload FROM jobs WHERE id = " +
+                             std::to_string(third) + ") WHERE id = " + std::to_string(first)));
+    }
+    auto claimed = st->claim("w1", clock_.now(), 60s);
+    ASSERT_TRUE(claimed.has_value() && claimed->has_value());
+    EXPECT_NE((*claimed)->id, first);  // set aside; the next due job is handed out instead
+    auto dead = st->get_job(first);
+    ASSERT_TRUE(dead.has_value() && dead->has_value());
+    EXPECT_EQ((*dead)->state, job_state::dead);
+    EXPECT_EQ((*dead)->last_error,
+              "cannot decrypt payload (authentication failed under key id 'k1': altered "
+              "data, a value copied from another job, or a different key)");
+    st->shutdown();
+}
+
+TEST_F(EncryptingStoreTest, ACheckpointCopiedOverAnotherJobsIsRefused) {
+    auto st = open(ring({{"k1", 'k'}}));
+    const job_id a = enqueue(*st, "d1", payload);
+    const job_id b = enqueue(*st, "d2", payload);
+    for (job_id id : {a, b}) {
+        auto claimed = st->claim("w1", clock_.now(), 60s);
+        ASSERT_TRUE(claimed.has_value() && claimed->has_value());
+        ASSERT_TRUE(st->save_checkpoint((*claimed)->id, "w1",
+                                        id == a ? checkpoint : R"({"step":"started"})"));
+    }
+    ASSERT_TRUE(st->release_leases("w1"));
+    {
+        raw_db raw(path_);
+        ASSERT_TRUE(
+            raw.exec("UPDATE jobs SET checkpoint = (SELECT checkpoint FROM jobs WHERE id = " +
+                     std::to_string(a) + ") WHERE id = " + std::to_string(b)));
+    }
+    auto claimed = st->claim("w1", clock_.now(), 60s);
+    ASSERT_TRUE(claimed.has_value() && claimed->has_value());
+    EXPECT_EQ((*claimed)->id, a);
+    EXPECT_EQ((*claimed)->checkpoint, checkpoint);
+    auto next = st->claim("w1", clock_.now(), 60s);  // b, set aside: nothing is handed out
+    ASSERT_TRUE(next.has_value());
+    EXPECT_FALSE(next->has_value());
+    auto dead = st->get_job(b);
+    ASSERT_TRUE(dead.has_value() && dead->has_value());
+    EXPECT_EQ((*dead)->state, job_state::dead);
+    EXPECT_NE((*dead)->last_error.find("cannot decrypt checkpoint"), std::string::npos);
+    st->shutdown();
+}
+
+TEST_F(EncryptingStoreTest, AValueInClearIsRefusedOnceEncryptionIsOn) {
     {
         auto plain = open(nullptr);
         enqueue(*plain, "legacy", payload);
@@ -257,12 +312,19 @@ TEST_F(EncryptingStoreTest, ClearRowsWrittenBeforeEncryptionStillRead) {
     // The control: without the decorator, the scan of the files does find the clear text.
     EXPECT_NE(raw_files().find("zebedee.q@quill.test"), std::string::npos);
     auto st = open(ring({{"k1", 'k'}}));
+    const job_id fresh = enqueue(*st, "fresh", payload);
     auto claimed = st->claim("w1", clock_.now(), 60s);
     ASSERT_TRUE(claimed.has_value() && claimed->has_value());
-    EXPECT_EQ((*claimed)->payload, payload);
+    EXPECT_EQ((*claimed)->id, fresh);
+    auto legacy = st->list_jobs(job_state::dead, 10);
+    ASSERT_TRUE(legacy.has_value());
+    ASSERT_EQ(legacy->size(), 1U);
+    EXPECT_EQ(legacy->front().last_error,
+              "cannot decrypt payload (stored in clear while encryption is on)");
+    // A DocV token is looked up by its keyed digest only: the clear one is not matched.
     auto found = st->find_evaluation_by_docv_token("legacy-token-1");
-    ASSERT_TRUE(found.has_value() && found->has_value());
-    EXPECT_EQ((*found)->eval_id, "eval-legacy");
+    ASSERT_TRUE(found.has_value());
+    EXPECT_FALSE(found->has_value());
     st->shutdown();
 }
 
@@ -311,7 +373,7 @@ TEST_F(EncryptingStoreTest, OpenStoreEncryptsWhenTheConfigurationHasKeys) {
     }
     expect_no_pii(raw_files(), "through open_store");
     raw_db raw(path_);
-    EXPECT_EQ(raw.scalar("SELECT payload FROM jobs").rfind("enc:v1:2026-11:", 0), 0U);
+    EXPECT_EQ(raw.scalar("SELECT payload FROM jobs").rfind("enc:v2:2026-11:", 0), 0U);
 
     cfg.encryption.keys.front().key = config::secret("too short");
     auto bad = open_store(cfg, clock_);
