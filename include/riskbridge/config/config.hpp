@@ -2,7 +2,7 @@
 
 // The daemon's configuration as plain values with their defaults. Loaded from one YAML file
 // by load_config() (loader.hpp); `${VAR}` and `${VAR:-default}` are replaced from the
-// environment before validation. Keys and defaults follow DESIGN.md §2.
+// environment before validation. Every key and its default: config/riskbridge.example.yaml.
 
 #include <chrono>
 #include <cstdint>
