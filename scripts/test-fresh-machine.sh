@@ -62,22 +62,9 @@ if [ -n "$(git status --porcelain --untracked-files=no)" ]; then
   say "note: uncommitted changes are not part of this check (it clones $commit)"
 fi
 
-work=$(mktemp -d /var/tmp/riskbridge-fresh.XXXXXX)
 bridge_pid=""
-cleanup() {
-  local rc=$?
-  if [ -n "$bridge_pid" ]; then kill "$bridge_pid" 2>/dev/null || true; fi
-  if [ "$keep" = 1 ]; then
-    say "kept the root in $work/root"
-  else
-    # The namespaces are gone, and their mounts with them; --one-file-system all the same.
-    rm -rf --one-file-system "$work"
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+before_cleanup() { if [ -n "$bridge_pid" ]; then kill "$bridge_pid" 2>/dev/null; fi; }
+make_work_dir riskbridge-fresh
 root="$work/root"
 mkdir -m 755 "$root"
 

@@ -54,22 +54,10 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-work=$(mktemp -d /var/tmp/riskbridge-image.XXXXXX)
 engine=""
 container=""
-cleanup() {
-  local rc=$?
-  if [ -n "$container" ]; then "$engine" rm -f "$container" >/dev/null 2>&1 || true; fi
-  if [ "$keep" = 1 ]; then
-    say "kept the image's file system in $work/fs"
-  else
-    rm -rf --one-file-system "$work"
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+before_cleanup() { if [ -n "$container" ]; then "$engine" rm -f "$container" >/dev/null 2>&1; fi; }
+make_work_dir riskbridge-image
 
 # --- the builder ------------------------------------------------------------------------------
 build_flags=()

@@ -18,6 +18,29 @@ step() {
   if [ "$rc" -ne 0 ]; then exit "$rc"; fi
 }
 
+# make_work_dir NAME: sets `work` to a new directory /var/tmp/NAME.XXXXXX, removed when the run
+# ends (whatever the outcome) unless the caller's `keep` is 1. A function `before_cleanup`, when
+# the caller defines one, runs first (a process or container to end).
+make_work_dir() {
+  work=$(mktemp -d "/var/tmp/$1.XXXXXX")
+  trap cleanup_work EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
+cleanup_work() {
+  local rc=$?
+  if declare -F before_cleanup >/dev/null; then before_cleanup || true; fi
+  if [ "${keep:-0}" = 1 ]; then
+    say "kept $work"
+  else
+    # Namespaces end with their processes, and their mounts with them: nothing is mounted
+    # below $work by now; --one-file-system all the same.
+    rm -rf --one-file-system "$work"
+  fi
+  exit "$rc"
+}
+
 # clone_commit REPO DEST COMMIT: a clean clone of REPO at COMMIT (uncommitted work left out).
 clone_commit() {
   git -c advice.detachedHead=false clone --quiet --no-local "$1" "$2" &&

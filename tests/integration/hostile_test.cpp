@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "riskbridge/security/hmac.hpp"
+#include "support/ashby_events.hpp"
 #include "support/daemon_config.hpp"
 #include "support/daemon_process.hpp"
 #include "support/http_client.hpp"
@@ -31,15 +32,6 @@ using steady = std::chrono::steady_clock;
 
 constexpr const char* secret = "hostile-test-secret";
 constexpr int max_connections = 200;
-
-std::string event(const std::string& id) {
-    return json{{"webhookActionId", id},
-                {"action", "applicationSubmit"},
-                {"data",
-                 {{"application",
-                   {{"id", "app-" + id}, {"candidate", {{"id", "cand-" + id}, {"name", "X"}}}}}}}}
-        .dump();
-}
 
 header_list signed_headers(const std::string& body, const std::string& client = "") {
     header_list h{{"Ashby-Signature", "sha256=" + security::hmac_sha256_hex(secret, body)},
@@ -184,7 +176,7 @@ TEST_F(HostileTest, IdleAndTricklingConnectionsDoNotStopOthersBeingAnswered) {
                                   trickle_cut.load() > 20 && answered >= 20);
     };
     for (int i = 0; !attack_done(); ++i) {
-        const std::string body = event("legit-" + std::to_string(i));
+        const std::string body = application_submitted("legit-" + std::to_string(i));
         auto r = http_request(port_, "POST", "/webhooks/ashby", body, signed_headers(body));
         const auto t0 = steady::now();
         auto h = http_request(port_, "GET", "/healthz");
@@ -304,7 +296,7 @@ TEST_F(HostileTest, InvalidHttpIs400) {
 TEST_F(HostileTest, ALoopbackClientGets401sAndIsNeverLockedOut) {
     // The balancer's own address (no X-Forwarded-For): this host, which stands for every
     // client behind it. Far more failures than the limit (5), each answered 401 ...
-    const std::string forged_body = event("forged");
+    const std::string forged_body = application_submitted("forged");
     const header_list forged{{"Ashby-Signature", "sha256=" + std::string(64, '0')}};
     for (int i = 0; i < 20; ++i) {
         auto r = http_request(port_, "POST", "/webhooks/ashby", forged_body, forged);
@@ -312,7 +304,7 @@ TEST_F(HostileTest, ALoopbackClientGets401sAndIsNeverLockedOut) {
         EXPECT_EQ(r->status, 401) << i;
     }
     // ... and a correctly signed delivery is still taken.
-    const std::string good = event("local-after-failures");
+    const std::string good = application_submitted("local-after-failures");
     auto r = http_request(port_, "POST", "/webhooks/ashby", good, signed_headers(good));
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 200) << r->body;
@@ -369,7 +361,7 @@ TEST_F(HostileTest, FloodOfBadSignaturesIsCutToTooManyRequestsForThatClientOnly)
     // stall whatever the flood does.
     EXPECT_TRUE(eventually([&] { return limited.load() + other.load() > 0; }));
     for (int i = 0; i < 10; ++i) {
-        const std::string ok = event("during-flood-" + std::to_string(i));
+        const std::string ok = application_submitted("during-flood-" + std::to_string(i));
         auto r =
             http_request(port_, "POST", "/webhooks/ashby", ok, signed_headers(ok, "192.0.2.10"));
         const auto t1 = steady::now();
@@ -383,7 +375,7 @@ TEST_F(HostileTest, FloodOfBadSignaturesIsCutToTooManyRequestsForThatClientOnly)
         EXPECT_EQ(h->status, 200);
         EXPECT_LT(took, 3s);
     }
-    const std::string from_lb = event("from-balancer");
+    const std::string from_lb = application_submitted("from-balancer");
     auto lb = http_request(port_, "POST", "/webhooks/ashby", from_lb, signed_headers(from_lb));
     for (auto& t : flood) {
         t.join();
@@ -398,7 +390,7 @@ TEST_F(HostileTest, FloodOfBadSignaturesIsCutToTooManyRequestsForThatClientOnly)
     EXPECT_TRUE(retry_after_ok.load());
     // A correct signature from the same address is still taken: whoever shares (or forges)
     // an address must not lock the real sender out.
-    const std::string good = event("attacker-signed");
+    const std::string good = application_submitted("attacker-signed");
     auto r = http_request(port_, "POST", "/webhooks/ashby", good, signed_headers(good, attacker));
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 200) << r->body;

@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "riskbridge/security/hmac.hpp"
+#include "support/ashby_events.hpp"
 #include "support/daemon_config.hpp"
 #include "support/daemon_process.hpp"
 #include "support/http_client.hpp"
@@ -41,15 +42,6 @@ using steady = std::chrono::steady_clock;
 constexpr const char* secret = "hardening-test-secret";
 constexpr const char* riskos_token = "hardening-riskos-token";
 constexpr int max_connections = 64;
-
-std::string event(const std::string& id) {
-    return json{{"webhookActionId", id},
-                {"action", "applicationSubmit"},
-                {"data",
-                 {{"application",
-                   {{"id", "app-" + id}, {"candidate", {{"id", "cand-" + id}, {"name", "X"}}}}}}}}
-        .dump();
-}
 
 std::string signature(const std::string& body) {
     return "sha256=" + security::hmac_sha256_hex(secret, body);
@@ -204,7 +196,7 @@ TEST_F(HttpHardeningTest, TransferEncodingOtherThanOneChunkedIs400AndNothingAfte
 
     // A single chunked coding is still read as such: a signed delivery in chunks is taken, and
     // the request after it on the same connection is answered.
-    const std::string body = event("chunked-1");
+    const std::string body = application_submitted("chunked-1");
     char chunk_size[16];
     std::snprintf(chunk_size, sizeof chunk_size, "%zx", body.size());
     const raw_exchange ok =
@@ -218,7 +210,7 @@ TEST_F(HttpHardeningTest, TransferEncodingOtherThanOneChunkedIs400AndNothingAfte
 TEST_F(HttpHardeningTest, ASignedDeliveryIsServedAfterItsAddressFailedManyTimes) {
     // Someone else at (or forging) the sender's address fails 30 times, far past the limit (5).
     const std::string sender = "203.0.113.50";
-    const std::string forged_body = event("forged");
+    const std::string forged_body = application_submitted("forged");
     int unauthorized = 0, limited = 0;
     for (int i = 0; i < 30; ++i) {
         auto r = http_request(
@@ -232,7 +224,7 @@ TEST_F(HttpHardeningTest, ASignedDeliveryIsServedAfterItsAddressFailedManyTimes)
     EXPECT_EQ(limited, 25);
 
     // The real sender's correctly signed delivery from that address is taken,
-    const std::string body = event("real-after-failures");
+    const std::string body = application_submitted("real-after-failures");
     auto r = http_request(port_, "POST", "/webhooks/ashby", body,
                           {{"Ashby-Signature", signature(body)}, {"X-Forwarded-For", sender}});
     ASSERT_TRUE(r);
