@@ -8,8 +8,8 @@
 // the upstream asked us to wait (`retry_after`). Their messages are log-safe: host, path,
 // status and error codes only, never a body or a header value.
 //
-// Retry policy (SPEC §4): network errors, timeouts, 408, 429 and 5xx are transient; other
-// 4xx are permanent; 3xx is permanent (redirects are not followed).
+// Retry policy (docs/external-apis.md, "Retries"): network errors, timeouts, 408, 429 and 5xx are
+// transient; other 4xx are permanent; 3xx is permanent (redirects are not followed).
 
 #include <chrono>
 #include <cstdint>

@@ -146,7 +146,7 @@ enum class flow_kind { screening, document_verification };
 const char* to_string(flow_kind f) noexcept;
 std::optional<flow_kind> parse_flow(std::string_view name) noexcept;
 
-/// The Ashby webhook actions of SPEC.md §1 (trigger actions must be one of these).
+/// The documented Ashby webhook actions (docs/external-apis.md); a trigger must name one.
 bool is_known_ashby_action(std::string_view action) noexcept;
 
 struct trigger {

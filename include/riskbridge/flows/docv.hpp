@@ -1,6 +1,6 @@
 #pragma once
 
-// Document verification (DocV), RiskOS webhook events and reconciliation (DESIGN §3, SPEC §3-4):
+// Document verification (DocV), RiskOS webhook events and reconciliation (docs/external-apis.md):
 // the job kinds, the evaluation record's state machine, the DocV progress notes, the status
 // pushed to the candidate's custom field, and the one job that finishes an evaluation.
 //

@@ -1,7 +1,7 @@
 #pragma once
 
 // Field mapping: an Ashby candidate and application to the `data.individual` of a RiskOS
-// evaluation request (SPEC §3).
+// evaluation request (docs/external-apis.md).
 //
 //   given_name / family_name  split_name(candidate.name)
 //   email                     the primary email, else the first (must look like a@b)

@@ -1,7 +1,7 @@
 #pragma once
 
 // The durable job store: deliveries (dedupe), jobs (the queue's state machine), evaluations,
-// quarantine and the audit trail. See DESIGN.md §4.
+// quarantine and the audit trail; README.md ("What it does") draws how they are used.
 //
 // Job states:   queued ──claim──▶ running ──▶ done
 //                  ▲                 │ ├───▶ retry_wait ──(due)──▶ running ...

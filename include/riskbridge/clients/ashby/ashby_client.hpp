@@ -1,8 +1,8 @@
 #pragma once
 
-// The Ashby API client (SPEC §2): every call is `POST <base>/<object>.<verb>` with a JSON body,
-// HTTP Basic auth with the API key as user name and an empty password, and
-// `Accept: application/json; version=1`.
+// The Ashby API client (docs/external-apis.md): every call is `POST <base>/<object>.<verb>` with a
+// JSON body, HTTP Basic auth with the API key as user name and an empty password, and `Accept:
+// application/json; version=1`.
 //
 // Answers:
 //   - HTTP 200 {"success": true, "results": ...}         → the typed result

@@ -1,7 +1,8 @@
 #pragma once
 
-// RiskOS evaluations (SPEC §3): the typed request riskbridge sends and the typed result it
-// reads, from `POST/GET /api/evaluation` answers and from `evaluation_completed` webhooks.
+// RiskOS evaluations (docs/external-apis.md): the typed request riskbridge sends and the typed
+// result it reads, from `POST/GET /api/evaluation` answers and from `evaluation_completed`
+// webhooks.
 //
 // parse_evaluation never throws and never crashes on odd input. Malformed or truncated JSON,
 // or a document without `eval_id`, is an error value; unknown fields, unknown decisions and

@@ -1,6 +1,6 @@
 #pragma once
 
-// The RiskOS Evaluation API client (SPEC §3): `Authorization: Bearer <key>`,
+// The RiskOS Evaluation API client (docs/external-apis.md): `Authorization: Bearer <key>`,
 // `Content-Type: application/json`, optional `X-API-Version`.
 //
 //   POST /api/evaluation            start (or re-run, same `id`) an evaluation
