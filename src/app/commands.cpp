@@ -1,4 +1,5 @@
-// The command line: serve, check-config, preview, jobs, evaluations, sim, demo, --version.
+// The command line: serve, check-config, preview, jobs, evaluations, erase, sim, demo,
+// --version.
 
 #include "app/commands.hpp"
 #include "app/demo_command.hpp"
@@ -18,6 +19,7 @@
 #include "riskbridge/config/loader.hpp"
 #include "riskbridge/core/clock.hpp"
 #include "riskbridge/core/version.hpp"
+#include "riskbridge/flows/erasure.hpp"
 #include "riskbridge/flows/preview.hpp"
 #include "riskbridge/observability/log.hpp"
 #include "riskbridge/store/job_store.hpp"
@@ -241,6 +243,48 @@ int evaluations_show(store::job_store& st, const std::string& candidate_id) {
     return 0;
 }
 
+/// `riskbridge erase --candidate ID`: an erasure request, done at once (the same as Ashby's
+/// candidateDelete webhook, whose job runs it in the daemon). Prints what was erased, per
+/// kind; exit 0 also when nothing was held (or no store exists yet), 1 when the store fails.
+int erase_candidate(const std::string& config_path, const std::string& db_path,
+                    const std::string& candidate_id) {
+    if (candidate_id.empty()) {
+        std::cerr << "riskbridge: --candidate must not be empty\n";
+        return 2;
+    }
+    auto st = open_for_ops(config_path, db_path);
+    if (!st) {
+        if (st.error().code == errc::not_found) {  // no SQLite store yet: nothing is held
+            std::printf("candidate %s: nothing held (%s)\n", candidate_id.c_str(),
+                        st.error().message.c_str());
+            return 0;
+        }
+        std::cerr << "riskbridge: " << st.error().message << '\n';
+        return 1;
+    }
+    store::erasure_request req;
+    req.candidate_id = candidate_id;
+    req.at = system_clock().now();
+    auto report = (*st)->erase_candidate(req);
+    if (!report) {
+        std::cerr << "riskbridge: erasure failed: " << report.error().message << '\n';
+        (*st)->shutdown();
+        return 1;
+    }
+    // The request itself, in the audit trail (job 0: not a job's), with counts only.
+    (void)(*st)->append_audit(
+        {0, req.at, "erasure", "erased_on_request", flows::describe(*report)});
+    (*st)->shutdown();
+    const auto& r = *report;
+    std::printf("candidate %s: %s\n", candidate_id.c_str(), r.empty() ? "nothing held" : "erased");
+    std::printf("  jobs:               %d (%d cancelled)\n", r.jobs, r.jobs_cancelled);
+    std::printf("  evaluations:        %d\n", r.evaluations);
+    std::printf("  audit entries:      %d\n", r.audit_entries);
+    std::printf("  attempt errors:     %d\n", r.attempts);
+    std::printf("  quarantined bodies: %d\n", r.quarantined);
+    return 0;
+}
+
 /// `riskbridge preview`: reads the application through the Ashby API and prints the request
 /// the screening flow would send (masked), the consent result and what is missing. Exit 0 when
 /// the request would be sent, 3 when consent or required fields block it, 1 on errors.
@@ -292,7 +336,7 @@ int run_cli(int argc, char** argv) {
     int limit = 100;
     auto* list = jobs->add_subcommand("list", "list jobs, newest first");
     add_store_options(list);
-    list->add_option("--state", state, "queued | running | retry_wait | done | dead");
+    list->add_option("--state", state, "queued | running | retry_wait | done | dead | cancelled");
     list->add_option("--limit", limit, "at most this many")->check(CLI::Range(1, 100000));
     long long show_id = 0;
     auto* show = jobs->add_subcommand("show", "one job: state, history, audit (no personal data)");
@@ -313,6 +357,12 @@ int run_cli(int argc, char** argv) {
         evaluations->add_subcommand("show", "a candidate's evaluations and their audit trail");
     add_store_options(eval_show);
     eval_show->add_option("--candidate", candidate_id, "Ashby candidate id")->required();
+
+    std::string erase_candidate_id;
+    auto* erase =
+        app.add_subcommand("erase", "erase what the store holds about one candidate, now");
+    add_store_options(erase);
+    erase->add_option("--candidate", erase_candidate_id, "Ashby candidate id")->required();
 
     std::string preview_application;
     auto* preview = app.add_subcommand(
@@ -369,6 +419,10 @@ int run_cli(int argc, char** argv) {
     }
     if (demo_cmd->parsed()) {
         return run_demo(demo_options);
+    }
+    if (erase->parsed()) {
+        log::init(log::level::warn);
+        return erase_candidate(config_path, db_path, erase_candidate_id);
     }
     if (evaluations->parsed()) {
         log::init(log::level::warn);

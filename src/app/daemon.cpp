@@ -17,6 +17,7 @@
 #include "riskbridge/config/loader.hpp"
 #include "riskbridge/core/clock.hpp"
 #include "riskbridge/core/version.hpp"
+#include "riskbridge/flows/erasure.hpp"
 #include "riskbridge/flows/flow_service.hpp"
 #include "riskbridge/http/metrics_endpoint.hpp"
 #include "riskbridge/http/server.hpp"
@@ -153,9 +154,25 @@ int run_daemon(const std::string& config_path) {
     auto pool = workers::make_worker_pool(*store, std::move(handlers), std::move(pool_opts),
                                           system_clock(), *rng);
 
+    // Erasure and merge jobs on a worker of their own: an erasure is done within seconds of
+    // its webhook even while every flow worker waits on a slow upstream.
+    workers::handler_registry privacy_handlers;
+    flows::register_privacy(privacy_handlers);
+    workers::pool_options privacy_opts = pool_options_from(cfg);
+    privacy_opts.threads = 1;
+    privacy_opts.thread_name = "rb-privacy";
+    privacy_opts.owner_id = instance_id() + "/privacy";  // leases apart from the flow workers'
+    privacy_opts.metrics = &metrics;
+    auto privacy_pool = workers::make_worker_pool(*store, std::move(privacy_handlers),
+                                                  std::move(privacy_opts), system_clock(), *rng);
+
     http::webhook_handler handler(
-        cfg, *store, [&pool] { return pool->running(); }, &metrics);
-    handler.on_job_stored([&pool] { pool->notify(); });
+        cfg, *store, [&pool, &privacy_pool] { return pool->running() && privacy_pool->running(); },
+        &metrics);
+    handler.on_job_stored([&pool, &privacy_pool] {
+        pool->notify();
+        privacy_pool->notify();
+    });
     // With server.metrics_listen, /metrics moves to a listener of its own (a private address
     // for the scrape) and the main listener answers 404 for it.
     const bool own_metrics_listener = cfg.server.metrics_listen.has_value();
@@ -185,6 +202,7 @@ int run_daemon(const std::string& config_path) {
         }
     }
     pool->start();
+    privacy_pool->start();
 
     // Background upkeep, off the request path: retention and the queue-depth gauges.
     workers::periodic_runner upkeep;
@@ -208,7 +226,7 @@ int run_daemon(const std::string& config_path) {
         if (auto stats = store->stats(); stats) {
             for (const auto state :
                  {store::job_state::queued, store::job_state::running, store::job_state::retry_wait,
-                  store::job_state::done, store::job_state::dead}) {
+                  store::job_state::done, store::job_state::dead, store::job_state::cancelled}) {
                 const auto it = stats->jobs_by_state.find(state);
                 metrics.set_jobs(store::to_string(state),
                                  it == stats->jobs_by_state.end() ? 0 : it->second);
@@ -250,6 +268,7 @@ int run_daemon(const std::string& config_path) {
         }
         upkeep.stop();
         pool->stop();
+        privacy_pool->stop();
         store->shutdown();
         drained.store(true);
     });

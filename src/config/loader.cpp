@@ -1304,7 +1304,8 @@ void read_encryption(reader& r, const map_view& parent, store_encryption_config&
         return;
     }
     constexpr const char* need_key =
-        "at least one key is required (or remove store.encryption to store data unencrypted)";
+        "at least one key is required (or remove store.encryption and set "
+        "store.allow_unencrypted: true to store data unencrypted)";
     auto ke = m.get("keys");
     if (!ke || ke->node.IsNull()) {
         r.report(ke ? ke->line : m.line(), m.child("keys"), need_key);

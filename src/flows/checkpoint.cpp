@@ -89,14 +89,20 @@ std::variant<applicant_read, workers::job_outcome> read_applicant(
         return outcome_for(app.error(), "ashby application.info");
     }
     if (!app->submitter_client_ip) {
-        // Ashby puts it in the webhook's application; the API's copy may leave it out.
-        const json* data = detail::object_of(webhook_payload, "data");
-        const json* webhook_app =
-            data != nullptr ? detail::object_of(*data, "application") : nullptr;
-        if (webhook_app != nullptr) {
-            if (std::string ip = detail::text_of(*webhook_app, "submitterClientIp"); !ip.empty()) {
-                app->submitter_client_ip = std::move(ip);
+        // Ashby puts it in the webhook's application; the API's copy may leave it out. The
+        // webhook handler keeps it as submitter_client_ip (a job stored by an older version
+        // holds the whole webhook data block instead).
+        std::string ip = detail::text_of(webhook_payload, "submitter_client_ip");
+        if (ip.empty()) {
+            const json* data = detail::object_of(webhook_payload, "data");
+            const json* webhook_app =
+                data != nullptr ? detail::object_of(*data, "application") : nullptr;
+            if (webhook_app != nullptr) {
+                ip = detail::text_of(*webhook_app, "submitterClientIp");
             }
+        }
+        if (!ip.empty()) {
+            app->submitter_client_ip = std::move(ip);
         }
     }
     if (!app->candidate_id.empty()) {

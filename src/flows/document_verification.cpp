@@ -146,6 +146,8 @@ workers::job_outcome flow_service::run_document_verification(workers::job_contex
                 cp.doc()["finish"] =
                     json::parse(to_json_text(finish_from_evaluation(*eval, "evaluation")));
             } else if (eval->docv) {
+                // Kept only until the evaluation is recorded and the note written (below).
+                cp.doc()["capture_requested"] = true;
                 cp.doc()["docv_token"] = eval->docv->token;
                 cp.doc()["expires_at_ms"] = to_unix_ms(now + cfg_.riskos.docv.link_lifetime);
                 if (cfg_.riskos.docv.link_in_note && !eval->docv->url.empty()) {
@@ -270,14 +272,24 @@ workers::job_outcome flow_service::run_document_verification(workers::job_contex
             return *stop;
         }
     }
+    // Keep less: the token lives on as the record's blind index, the link in the note.
+    if (cp.doc().contains("docv_token") || cp.doc().contains("link")) {
+        cp.doc().erase("docv_token");
+        cp.doc().erase("link");
+        if (auto saved = cp.save(ctx); !saved) {
+            return detail::checkpoint_failed(saved.error());
+        }
+    }
     if (auto stop = push_status(ctx, cp, c, rec, verification_status::requested)) {
         return *stop;
     }
     log::info("docv_waiting", {{"eval_status", cp.text("eval_state")}});
-    return workers::job_outcome::done("waiting: document verification " +
-                                      std::string(cp.text("docv_token").empty()
-                                                      ? "evaluation " + cp.text("eval_state")
-                                                      : "requested"));
+    const auto requested = cp.doc().find("capture_requested");
+    const bool capture =
+        requested != cp.doc().end() && requested->is_boolean() && requested->get<bool>();
+    return workers::job_outcome::done(
+        "waiting: document verification " +
+        (capture ? std::string("requested") : "evaluation " + cp.text("eval_state")));
 }
 
 }  // namespace riskbridge::flows

@@ -293,6 +293,7 @@ result<store::job_id> enqueue_finish(store::job_store& st, const finish_request&
     j.payload = to_json_text(f);
     j.correlation_id = "eval:" + f.eval_id;
     j.unique_key = finish_job_key(f.eval_id);
+    j.subject = f.eval_id;  // erasure finds it through the evaluation
     return st.add_job(j, now);
 }
 
@@ -404,6 +405,7 @@ result<int> schedule_reconciliation(store::job_store& st, const config::config& 
         j.payload = json{{"eval_id", e.eval_id}}.dump();
         j.correlation_id = "eval:" + e.eval_id;
         j.unique_key = "reconcile:" + e.eval_id + ":" + std::to_string(window);
+        j.subject = e.eval_id;
         if (auto added = st.add_job(j, now); !added) {
             log::warn("reconcile_enqueue_failed",
                       {{"eval_id", e.eval_id}, {"error", added.error().message}});

@@ -244,6 +244,23 @@ public:
     result<std::vector<quarantine_entry>> list_quarantine(int limit) override {
         return inner_->list_quarantine(limit);
     }
+
+    result<erasure_report> erase_candidate(const erasure_request& req) override {
+        // A quarantined body is looked at decrypted; one that does not open is looked at as
+        // stored (a body quarantined before encryption was turned on is clear).
+        erasure_request copy = req;
+        copy.names_candidate = [this, &req](const quarantine_entry& e, std::string_view body) {
+            auto opened = cipher_->decrypt(body, quarantine_place(e.source, e.request_id));
+            const std::string_view text = opened ? std::string_view(*opened) : body;
+            return req.names_candidate ? req.names_candidate(e, text)
+                                       : text.find(req.candidate_id) != std::string_view::npos;
+        };
+        return inner_->erase_candidate(copy);
+    }
+    result<int> merge_candidate(std::string_view from, std::string_view into,
+                                time_point at) override {
+        return inner_->merge_candidate(from, into, at);
+    }
     result<store_stats> stats() override { return inner_->stats(); }
     bool writable() const override { return inner_->writable(); }
     void shutdown() override { inner_->shutdown(); }

@@ -18,6 +18,8 @@ const char* to_string(job_state s) noexcept {
             return "done";
         case job_state::dead:
             return "dead";
+        case job_state::cancelled:
+            return "cancelled";
     }
     return "unknown";
 }
@@ -37,6 +39,9 @@ std::optional<job_state> parse_job_state(std::string_view s) noexcept {
     }
     if (s == "dead") {
         return job_state::dead;
+    }
+    if (s == "cancelled") {
+        return job_state::cancelled;
     }
     return std::nullopt;
 }

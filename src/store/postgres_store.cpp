@@ -37,6 +37,7 @@
 #include "store/checks.hpp"
 #include "store/group_commit_store.hpp"
 #include "store/pg_db.hpp"
+#include "store/postgres_privacy.hpp"
 #include "store/rows.hpp"
 #include "store/schema.hpp"
 
@@ -156,6 +157,22 @@ CREATE TABLE singletons (
     acquired_at BIGINT NOT NULL
 );
 )sql"},
+    {3, R"sql(
+-- Erasure: who each job is about (a candidate id or an eval_id), and a final state for the
+-- jobs of an erased candidate.
+ALTER TABLE jobs ADD COLUMN subject TEXT;
+CREATE INDEX jobs_subject ON jobs (subject) WHERE subject IS NOT NULL;
+UPDATE jobs SET subject = e.candidate_id FROM evaluations e
+ WHERE e.job_id = jobs.id AND e.candidate_id <> '' AND jobs.subject IS NULL;
+ALTER TABLE jobs DROP CONSTRAINT jobs_state_check;
+ALTER TABLE jobs ADD CONSTRAINT jobs_state_check
+    CHECK (state IN ('queued', 'running', 'retry_wait', 'done', 'dead', 'cancelled'));
+-- Retention over every table.
+CREATE INDEX jobs_ended ON jobs (finished_at) WHERE finished_at IS NOT NULL;
+CREATE INDEX deliveries_received ON deliveries (received_at);
+CREATE INDEX job_attempts_finished ON job_attempts (finished_at);
+CREATE INDEX audit_at ON audit (at);
+)sql"},
 };
 
 constexpr int latest_schema_version = migrations[std::size(migrations) - 1].version;
@@ -192,7 +209,6 @@ enum class stmt : std::size_t {
     find_job_by_key,
     retry_dead_one,
     retry_dead_all,
-    purge,
     singleton,
     // pool: records
     upsert_evaluation,
@@ -227,7 +243,7 @@ constexpr statement_def statements[] = {
     // one from the sequence. Should another replica commit the same unique_key in between,
     // the job insert does nothing and the delivery's foreign key fails the statement (23503):
     // the writer then runs the request again alone, and it sees that job.
-    {stmt::enqueue, "enqueue", "ttitttt",
+    {stmt::enqueue, "enqueue", "ttittttt",
      "WITH existing AS ("
      "  SELECT id FROM jobs WHERE $7::text IS NOT NULL AND unique_key = $7"
      "), new_job AS ("
@@ -239,8 +255,8 @@ constexpr statement_def statements[] = {
      "  ON CONFLICT (source, key) DO NOTHING RETURNING job_id"
      "), job AS ("
      "  INSERT INTO jobs (id, kind, payload, state, next_run_at, correlation_id, unique_key,"
-     "                    created_at, updated_at)"
-     "  SELECT job_id, $4, $5, 'queued', $3, $6, $7, $3, $3 FROM delivery"
+     "                    created_at, updated_at, subject)"
+     "  SELECT job_id, $4, $5, 'queued', $3, $6, $7, $3, $3, $8 FROM delivery"
      "  WHERE job_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM existing)"
      "  ON CONFLICT (unique_key) DO NOTHING RETURNING id"
      ") SELECT (SELECT count(*) FROM delivery), (SELECT count(*) FROM job),"
@@ -313,9 +329,9 @@ constexpr statement_def statements[] = {
      "  INSERT INTO job_attempts (job_id, attempt, finished_at, outcome, error)"
      "  SELECT id, attempts, $2, 'lease_expired', $3 FROM released"
      ") SELECT count(*) FROM released"},
-    {stmt::insert_job, "insert_job", "ttitti",
+    {stmt::insert_job, "insert_job", "ttittit",
      "INSERT INTO jobs (kind, payload, state, next_run_at, correlation_id, unique_key, "
-     "created_at, updated_at) VALUES ($1, $2, 'queued', $3, $4, $5, $6, $6) "
+     "created_at, updated_at, subject) VALUES ($1, $2, 'queued', $3, $4, $5, $6, $6, $7) "
      "ON CONFLICT (unique_key) DO NOTHING RETURNING id"},
     {stmt::find_job_by_key, "find_job_by_key", "t", "SELECT id FROM jobs WHERE unique_key = $1"},
     {stmt::retry_dead_one, "retry_dead_one", "ii",
@@ -326,14 +342,6 @@ constexpr statement_def statements[] = {
      "UPDATE jobs SET state = 'queued', attempts = 0, next_run_at = $1, lease_owner = '', "
      "lease_until = 0, outcome = '', finished_at = NULL, updated_at = $1 "
      "WHERE state = 'dead'"},
-    {stmt::purge, "purge", "i",
-     "WITH j AS ("
-     "  UPDATE jobs SET payload = '', checkpoint = '' WHERE state IN ('done', 'dead')"
-     "  AND finished_at < $1 AND (payload <> '' OR checkpoint <> '') RETURNING 1"
-     "), q AS ("
-     "  UPDATE quarantine SET body = NULL WHERE received_at < $1 AND body IS NOT NULL"
-     "  RETURNING 1"
-     ") SELECT (SELECT count(*) FROM j) + (SELECT count(*) FROM q)"},
     // Taken when free or expired, renewed when ours; no row back: someone else holds it.
     {stmt::singleton, "singleton", "ttii",
      "INSERT INTO singletons AS s (name, owner, lease_until, acquired_at) "
@@ -345,15 +353,24 @@ constexpr statement_def statements[] = {
      "RETURNING owner"},
 
     {stmt::upsert_evaluation, "upsert_evaluation", "ttttitttiii",
+     // An evaluation recorded by the job of an erased candidate (it was running when the
+     // erasure cancelled it) is stored as a tombstone, and a tombstone stays one. The job row
+     // is share-locked so that an erasure in progress is waited for and its result seen.
      "INSERT INTO evaluations (" RB_EVAL_COLUMNS
-     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+     ") SELECT $1, $2, CASE WHEN x THEN '' ELSE $3 END, CASE WHEN x THEN '' ELSE $4 END, $5, "
+     "CASE WHEN x THEN 'erased' ELSE $6 END, CASE WHEN x THEN '' ELSE $7 END, "
+     "CASE WHEN x THEN '' ELSE $8 END, $9, $10, $11 FROM (SELECT EXISTS (SELECT 1 FROM "
+     "(SELECT state FROM jobs WHERE id = $5 FOR SHARE) j WHERE j.state = 'cancelled') AS x) c "
      "ON CONFLICT (eval_id) DO UPDATE SET flow = excluded.flow, "
      "application_id = excluded.application_id, candidate_id = excluded.candidate_id, "
      "job_id = excluded.job_id, state = excluded.state, decision = excluded.decision, "
      "docv_token = excluded.docv_token, updated_at = excluded.updated_at, "
-     "expires_at = excluded.expires_at"},
+     "expires_at = excluded.expires_at WHERE evaluations.state <> 'erased'"},
+    // A cancelled job (its candidate was erased) keeps no detail.
     {stmt::insert_audit, "insert_audit", "iittt",
-     "INSERT INTO audit (job_id, at, step, outcome, detail) VALUES ($1, $2, $3, $4, $5)"},
+     "INSERT INTO audit (job_id, at, step, outcome, detail) SELECT $1, $2, $3, $4, "
+     "CASE WHEN EXISTS (SELECT 1 FROM (SELECT state FROM jobs WHERE id = $1 FOR SHARE) j "
+     "WHERE j.state = 'cancelled') THEN '' ELSE $5 END"},
 
     {stmt::get_job, "get_job", "i", "SELECT " RB_JOB_COLUMNS " FROM jobs WHERE id = $1"},
     {stmt::list_jobs, "list_jobs", "i",
@@ -782,7 +799,8 @@ public:
             .int64(to_unix_ms(run_at))
             .text(j.correlation_id)
             .text(j.unique_key)
-            .int64(to_unix_ms(clock_.now()));
+            .int64(to_unix_ms(clock_.now()))
+            .text(j.subject);
         auto r = run(stmt::insert_job, p);
         if (!r) {
             return std::move(r).error();
@@ -957,17 +975,32 @@ public:
     }
 
     result<int> purge_finished(time_point older_than) override {
-        pg_params p;
-        p.int64(to_unix_ms(older_than));
-        auto r = run(stmt::purge, p);
-        if (!r) {
-            return std::move(r).error();
+        auto c = pool_.acquire();
+        if (!c) {
+            return std::move(c).error();
         }
-        const int touched = static_cast<int>(r->int64(0, 0));
-        if (touched > 0) {
-            log::info("store_purged", {{"rows", touched}});
+        auto touched = detail::pg_purge(**c, older_than);
+        if (touched && *touched > 0) {
+            log::info("store_purged", {{"rows", *touched}});
         }
         return touched;
+    }
+
+    result<erasure_report> erase_candidate(const erasure_request& req) override {
+        auto c = pool_.acquire();
+        if (!c) {
+            return std::move(c).error();
+        }
+        return detail::pg_erase_candidate(**c, req);
+    }
+
+    result<int> merge_candidate(std::string_view from, std::string_view into,
+                                time_point at) override {
+        auto c = pool_.acquire();
+        if (!c) {
+            return std::move(c).error();
+        }
+        return detail::pg_merge_candidate(**c, from, into, at);
     }
 
     result<std::vector<quarantine_entry>> list_quarantine(int limit) override {
@@ -1192,9 +1225,13 @@ private:
         const auto& d = item.request.delivery;
         p.text(d.source).text(d.key).int64(item.received_ms);
         if (const auto& j = item.request.job) {
-            p.text(j->kind).text(j->payload).text(j->correlation_id).text(j->unique_key);
+            p.text(j->kind)
+                .text(j->payload)
+                .text(j->correlation_id)
+                .text(j->unique_key)
+                .text(j->subject);
         } else {
-            p.null().null().null().null();
+            p.null().null().null().null().null();
         }
         return p;
     }

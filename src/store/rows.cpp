@@ -9,7 +9,7 @@ std::int64_t unix_ms_or(time_point t, time_point now) {
 store_stats empty_stats() {
     store_stats out;
     for (auto st : {job_state::queued, job_state::running, job_state::retry_wait, job_state::done,
-                    job_state::dead}) {
+                    job_state::dead, job_state::cancelled}) {
         out.jobs_by_state[st] = 0;
     }
     return out;

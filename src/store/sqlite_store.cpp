@@ -41,6 +41,7 @@
 #include "store/rows.hpp"
 #include "store/schema.hpp"
 #include "store/sqlite_db.hpp"
+#include "store/sqlite_privacy.hpp"
 
 namespace riskbridge::store {
 
@@ -155,6 +156,21 @@ CREATE TABLE singletons (
     acquired_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+    {3, R"sql(
+-- Erasure: who each job is about (a candidate id or an eval_id), and a final state for the
+-- jobs of an erased candidate ('cancelled': added to the state check by
+-- allow_cancelled_state, as SQLite cannot alter a CHECK constraint).
+ALTER TABLE jobs ADD COLUMN subject TEXT;
+CREATE INDEX jobs_subject ON jobs (subject) WHERE subject IS NOT NULL;
+UPDATE jobs SET subject = (SELECT e.candidate_id FROM evaluations e
+                           WHERE e.job_id = jobs.id AND e.candidate_id <> '' LIMIT 1)
+ WHERE subject IS NULL;
+-- Retention over every table.
+CREATE INDEX jobs_ended ON jobs (finished_at) WHERE finished_at IS NOT NULL;
+CREATE INDEX deliveries_received ON deliveries (received_at);
+CREATE INDEX job_attempts_finished ON job_attempts (finished_at);
+CREATE INDEX audit_at ON audit (at);
+)sql"},
 };
 
 constexpr int latest_schema_version = migrations[std::size(migrations) - 1].version;
@@ -267,11 +283,14 @@ result<database> open_connection(const std::string& path, busy_wait& busy) {
         return make_error(errc::io_error,
                           "the SQLite store cannot use WAL mode (got " + *mode + ")");
     }
-    // Durable commits, enforced references, and no checkpoint inside any commit.
+    // Durable commits, enforced references, no checkpoint inside any commit, and deleted or
+    // overwritten content zeroed in the file (an erased candidate's bytes do not linger in
+    // free pages).
     if (auto r = db->exec("PRAGMA synchronous=FULL;"
                           "PRAGMA foreign_keys=ON;"
                           "PRAGMA temp_store=MEMORY;"
                           "PRAGMA wal_autocheckpoint=0;"
+                          "PRAGMA secure_delete=ON;"
                           "PRAGMA journal_size_limit=67108864;");
         !r) {
         return r.error();
@@ -410,6 +429,12 @@ result<void> migrate(const database& db, clock& clk) {
             return make_error(r.error().code, "schema migration " + std::to_string(m.version) +
                                                   " failed: " + r.error().message);
         }
+        if (m.version == 3) {
+            if (auto r = detail::allow_cancelled_state(db); !r) {
+                return make_error(r.error().code,
+                                  "schema migration 3 failed: " + r.error().message);
+            }
+        }
         use u(*record);
         u->bind(1, m.version);
         u->bind(2, to_unix_ms(clk.now()));
@@ -439,7 +464,7 @@ struct sync_statements {
     statement release_attempts, release;
     statement insert_job, find_job_by_key, singleton;
     statement upsert_evaluation, insert_audit;
-    statement retry_dead_one, retry_dead_all, purge_jobs, purge_quarantine;
+    statement retry_dead_one, retry_dead_all;
 };
 
 struct read_statements {
@@ -699,6 +724,7 @@ public:
             u->bind(4, j.correlation_id);
             u->bind(5, j.unique_key);
             u->bind(6, now_ms);
+            u->bind(7, j.subject);
             if (const int rc = u->step(); rc != SQLITE_DONE) {
                 return sync_db_.fail(rc, "add_job");
             }
@@ -886,26 +912,30 @@ public:
 
     result<int> purge_finished(time_point older_than) override {
         std::scoped_lock lock(sync_mutex_, write_gate_);
-        transaction t(sync_db_, sync_.tx);
-        if (auto r = t.begin(); !r) {
-            return r.error();
-        }
-        int touched = 0;
-        for (statement* s : {&sync_.purge_jobs, &sync_.purge_quarantine}) {
-            use u(*s);
-            u->bind(1, to_unix_ms(older_than));
-            if (const int rc = u->step(); rc != SQLITE_DONE) {
-                return sync_db_.fail(rc, "purge_finished");
-            }
-            touched += sqlite3_changes(sync_db_.get());
-        }
-        if (auto r = t.commit(); !r) {
-            return r.error();
-        }
-        if (touched > 0) {
-            log::info("store_purged", {{"rows", touched}});
+        auto touched = detail::sqlite_purge(sync_db_, older_than);
+        if (touched && *touched > 0) {
+            log::info("store_purged", {{"rows", *touched}});
         }
         return touched;
+    }
+
+    result<erasure_report> erase_candidate(const erasure_request& req) override {
+        std::lock_guard lock(sync_mutex_);
+        result<erasure_report> report = [&] {
+            std::lock_guard gate(write_gate_);
+            return detail::sqlite_erase_candidate(sync_db_, req);
+        }();
+        if (report) {
+            // Outside the write gate: the truncation waits for the writer's batch in flight.
+            detail::sqlite_truncate_wal(sync_db_);
+        }
+        return report;
+    }
+
+    result<int> merge_candidate(std::string_view from, std::string_view into,
+                                time_point at) override {
+        std::scoped_lock lock(sync_mutex_, write_gate_);
+        return detail::sqlite_merge_candidate(sync_db_, from, into, at);
     }
 
     result<std::vector<quarantine_entry>> list_quarantine(int limit) override {
@@ -1080,6 +1110,7 @@ private:
                 u->bind(4, j->correlation_id);
                 u->bind(5, j->unique_key);
                 u->bind(6, item.received_ms);
+                u->bind(7, j->subject);
                 if (const int rc = u->step(); rc != SQLITE_DONE) {
                     return rc;
                 }
@@ -1346,7 +1377,7 @@ private:
           "INSERT INTO deliveries (source, key, job_id, received_at) VALUES (?1, ?2, ?3, ?4)");
         w(writer_.insert_job,
           "INSERT INTO jobs (kind, payload, state, next_run_at, correlation_id, unique_key, "
-          "created_at, updated_at) VALUES (?1, ?2, 'queued', ?3, ?4, ?5, ?6, ?6) "
+          "created_at, updated_at, subject) VALUES (?1, ?2, 'queued', ?3, ?4, ?5, ?6, ?6, ?7) "
           "ON CONFLICT (unique_key) DO NOTHING");
         w(writer_.find_job_by_key, "SELECT id FROM jobs WHERE unique_key = ?1");
         w(writer_.insert_quarantine,
@@ -1401,7 +1432,7 @@ private:
           "WHERE state = 'running' AND (?1 = '' OR lease_owner = ?1)");
         s(sync_.insert_job,
           "INSERT INTO jobs (kind, payload, state, next_run_at, correlation_id, unique_key, "
-          "created_at, updated_at) VALUES (?1, ?2, 'queued', ?3, ?4, ?5, ?6, ?6) "
+          "created_at, updated_at, subject) VALUES (?1, ?2, 'queued', ?3, ?4, ?5, ?6, ?6, ?7) "
           "ON CONFLICT (unique_key) DO NOTHING");
         s(sync_.find_job_by_key, "SELECT id FROM jobs WHERE unique_key = ?1");
         // Taken when free or expired, renewed when ours; no change: someone else holds it.
@@ -1413,15 +1444,21 @@ private:
           "THEN s.acquired_at ELSE excluded.acquired_at END "
           "WHERE s.owner = excluded.owner OR s.lease_until <= excluded.acquired_at");
         s(sync_.upsert_evaluation,
+          // An evaluation recorded by the job of an erased candidate (it was running when
+          // the erasure cancelled it) is stored as a tombstone, and a tombstone stays one.
           "INSERT INTO evaluations (" RB_EVAL_COLUMNS
-          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+          ") SELECT ?1, ?2, iif(x, '', ?3), iif(x, '', ?4), ?5, iif(x, 'erased', ?6), "
+          "iif(x, '', ?7), iif(x, '', ?8), ?9, ?10, ?11 FROM (SELECT EXISTS (SELECT 1 FROM "
+          "jobs WHERE id = ?5 AND state = 'cancelled') AS x) WHERE true "
           "ON CONFLICT (eval_id) DO UPDATE SET flow = excluded.flow, "
           "application_id = excluded.application_id, candidate_id = excluded.candidate_id, "
           "job_id = excluded.job_id, state = excluded.state, decision = excluded.decision, "
           "docv_token = excluded.docv_token, updated_at = excluded.updated_at, "
-          "expires_at = excluded.expires_at");
+          "expires_at = excluded.expires_at WHERE evaluations.state <> 'erased'");
         s(sync_.insert_audit,
-          "INSERT INTO audit (job_id, at, step, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5)");
+          // A cancelled job (its candidate was erased) keeps no detail.
+          "INSERT INTO audit (job_id, at, step, outcome, detail) SELECT ?1, ?2, ?3, ?4, "
+          "iif(EXISTS (SELECT 1 FROM jobs WHERE id = ?1 AND state = 'cancelled'), '', ?5)");
         s(sync_.retry_dead_one,
           "UPDATE jobs SET state = 'queued', attempts = 0, next_run_at = ?1, lease_owner = '', "
           "lease_until = 0, outcome = '', finished_at = NULL, updated_at = ?1 "
@@ -1430,11 +1467,6 @@ private:
           "UPDATE jobs SET state = 'queued', attempts = 0, next_run_at = ?1, lease_owner = '', "
           "lease_until = 0, outcome = '', finished_at = NULL, updated_at = ?1 "
           "WHERE state = 'dead'");
-        s(sync_.purge_jobs,
-          "UPDATE jobs SET payload = '', checkpoint = '' WHERE state IN ('done', 'dead') "
-          "AND finished_at < ?1 AND (payload <> '' OR checkpoint <> '')");
-        s(sync_.purge_quarantine,
-          "UPDATE quarantine SET body = NULL WHERE received_at < ?1 AND body IS NOT NULL");
 
         r(read_.get_job, "SELECT " RB_JOB_COLUMNS " FROM jobs WHERE id = ?1");
         r(read_.list_jobs, "SELECT " RB_JOB_COLUMNS " FROM jobs ORDER BY id DESC LIMIT ?1");

@@ -226,7 +226,7 @@ public:
         running_.store(true);
         for (std::size_t i = 0; i < owners_.size(); ++i) {
             threads_.emplace_back([this, i] {
-                set_thread_name("rb-worker-" + std::to_string(i));
+                set_thread_name(options_.thread_name + "-" + std::to_string(i));
                 worker_loop(i);
             });
         }

@@ -143,6 +143,12 @@ public:
     result<std::vector<store::job_attempt>> job_attempts(store::job_id) override { return no(); }
     result<int> retry_dead(std::optional<store::job_id>, time_point) override { return no(); }
     result<int> purge_finished(time_point) override { return no(); }
+    result<store::erasure_report> erase_candidate(const store::erasure_request&) override {
+        return no();
+    }
+    result<int> merge_candidate(std::string_view, std::string_view, time_point) override {
+        return no();
+    }
     result<std::vector<store::quarantine_entry>> list_quarantine(int) override { return no(); }
     result<store::store_stats> stats() override { return no(); }
     bool writable() const override { return true; }

@@ -7,6 +7,7 @@
 //                  ▲                 │ ├───▶ retry_wait ──(due)──▶ running ...
 //                  │                 │ └───▶ dead (permanent error or attempts exhausted)
 //                  └──── retry_dead / lease expiry / release at start-up
+//                queued, running, retry_wait, dead ──erase_candidate──▶ cancelled (final)
 //
 // Delivery is at least once: a worker that dies leaves a lease that expires and the job is
 // claimed again. Effects are once: handlers record a checkpoint after each side effect.
@@ -34,7 +35,7 @@ namespace riskbridge::store {
 
 using job_id = std::int64_t;
 
-enum class job_state { queued, running, retry_wait, done, dead };
+enum class job_state { queued, running, retry_wait, done, dead, cancelled };
 const char* to_string(job_state s) noexcept;
 std::optional<job_state> parse_job_state(std::string_view s) noexcept;
 
@@ -53,6 +54,9 @@ struct new_job {
     /// At most one job ever exists per unique_key (e.g. "screening:<application_id>"): an
     /// enqueue whose unique_key is taken is answered `duplicate` with the existing job's id.
     std::optional<std::string> unique_key;
+    /// Who the job is about, so that erase_candidate finds it: the candidate id for a flow
+    /// job, the eval_id for a job about one evaluation. None for jobs about nobody.
+    std::optional<std::string> subject = std::nullopt;
 };
 
 struct enqueue_request {
@@ -146,6 +150,43 @@ struct quarantine_entry {
     time_point received_at{};
 };
 
+/// An erasure request: everything the store holds about one candidate (see erase_candidate).
+struct erasure_request {
+    std::string candidate_id;
+    time_point at{};
+    /// The job that asks for the erasure (a candidateDelete delivery), if any: its own
+    /// payload, which names the candidate, is cleared too; its state is left to its worker.
+    job_id requested_by = 0;
+    /// Whether a quarantined body names the candidate. Unset: the body contains the id. The
+    /// encrypting store sets it to look inside the decrypted body.
+    std::function<bool(const quarantine_entry& entry, std::string_view body)> names_candidate;
+};
+
+/// What one erasure cleared, per kind.
+struct erasure_report {
+    int jobs = 0;            ///< jobs whose payload, checkpoint, errors and keys were cleared
+    int jobs_cancelled = 0;  ///< of those, the ones not done: they end cancelled
+    int evaluations = 0;     ///< evaluations reduced to a tombstone (eval id, state "erased")
+    int audit_entries = 0;   ///< audit lines whose detail was cleared
+    int attempts = 0;        ///< attempt errors cleared
+    int quarantined = 0;     ///< quarantined bodies deleted because they name the candidate
+    bool empty() const noexcept {
+        return jobs == 0 && evaluations == 0 && audit_entries == 0 && attempts == 0 &&
+               quarantined == 0;
+    }
+};
+
+/// The jobs of Ashby's candidateDelete and candidateMerge webhooks (and of `riskbridge
+/// erase`'s callers): their handlers (flows/erasure.hpp) call erase_candidate and
+/// merge_candidate. Payloads: {"candidate_id"} and {"deleted_candidate_id",
+/// "merged_candidate_id"}, plus the delivery's ids.
+inline constexpr const char* erase_candidate_kind = "erase_candidate";
+inline constexpr const char* merge_candidates_kind = "merge_candidates";
+
+/// The state of an evaluation whose candidate was erased: its eval_id stays, so that a later
+/// RiskOS event for it is recognised and acknowledged without any Ashby write.
+inline constexpr const char* erased_evaluation_state = "erased";
+
 struct store_stats {
     std::map<job_state, std::int64_t> jobs_by_state;
     std::int64_t deliveries = 0;
@@ -217,9 +258,29 @@ public:
     virtual result<std::vector<job_attempt>> job_attempts(job_id id) = 0;
     /// dead → queued with attempts reset; one job, or every dead job when id is nullopt.
     virtual result<int> retry_dead(std::optional<job_id> id, time_point now) = 0;
-    /// Retention: clears payload and checkpoint of done/dead jobs finished before
-    /// `older_than`, and deletes quarantined bodies received before it. Returns rows touched.
+    /// Retention, over every table, for what ended before `older_than`: finished jobs
+    /// (done, dead, cancelled) lose payload, checkpoint, errors, outcome and subject; their
+    /// attempts' errors and the audit's details are cleared; deliveries are deleted;
+    /// finished evaluations lose candidate, application and DocV token; quarantined bodies
+    /// are deleted. Returns rows touched.
     virtual result<int> purge_finished(time_point older_than) = 0;
+
+    // --- erasure --------------------------------------------------------------------------
+    /// Erases what the store holds about one candidate, in one transaction: every job about
+    /// them (subject = the candidate or one of their evaluations, or an evaluation's own job)
+    /// loses payload, checkpoint, errors, outcome, correlation id, unique key and subject, and
+    /// ends cancelled unless it is done (a running job's worker then loses its lease); their
+    /// evaluations become tombstones (eval_id, flow, job, state "erased"); those jobs' audit
+    /// details and attempt errors are cleared, and one audit line "erasure/erased" is added
+    /// per job; quarantined bodies that name them are deleted. Afterwards nothing can be
+    /// attached to a cancelled job: its audit lines keep no detail and an evaluation recorded
+    /// for it is stored as a tombstone. SQLite overwrites the freed bytes (secure_delete) and
+    /// checkpoints and truncates its WAL. Nothing held is not an error: an empty report.
+    virtual result<erasure_report> erase_candidate(const erasure_request& req) = 0;
+    /// candidateMerge: what is held about `from` (evaluations, jobs' subjects) now belongs to
+    /// `into`. Returns rows moved.
+    virtual result<int> merge_candidate(std::string_view from, std::string_view into,
+                                        time_point at) = 0;
     virtual result<std::vector<quarantine_entry>> list_quarantine(int limit) = 0;
     virtual result<store_stats> stats() = 0;
     /// Readiness: the writer is running and its last commit succeeded.

@@ -97,8 +97,9 @@ struct pool_options {
     int threads = 16;
     backoff_policy backoff;
     milliseconds lease{60'000};
-    milliseconds poll_interval{500};  ///< longest idle wait between claims
-    std::string owner_id;             ///< lease owner prefix; default host:pid
+    milliseconds poll_interval{500};        ///< longest idle wait between claims
+    std::string owner_id;                   ///< lease owner prefix; default host:pid
+    std::string thread_name = "rb-worker";  ///< the threads are named <thread_name>-<i>
     /// Job attempts, durations and dead jobs are recorded here when set; must outlive the pool.
     observability::metrics* metrics = nullptr;
 };

@@ -290,7 +290,7 @@ TEST_P(jobs, add_job_returns_the_existing_job_for_a_taken_unique_key) {
     EXPECT_EQ(r.id, first);
 }
 
-TEST_P(jobs, purge_clears_old_finished_jobs_and_quarantined_bodies_only) {
+TEST_P(jobs, purge_clears_what_old_finished_jobs_and_quarantined_bodies_hold) {
     const time_point t0 = clock_.now();
     const job_id old_done = add("k", t0);
     const job_id old_dead = add("k", t0);
@@ -312,13 +312,14 @@ TEST_P(jobs, purge_clears_old_finished_jobs_and_quarantined_bodies_only) {
 
     auto purged = store_->purge_finished(cutoff);
     ASSERT_TRUE(purged);
-    EXPECT_EQ(*purged, 3);  // two jobs and one quarantined body
+    EXPECT_EQ(*purged, 4);  // two jobs, the dead one's attempt error, one quarantined body
     job d = get(old_done);
     EXPECT_TRUE(d.payload.empty());
     EXPECT_TRUE(d.checkpoint.empty());
     EXPECT_EQ(d.state, job_state::done);
     EXPECT_TRUE(get(old_dead).payload.empty());
-    EXPECT_EQ(get(old_dead).last_error, "bad") << "ids and outcomes are kept";
+    EXPECT_EQ(get(old_dead).last_error, "") << "errors may quote what they failed on";
+    EXPECT_EQ(get(old_dead).state, job_state::dead) << "ids and states are kept";
     EXPECT_FALSE(get(old_queued).payload.empty()) << "unfinished jobs are never purged";
     EXPECT_FALSE(get(new_done).payload.empty());
     EXPECT_EQ(get(new_done).checkpoint, "cp");

@@ -24,7 +24,7 @@ TEST_F(sqlite_only, empty_file_is_migrated_and_reopening_is_a_no_op) {
     {
         raw_db raw(db_path());
         EXPECT_EQ(raw.scalar("PRAGMA journal_mode"), "wal");
-        EXPECT_EQ(raw.scalar("SELECT max(version) FROM schema_version"), "2");
+        EXPECT_EQ(raw.scalar("SELECT max(version) FROM schema_version"), "3");
         auto tables =
             raw.column("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
         EXPECT_EQ(tables,
@@ -37,7 +37,7 @@ TEST_F(sqlite_only, empty_file_is_migrated_and_reopening_is_a_no_op) {
         EXPECT_EQ(enqueue_sync(*store, make_request("k1")).status, enqueue_status::accepted);
     }
     raw_db raw(db_path());
-    EXPECT_EQ(raw.scalar("SELECT count(*) FROM schema_version"), "2");
+    EXPECT_EQ(raw.scalar("SELECT count(*) FROM schema_version"), "3");
     EXPECT_EQ(raw.scalar("SELECT count(*) FROM jobs"), "1");
 }
 
@@ -50,7 +50,10 @@ TEST_F(sqlite_only, a_version_1_file_is_upgraded_in_place) {
     {
         raw_db raw(db_path());  // as the first release left it
         ASSERT_TRUE(
-            raw.exec("DROP TABLE singletons; DELETE FROM schema_version WHERE version = 2"));
+            raw.exec("DROP TABLE singletons; DROP INDEX jobs_subject; DROP INDEX jobs_ended; "
+                     "DROP INDEX deliveries_received; DROP INDEX job_attempts_finished; "
+                     "DROP INDEX audit_at; ALTER TABLE jobs DROP COLUMN subject; "
+                     "DELETE FROM schema_version WHERE version >= 2"));
     }
     auto store = open();
     ASSERT_TRUE(store);
@@ -58,7 +61,16 @@ TEST_F(sqlite_only, a_version_1_file_is_upgraded_in_place) {
     ASSERT_TRUE(held) << held.error().message;
     EXPECT_TRUE(*held);
     EXPECT_EQ(enqueue_sync(*store, make_request("k1")).status, enqueue_status::duplicate);
-    EXPECT_EQ(raw()->scalar("SELECT max(version) FROM schema_version"), "2");
+    EXPECT_EQ(raw()->scalar("SELECT max(version) FROM schema_version"), "3");
+    // Step 3: jobs have a subject, and 'cancelled' passes the state check.
+    EXPECT_TRUE(raw()->exec("UPDATE jobs SET subject = 'c-1', state = 'cancelled'"));
+    EXPECT_EQ(raw()->scalar("SELECT count(*) FROM jobs WHERE state = 'cancelled'"), "1");
+    const std::string table =
+        raw()->scalar("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'jobs'");
+    EXPECT_NE(table.find("CHECK (state IN ('queued', 'running', 'retry_wait', 'done', 'dead', "
+                         "'cancelled'))"),
+              std::string::npos)
+        << table;
 }
 
 TEST_F(postgres_only, schema_is_migrated_and_reopening_is_a_no_op) {
@@ -67,7 +79,7 @@ TEST_F(postgres_only, schema_is_migrated_and_reopening_is_a_no_op) {
         ASSERT_TRUE(store);
     }
     auto raw_conn = raw();
-    EXPECT_EQ(raw_conn->scalar("SELECT max(version) FROM schema_version"), "2");
+    EXPECT_EQ(raw_conn->scalar("SELECT max(version) FROM schema_version"), "3");
     const std::string tables_sql =
         "SELECT table_name FROM information_schema.tables WHERE table_schema = '" +
         schema_->name() + "' ORDER BY table_name";
@@ -79,7 +91,7 @@ TEST_F(postgres_only, schema_is_migrated_and_reopening_is_a_no_op) {
         ASSERT_TRUE(store);
         EXPECT_EQ(enqueue_sync(*store, make_request("k1")).status, enqueue_status::accepted);
     }
-    EXPECT_EQ(raw_conn->scalar("SELECT count(*) FROM schema_version"), "2");
+    EXPECT_EQ(raw_conn->scalar("SELECT count(*) FROM schema_version"), "3");
     EXPECT_EQ(raw_conn->scalar("SELECT count(*) FROM jobs"), "1");
 }
 
