@@ -837,7 +837,7 @@ private:
             row rw;
             rw.expect = &c;
             rw.sample = *s;
-            // The payload Ashby would send (SPEC.md §1), with the applicant's name in it.
+            // The payload Ashby would send (docs/external-apis.md), with the applicant's name in it.
             if (auto body = ashby_->webhook_body(c.action, s->application_id)) {
                 rw.body = std::move(*body);
             } else {

@@ -1,4 +1,4 @@
-// Flow names and the Ashby action list of SPEC.md §1.
+// Flow names and the Ashby webhook actions (docs/external-apis.md).
 
 #include "riskbridge/config/config.hpp"
 

@@ -1,4 +1,4 @@
-// The document verification flow (DESIGN §3; seeds 000 and 003): Candidate Hired (or a stage
+// The document verification flow (README "Document verification"): Candidate Hired (or a stage
 // trigger such as Offer) -> a DocV evaluation -> "document verification requested" -> wait.
 //
 //   read      application.info, candidate.info
@@ -44,7 +44,7 @@ const char* state_name(clients::riskos::eval_state s) {
     return "unknown";
 }
 
-/// individual.docv.config of the request (SPEC §3).
+/// individual.docv.config of the request (docs/external-apis.md).
 json docv_config_json(const config::docv_config& d) {
     json c{{"send_message", d.send_message}, {"language", d.language}};
     if (d.use_case_key && !d.use_case_key->empty()) {

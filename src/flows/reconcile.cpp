@@ -1,4 +1,4 @@
-// Reconciliation (DESIGN §3): a `reconcile` job (queued by schedule_reconciliation, docv.hpp)
+// Reconciliation: a `reconcile` job (queued by schedule_reconciliation, docv.hpp)
 // reads one waiting evaluation back with GET /api/evaluation/{eval_id}:
 //   completed                          -> the finish job is queued with the decision (a
 //                                         missed evaluation_completed webhook)

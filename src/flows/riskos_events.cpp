@@ -1,18 +1,44 @@
-// RiskOS webhook events (SPEC §4), stored by the webhook handler as `riskos_event` jobs:
+// RiskOS webhook events (docs/external-apis.md), stored by the webhook handler as
+// `riskos_event` jobs:
 //   {"source":"riskos","event_type","event_id","eval_id","request_id","received_at",
-//    "event": <the whole webhook body>}
+//    "event": <what the handler keeps of the webhook body>}
+// The handler keeps only what is read here (ids, type, decision and status words, DocV's own
+// progress note), never enrichments or personal data. Jobs stored by earlier versions hold the
+// whole body under "event"; they are read the same way (the same members, at the same places).
 //
-//   evaluation_completed  for a waiting evaluation: the finish job is queued with the decision
+//   evaluation_completed  for a waiting evaluation: read back from the API (below); when
+//                         RiskOS says completed, the finish job is queued with the API's
+//                         decision
 //   case_notes_added      reviewer_id "Webhook" only (people's notes are ignored): progress
 //                         goes to the audit trail (and the status "in progress"); Consent
-//                         Declined and Session Expired queue the finish job (REJECT)
-//   DocvNotification      the older DocV envelope (seed 003): correlated on
-//                         event.docVTransactionToken, then as case_notes_added
+//                         Declined and Session Expired read the API first (below), then queue
+//                         the finish job
+//   DocvNotification      the older DocV envelope: correlated on event.docVTransactionToken,
+//                         then as case_notes_added
 //   anything else         acknowledged (done), logged with ids only
+//
+// The webhook is authenticated by a static secret only, so its body is not trusted with a
+// decision: before an outcome reaches Ashby, the evaluation is read back with
+// GET /api/evaluation/{eval_id}, and the API's answer wins:
+//   evaluation_completed  API completed          -> finish with the API's evaluation (a
+//                                                   different decision in the event is audited)
+//                         API paused/in progress -> retried (the API may lag a moment behind
+//                                                   its webhook), then left "unconfirmed"
+//                         404, other 4xx         -> "unconfirmed": nothing is queued
+//   Consent Declined /    API completed          -> finish with the API's evaluation
+//   Session Expired       API paused/in progress -> finish as declined / expired (REJECT)
+//                         404, other 4xx         -> "unconfirmed": nothing is queued
+//   network errors, 408, 429, 5xx               -> the job is retried, as any call
+// Unconfirmed events are audited and logged (riskos_event_unconfirmed: ids and the API's
+// status only). Reads go through flow_service::reads(): the events of one evaluation that
+// arrive together (RiskOS's retries, duplicates under new event_ids) share one read, made
+// after the event arrived and at most a couple of seconds old.
 //
 // An event for an evaluation not recorded yet (RiskOS was faster than the flow job that
 // started it) is retried for up to riskos.reconcile_after, then acknowledged and logged. An
-// event for an evaluation that is already finished changes nothing.
+// event for an evaluation that is already finished changes nothing (and reads nothing).
+
+#include <algorithm>
 
 #include "flow_util.hpp"
 #include "riskbridge/flows/flow_service.hpp"
@@ -20,12 +46,128 @@
 
 namespace riskbridge::flows {
 
+// ---- evaluation_reads ----------------------------------------------------------------------
+
+struct evaluation_reads::entry {
+    time_point started{};
+    time_point finished{};
+    bool done = false;
+    std::optional<read_result> result;  ///< none when the read ended in an exception
+};
+
+evaluation_reads::evaluation_reads(std::chrono::milliseconds ttl, std::size_t max_entries)
+    : ttl_(ttl), max_entries_(std::max<std::size_t>(max_entries, 1)) {}
+
+std::size_t evaluation_reads::size() const {
+    std::lock_guard lock(mutex_);
+    return entries_.size();
+}
+
+std::size_t evaluation_reads::waiting() const {
+    std::lock_guard lock(mutex_);
+    return waiting_;
+}
+
+void evaluation_reads::make_room(time_point now) {
+    if (entries_.size() < max_entries_) {
+        return;
+    }
+    std::erase_if(entries_, [&](const auto& kv) {
+        return kv.second->done && now - kv.second->finished >= ttl_;
+    });
+    while (entries_.size() >= max_entries_) {
+        auto oldest = entries_.end();
+        for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+            if (it->second->done &&
+                (oldest == entries_.end() || it->second->finished < oldest->second->finished)) {
+                oldest = it;
+            }
+        }
+        if (oldest == entries_.end()) {
+            return;  // every read is in flight: they end soon, and are few (one per worker)
+        }
+        entries_.erase(oldest);
+    }
+}
+
+evaluation_reads::read_result evaluation_reads::read(const std::string& eval_id,
+                                                     time_point not_before, const clock& clk,
+                                                     const read_fn& fetch) {
+    auto mine = std::make_shared<entry>();
+    {
+        std::unique_lock lock(mutex_);
+        for (;;) {
+            const auto it = entries_.find(eval_id);
+            if (it == entries_.end()) {
+                break;
+            }
+            const std::shared_ptr<entry> e = it->second;
+            if (!e->done) {
+                // One read at a time per evaluation: wait for it, then judge it.
+                ++waiting_;
+                finished_.wait(lock, [&] { return e->done; });
+                --waiting_;
+                if (e->result && e->started >= not_before) {
+                    return *e->result;
+                }
+                continue;  // it started before this event arrived, or it threw: look again
+            }
+            if (e->result && e->result->has_value() && e->started >= not_before &&
+                clk.now() - e->finished < ttl_) {
+                return *e->result;
+            }
+            break;  // too old: read again
+        }
+        make_room(clk.now());
+        mine->started = clk.now();
+        entries_.insert_or_assign(eval_id, mine);
+    }
+    const auto end = [&](std::optional<read_result> got) {
+        {
+            std::lock_guard lock(mutex_);
+            mine->finished = clk.now();
+            mine->result = std::move(got);
+            mine->done = true;
+            const bool keep = mine->result && mine->result->has_value();
+            if (const auto it = entries_.find(eval_id);
+                !keep && it != entries_.end() && it->second == mine) {
+                entries_.erase(it);
+            }
+        }
+        finished_.notify_all();
+    };
+    std::optional<read_result> got;
+    try {
+        got.emplace(fetch());
+    } catch (...) {
+        end(std::nullopt);
+        throw;
+    }
+    end(got);
+    return std::move(*got);
+}
+
 namespace {
 
 using detail::object_of;
 using detail::store_failed;
 using detail::text_of;
 using nlohmann::json;
+
+/// Reads of an evaluation_completed job that may find the evaluation still paused or in
+/// progress (RiskOS may answer a moment behind its own webhook); the last one leaves the event
+/// unconfirmed. Counted in the job's checkpoint, so attempts spent waiting for the evaluation
+/// to be recorded, or on failed reads, do not count.
+constexpr int max_not_completed_reads = 3;
+constexpr const char* not_completed_key = "not_completed_reads";
+
+/// The event's decision as a decision word (ACCEPT, ... UNKNOWN), for the audit trail.
+std::string event_decision(const nlohmann::json* data) {
+    return data == nullptr
+               ? std::string(clients::riskos::to_string(clients::riskos::decision::unknown))
+               : std::string(clients::riskos::to_string(
+                     clients::riskos::parse_decision(detail::text_of(*data, "decision"))));
+}
 
 /// What an event says, whichever envelope it came in.
 struct event_view {
@@ -148,23 +290,80 @@ workers::job_outcome flow_service::run_riskos_event(workers::job_context& ctx) {
         return workers::job_outcome::done("finish queued: job " + std::to_string(*id));
     };
 
+    // ---- read the evaluation back: the API's answer, not the event's body, decides --------
+    const auto read_back = [&] {
+        return reads_.read(rec.eval_id, job.created_at, ctx.now_source(), [&] {
+            auto lease = clients_.acquire();
+            return lease->riskos.get_evaluation(rec.eval_id);
+        });
+    };
+    const auto unconfirmed = [&](std::string_view what, const std::string& api_status) {
+        mctx.audit(what, "unconfirmed", "RiskOS API: " + api_status);
+        log::warn("riskos_event_unconfirmed", {{"event_type", v.type},
+                                               {"event_id", v.event_id},
+                                               {"eval_id", rec.eval_id},
+                                               {"eval_status", api_status}});
+        return workers::job_outcome::done("ignored: not confirmed by RiskOS (" + api_status + ")");
+    };
+    /// The outcome when the read failed: a retry when transient, else unconfirmed.
+    const auto read_failed = [&](std::string_view what, const clients::upstream_error& e) {
+        if (e.transient) {
+            mctx.audit(what, "read_failed", e.code);
+            return outcome_for(e, "riskos GET /api/evaluation");
+        }
+        return unconfirmed(what, e.status != 0 ? "http_" + std::to_string(e.status) : e.code);
+    };
+    /// The API's evaluation is for another eval_id: nothing it says is about this one.
+    const auto mismatched = [&](const clients::riskos::evaluation& api) {
+        return !api.eval_id.empty() && api.eval_id != rec.eval_id;
+    };
+
     if (v.completion) {
         if (!is_waiting_state(rec.state)) {
             return late("evaluation_completed");
         }
-        auto eval = clients::riskos::parse_evaluation(*v.data);
-        if (!eval) {
-            mctx.audit("evaluation_completed", "unreadable");
-            log::warn("riskos_event_unreadable", {{"event_type", v.type}});
-            return workers::job_outcome::done("ignored: unreadable evaluation");
+        const auto api = read_back();
+        if (!api) {
+            return read_failed("evaluation_completed", api.error());
         }
-        if (!eval->completed() && eval->decision == clients::riskos::decision::unknown) {
-            mctx.audit("evaluation_completed", "no_decision", eval->eval_status);
-            return workers::job_outcome::done("ignored: no final decision");
+        const std::string api_status = clients::riskos::to_string(api->state);
+        if (mismatched(*api)) {
+            return unconfirmed("evaluation_completed", "another eval_id");
         }
-        finish_request f = finish_from_evaluation(*eval, "evaluation_completed");
+        if (!api->completed()) {
+            const bool waiting =
+                api->paused() || api->state == clients::riskos::eval_state::in_progress;
+            flow_checkpoint cp = flow_checkpoint::parse(ctx.checkpoint());
+            const auto seen = cp.doc().find(not_completed_key);
+            const int reads =
+                (seen != cp.doc().end() && seen->is_number_integer()) ? seen->get<int>() + 1 : 1;
+            if (waiting && reads < max_not_completed_reads &&
+                job.attempts < cfg_.workers.max_attempts) {
+                cp.doc()[not_completed_key] = reads;
+                if (auto saved = cp.save(ctx); !saved) {
+                    return detail::checkpoint_failed(saved.error());
+                }
+                mctx.audit("evaluation_completed", "not_completed_yet",
+                           "RiskOS API: " + api_status);
+                log::info("riskos_event_not_completed_yet",
+                          {{"eval_status", api_status}, {"reads", reads}});
+                // Not before the read is stale, so the next attempt reads again.
+                return workers::job_outcome::retry("evaluation not completed in RiskOS yet",
+                                                   reads_.ttl());
+            }
+            return unconfirmed("evaluation_completed", api_status);
+        }
+        finish_request f = finish_from_evaluation(*api, "evaluation_completed");
         f.eval_id = rec.eval_id;
         f.event_id = v.event_id;
+        const std::string said = event_decision(v.data);
+        if (!text_of(*v.data, "decision").empty() && said != f.decision) {
+            // Decision words only: what the event claimed and what RiskOS answered.
+            mctx.audit("evaluation_completed", "decision_differs",
+                       "event " + said + ", RiskOS API " + f.decision);
+            log::warn("riskos_event_decision_differs",
+                      {{"event_id", v.event_id}, {"eval_id", rec.eval_id}});
+        }
         return queue(f, "evaluation_completed");
     }
 
@@ -173,13 +372,33 @@ workers::job_outcome flow_service::run_riskos_event(workers::job_context& ctx) {
         if (!is_waiting_state(rec.state)) {
             return late(to_string(note));
         }
+        const auto api = read_back();
+        if (!api) {
+            return read_failed(to_string(note), api.error());
+        }
+        if (mismatched(*api)) {
+            return unconfirmed(to_string(note), "another eval_id");
+        }
+        if (api->completed()) {
+            // RiskOS decided meanwhile: its decision, not the note's, ends the evaluation.
+            finish_request f = finish_from_evaluation(*api, v.type);
+            f.eval_id = rec.eval_id;
+            f.event_id = v.event_id;
+            return queue(f, to_string(note));
+        }
+        if (!api->paused() && api->state != clients::riskos::eval_state::in_progress) {
+            return unconfirmed(to_string(note), clients::riskos::to_string(api->state));
+        }
         finish_request f;
         f.eval_id = rec.eval_id;
         f.outcome = note == case_note::consent_declined ? finish_outcome::declined
                                                         : finish_outcome::expired;
         f.source = v.type;
         f.decision = "REJECT";
-        f.workflow = v.data != nullptr ? text_of(*v.data, "workflow") : std::string{};
+        f.workflow = api->workflow;
+        if (f.workflow.empty() && v.data != nullptr) {
+            f.workflow = text_of(*v.data, "workflow");
+        }
         f.event_id = v.event_id;
         return queue(f, to_string(note));
     }

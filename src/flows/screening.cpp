@@ -1,4 +1,4 @@
-// The screening flow (DESIGN §3): Application Submitted -> RiskOS -> risk tag and note.
+// The screening flow: Application Submitted -> RiskOS -> risk tag and note.
 //
 //   read      application.info (with form submissions), candidate.info
 //   consent   when consent.required: no consent -> consent tag (if any) and a note, skipped

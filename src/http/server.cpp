@@ -118,6 +118,8 @@ struct session_state {
     /// previous request. At the cap, the one waiting the longest makes room first.
     std::atomic<steady::rep> waiting_since{steady::now().time_since_epoch().count()};
     std::atomic<bool> evicted{false};  ///< chosen to make room; not counted against the cap
+    /// It has been answered at least once: idle now means kept alive between requests.
+    std::atomic<bool> kept_alive{false};
 
     session_state(tcp::socket s, std::uint64_t i, ssl::context* ctx) : id(i) {
         if (ctx != nullptr) {
@@ -341,9 +343,12 @@ private:
         }
     }
 
-    /// At the cap, the connection that makes room, not already chosen (mutex_ held): the one
-    /// idle the longest; when none is idle, the one that has been sending its headers the
-    /// longest. None when every connection has a complete request in progress.
+    /// At the cap, the connection that makes room, not already chosen (mutex_ held): the
+    /// kept-alive one idle the longest; when none is, the one that has been sending its headers
+    /// the longest. A new connection that has not sent its first byte yet counts as sending
+    /// its headers since its accept: the newest, a client that just connected, goes last, so
+    /// slow clients that keep reconnecting cannot push it out. None when every connection has
+    /// a complete request in progress.
     std::shared_ptr<session_state> pick_victim() {
         std::shared_ptr<session_state> victim;
         bool victim_idle = false;
@@ -357,7 +362,7 @@ private:
             if (at == phase::request) {
                 continue;
             }
-            const bool idle = at == phase::idle;
+            const bool idle = at == phase::idle && s->kept_alive.load();
             const auto since = s->waiting_since.load();
             if (!victim || (idle && !victim_idle) || (idle == victim_idle && since < oldest)) {
                 victim = std::move(s);
@@ -522,6 +527,7 @@ private:
             // connection, the idle timeout between keep-alive requests.
             steady::time_point started = steady::now();
             if (buffer.size() == 0) {
+                state.kept_alive.store(!first);
                 state.at.store(phase::idle);
                 if (draining_.load()) {
                     break;

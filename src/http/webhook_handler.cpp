@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "http/webhook_json.hpp"
 #include "riskbridge/core/clock.hpp"
 #include "riskbridge/http/auth_failure_limiter.hpp"
 #include "riskbridge/observability/log.hpp"
@@ -22,10 +23,14 @@ namespace riskbridge::http {
 
 namespace {
 
+using detail::member;
+using detail::parse_untrusted;
+using detail::plausible_id;
+using detail::string_member;
 using nlohmann::json;
 
-/// Deeper documents than this are refused before parsing (no webhook nests more than ~10).
-constexpr int max_json_depth = 64;
+/// The longest submitterClientIp kept (an IPv6 address with a zone fits easily).
+constexpr std::size_t max_ip_address_text = 64;
 
 /// The largest unsigned body looked at as a possible ping (Ashby's is about 50 bytes).
 constexpr std::size_t max_unsigned_ping_bytes = 1024;
@@ -34,73 +39,6 @@ constexpr const char* ashby_source = "ashby";
 constexpr const char* not_an_ashby_envelope =
     "not an Ashby webhook envelope (action and data required)";
 constexpr const char* riskos_source = "riskos";
-
-/// Checks the nesting depth of a JSON text without parsing it, so hostile input cannot make
-/// the parser recurse or allocate deeply. Strings (with escapes) are skipped.
-bool nesting_within(std::string_view text, int limit) {
-    int depth = 0;
-    bool in_string = false;
-    bool escaped = false;
-    for (const char c : text) {
-        if (in_string) {
-            if (escaped) {
-                escaped = false;
-            } else if (c == '\\') {
-                escaped = true;
-            } else if (c == '"') {
-                in_string = false;
-            }
-            continue;
-        }
-        if (c == '"') {
-            in_string = true;
-        } else if (c == '{' || c == '[') {
-            if (++depth > limit) {
-                return false;
-            }
-        } else if (c == '}' || c == ']') {
-            --depth;
-        }
-    }
-    return true;
-}
-
-/// Non-throwing parse of untrusted text; nullopt when it is not JSON.
-std::optional<json> parse_untrusted(std::string_view body, std::string& reason) {
-    if (!nesting_within(body, max_json_depth)) {
-        reason = "JSON nested too deeply";
-        return std::nullopt;
-    }
-    json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
-    if (doc.is_discarded()) {
-        reason = "body is not valid JSON";
-        return std::nullopt;
-    }
-    return doc;
-}
-
-const json* member(const json& obj, std::string_view key) {
-    if (!obj.is_object()) {
-        return nullptr;
-    }
-    const auto it = obj.find(key);
-    return it == obj.end() ? nullptr : &*it;
-}
-
-std::optional<std::string> string_member(const json& obj, std::string_view key) {
-    const json* v = member(obj, key);
-    if (v == nullptr || !v->is_string()) {
-        return std::nullopt;
-    }
-    return v->get<std::string>();
-}
-
-/// Ids are logged and stored as keys: keep them short and printable.
-bool plausible_id(std::string_view id) {
-    return !id.empty() && id.size() <= 200 && std::all_of(id.begin(), id.end(), [](char c) {
-        return std::isgraph(static_cast<unsigned char>(c)) != 0;
-    });
-}
 
 response with_retry_after(response r, int seconds) {
     r.headers.emplace_back("Retry-After", std::to_string(seconds));
@@ -232,9 +170,13 @@ struct webhook_handler::impl : std::enable_shared_from_this<webhook_handler::imp
             return quarantine(std::move(req), std::move(respond), ashby_source,
                               not_an_ashby_envelope);
         }
+        if (*action == "candidateDelete" || *action == "candidateMerge") {
+            // Erasure is not a flow: handled whatever the triggers say.
+            return handle_candidate_change(std::move(req), std::move(respond), *doc, *action);
+        }
         if (!triggered(*action)) {
             // Unknown and untriggered actions are acknowledged and ignored whatever their
-            // data (SPEC: Ashby retries a 400, and may add actions).
+            // data (Ashby retries a 400, and may add actions: docs/external-apis.md).
             return ignore(req, respond, *action, string_member(*doc, "webhookActionId"));
         }
         const json* data = member(*doc, "data");
@@ -270,6 +212,8 @@ struct webhook_handler::impl : std::enable_shared_from_this<webhook_handler::imp
                                   *action);
         }
 
+        // Keep less: ids, and the one value of the webhook the flow may not read back from
+        // the API (the submitter's IP address). The flow reads the candidate from Ashby.
         const std::string flow = config::to_string(trig->flow);
         json payload = {{"source", ashby_source},
                         {"action", *action},
@@ -279,16 +223,66 @@ struct webhook_handler::impl : std::enable_shared_from_this<webhook_handler::imp
                         {"application_id", *application_id},
                         {"candidate_id", *candidate_id},
                         {"request_id", req.request_id},
-                        {"received_at", format_rfc3339(system_clock().now())},
-                        {"data", std::move((*doc)["data"])}};
+                        {"received_at", format_rfc3339(system_clock().now())}};
+        if (auto ip = string_member(*application, "submitterClientIp");
+            ip && !ip->empty() && ip->size() <= max_ip_address_text) {
+            payload["submitter_client_ip"] = *ip;
+        }
 
         store::enqueue_request er;
         er.delivery = {ashby_source, delivery};
         er.job = store::new_job{flow, payload.dump(-1, ' ', false, json::error_handler_t::replace),
-                                "ashby:" + delivery, flow + ":" + *application_id};
+                                "ashby:" + delivery, flow + ":" + *application_id, *candidate_id};
 
         log_context ctx{req.request_id,  ashby_source,  *action, delivery,
                         *application_id, *candidate_id, {}};
+        enqueue(std::move(er), std::move(respond), std::move(ctx));
+    }
+
+    /// candidateDelete {"candidate":{"id"}} and candidateMerge {"deletedCandidate":{"id"},
+    /// "mergedCandidate":{"id"}}: stored as an erasure or merge job for the privacy workers.
+    void handle_candidate_change(request req, respond_fn respond, const json& doc,
+                                 const std::string& action) {
+        const json* data = member(doc, "data");
+        const auto id_of = [&](const char* key) -> std::optional<std::string> {
+            const json* obj = data != nullptr ? member(*data, key) : nullptr;
+            auto id = obj != nullptr ? string_member(*obj, "id") : std::nullopt;
+            return id && plausible_id(*id) ? id : std::nullopt;
+        };
+        const bool erase = action == "candidateDelete";
+        const auto subject = id_of(erase ? "candidate" : "deletedCandidate");
+        const auto survivor = erase ? std::nullopt : id_of("mergedCandidate");
+        if (!subject || (!erase && !survivor)) {
+            return quarantine(std::move(req), std::move(respond), ashby_source,
+                              erase ? "data.candidate.id is required for action candidateDelete"
+                                    : "data.deletedCandidate.id and data.mergedCandidate.id are "
+                                      "required for action candidateMerge");
+        }
+        const auto action_id = string_member(doc, "webhookActionId");
+        if (action_id && !plausible_id(*action_id)) {
+            return quarantine(std::move(req), std::move(respond), ashby_source,
+                              "webhookActionId is not a plausible id");
+        }
+        const std::string delivery =
+            action_id ? *action_id + ":" + action : "sha256:" + security::sha256_hex(req.body);
+        json payload = {{"source", ashby_source},
+                        {"action", action},
+                        {"webhook_action_id", action_id.value_or("")},
+                        {"delivery", delivery},
+                        {"request_id", req.request_id},
+                        {"received_at", format_rfc3339(system_clock().now())}};
+        if (erase) {
+            payload["candidate_id"] = *subject;
+        } else {
+            payload["deleted_candidate_id"] = *subject;
+            payload["merged_candidate_id"] = *survivor;
+        }
+        store::enqueue_request er;
+        er.delivery = {ashby_source, delivery};
+        er.job = store::new_job{erase ? store::erase_candidate_kind : store::merge_candidates_kind,
+                                payload.dump(-1, ' ', false, json::error_handler_t::replace),
+                                "ashby:" + delivery, std::nullopt, std::nullopt};
+        log_context ctx{req.request_id, ashby_source, action, delivery, {}, *subject, {}};
         enqueue(std::move(er), std::move(respond), std::move(ctx));
     }
 
@@ -425,8 +419,8 @@ struct webhook_handler::impl : std::enable_shared_from_this<webhook_handler::imp
                               "not a RiskOS event envelope");
         }
 
-        // Current envelope: {event_id, event_type, event_at, data}; the older DocV one (seed
-        // 003): {id, eventGroup, event: {eventType, docVTransactionToken, ...}}.
+        // Current envelope: {event_id, event_type, event_at, data}; the older DocV one:
+        // {id, eventGroup, event: {eventType, docVTransactionToken, ...}}.
         std::optional<std::string> event_type = string_member(*doc, "event_type");
         std::optional<std::string> event_id = string_member(*doc, "event_id");
         bool handled = false;
@@ -474,10 +468,11 @@ struct webhook_handler::impl : std::enable_shared_from_this<webhook_handler::imp
                             {"eval_id", eval_id},
                             {"request_id", req.request_id},
                             {"received_at", format_rfc3339(system_clock().now())},
-                            {"event", std::move(*doc)}};
-            er.job = store::new_job{riskos_event_kind,
-                                    payload.dump(-1, ' ', false, json::error_handler_t::replace),
-                                    "riskos:" + delivery, std::nullopt};
+                            {"event", detail::reduced_riskos_event(*doc)}};
+            er.job = store::new_job{
+                riskos_event_kind, payload.dump(-1, ' ', false, json::error_handler_t::replace),
+                "riskos:" + delivery, std::nullopt,
+                eval_id.empty() ? std::nullopt : std::optional<std::string>(eval_id)};
         }
         log_context ctx{req.request_id, riskos_source, type, delivery, {}, {}, eval_id};
         enqueue(std::move(er), std::move(respond), std::move(ctx));

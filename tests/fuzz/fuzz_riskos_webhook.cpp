@@ -1,7 +1,12 @@
 // RiskOS webhooks: the handler's POST /webhooks/riskos path (credentials, JSON parse, both
-// envelopes, dedupe key), then what the riskos_event job reads from the stored payload: the
+// envelopes, dedupe key), the reduction of the event to what is stored (only the envelope's
+// ids and words, strings only and bounded, DocV's own notes only: never enrichments or
+// personal data), then what the riskos_event job reads from the stored payload: the
 // evaluation in `data` (parse_evaluation), the DocV case note, and the finish request built
 // from it, which must survive its own JSON round trip.
+
+#include <set>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -27,6 +32,47 @@ std::string text_of(const json& obj, const char* key) {
     }
     const auto it = obj.find(key);
     return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+/// The longest string the handler keeps of an event.
+constexpr std::size_t max_kept_text = 256;
+
+/// Every member of `obj` is one of `allowed`, and a string of at most max_kept_text bytes.
+void check_strings_only(const json& obj, const std::set<std::string>& allowed, const char* what) {
+    fuzz::check(obj.is_object(), what);
+    for (auto it = obj.begin(); it != obj.end(); ++it) {
+        fuzz::check(allowed.count(it.key()) == 1, "a stored event member that is not kept");
+        fuzz::check(it->is_string() && it->get_ref<const std::string&>().size() <= max_kept_text,
+                    "a stored event member that is not a short string");
+    }
+}
+
+/// What the handler stored of the event: the current envelope's
+/// {event_id, event_type, event_at, data: {...}} or the older {id, eventGroup, event: {...}}.
+void check_reduced(const json& event) {
+    fuzz::check(event.is_object(), "a stored event that is not an object");
+    static const std::set<std::string> current{"event_id", "event_type", "event_at"};
+    static const std::set<std::string> older{"id", "eventGroup"};
+    static const std::set<std::string> data_keys{"eval_id",     "id",     "workflow",    "decision",
+                                                 "eval_status", "status", "reviewer_id", "notes"};
+    static const std::set<std::string> inner_keys{"eventType", "message", "docVTransactionToken"};
+    const bool is_current = event.contains("data");
+    json top = event;
+    if (is_current) {
+        const json& data = event["data"];
+        check_strings_only(data, data_keys, "stored data that is not an object");
+        if (data.contains("notes")) {
+            fuzz::check(text_of(data, "reviewer_id") == "Webhook", "a person's note was stored");
+        }
+        top.erase("data");
+        check_strings_only(top, current, "a stored event that is not an object");
+    } else {
+        fuzz::check(event.contains("event"), "a stored event of neither envelope");
+        check_strings_only(event["event"], inner_keys,
+                           "a stored inner event that is not an object");
+        top.erase("event");
+        check_strings_only(top, older, "a stored event that is not an object");
+    }
 }
 
 void read_event(const json& event) {
@@ -81,6 +127,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const json payload = json::parse(store.last_job->payload, nullptr, false);
         fuzz::check(payload.is_object() && payload.contains("event"),
                     "a stored payload without the event");
+        check_reduced(payload["event"]);
         read_event(payload["event"]);
     }
     return 0;

@@ -62,7 +62,14 @@ envelopes = {
     "stage": {"action": "candidateStageChange", "webhookActionId": "w-3",
               "data": {"application": app}},
     "no_action_id": {"action": "applicationSubmit", "data": {"application": app}},
-    "ignored": {"action": "candidateDelete", "webhookActionId": "w-4", "data": {"candidate": {}}},
+    "ignored": {"action": "offerCreate", "webhookActionId": "w-4", "data": {"offer": {}}},
+    "delete": {"action": "candidateDelete", "webhookActionId": "w-5",
+               "data": {"candidate": {"id": "cand-1"}}},
+    "delete_no_id": {"action": "candidateDelete", "webhookActionId": "w-6",
+                     "data": {"candidate": {}}},
+    "merge": {"action": "candidateMerge", "webhookActionId": "w-7",
+              "data": {"deletedCandidate": {"id": "cand-1"},
+                       "mergedCandidate": {"id": "cand-2"}}},
     "ping": {"action": "ping", "data": {"webhook": {"id": "wh-1"}}},
 }
 for name, env in envelopes.items():

@@ -12,16 +12,13 @@
 #include <gtest/gtest.h>
 
 #include "flow_outcomes.hpp"
+#include "support/bytes.hpp"
 #include "support/daemon_process.hpp"
 
 namespace riskbridge::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-bool contains(const std::string& text, const std::string& needle) {
-    return text.find(needle) != std::string::npos;
-}
 
 std::string read_file(const std::filesystem::path& path) {
     std::ifstream in(path);

@@ -17,6 +17,8 @@
 
 #include "riskbridge/sim/ashby_sim.hpp"
 #include "riskbridge/sim/riskos_sim.hpp"
+#include "sim_daemon_fixture.hpp"
+#include "support/bytes.hpp"
 #include "support/daemon_process.hpp"
 #include "support/paths.hpp"
 #include "support/polling.hpp"
@@ -28,7 +30,6 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 constexpr const char* webhook_token = "t-erasure-0123456789";
-constexpr const char* data_key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 struct applicant {
     std::string candidate_id, application_id, name, email;
@@ -41,22 +42,13 @@ const applicant kept{"c0000000-0000-4000-8000-0000000000d2", "a0000000-0000-4000
                      "Peregrine Mallowby", "accept.peregrine@erasure.test"};
 constexpr const char* survivor = "c0000000-0000-4000-8000-0000000000d3";
 
-std::string file_bytes(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-bool contains(const std::string& text, const std::string& needle) {
-    return text.find(needle) != std::string::npos;
-}
-
-class ErasureTest : public ::testing::Test {
+class ErasureTest : public sim_daemon_fixture {
 protected:
+    ErasureTest() : sim_daemon_fixture("erasure") {}
+
     void SetUp() override {
-        ASSERT_TRUE(ashby_.start());
-        ASSERT_TRUE(riskos_.start());
+        sim_daemon_fixture::SetUp();
+        ASSERT_FALSE(HasFatalFailure());
         for (const applicant* a : {&deleted, &kept}) {
             sim::candidate_seed c;
             c.id = a->candidate_id;
@@ -72,50 +64,12 @@ protected:
             app.candidate_id = a->candidate_id;
             ashby_.add_application(app);
         }
-        config_path_ = dir_.file("erasure.yaml");
-        std::ofstream(config_path_)
-            << "server: { listen: \"127.0.0.1:0\", threads: 2 }\n"
-            << "ashby:\n  api_base_url: \"" << ashby_.base_url() << "\"\n  api_key: \""
-            << ashby_.options().api_key << "\"\n  webhook_secrets: [\""
-            << ashby_.options().webhook_secret << "\"]\n"
-            << "riskos:\n  api_base_url: \"" << riskos_.base_url() << "\"\n  api_key: \""
-            << riskos_.options().api_key << "\"\n"
-            << "  webhook_auth: { bearer_tokens: [\"" << webhook_token << "\"] }\n"
-            << "store:\n  sqlite_path: \"" << db_path() << "\"\n"
-            << "  encryption: { keys: [{ id: \"2026-12\", key: \"${RISKBRIDGE_DATA_KEY}\" }] }\n"
-            << "workers: { threads: 2, max_attempts: 40, backoff_base_ms: 50, "
-               "backoff_max_ms: 200, poll_interval_ms: 50 }\n"
-            << "logging: { level: debug, format: json }\n";
-    }
-
-    void TearDown() override {
-        if (daemon_ && daemon_->running()) {
-            EXPECT_EQ(daemon_->terminate(15s), std::optional<int>(0));
-        }
-        ashby_.stop();
-        riskos_.stop();
-    }
-
-    std::string db_path() const { return dir_.file("erasure.db"); }
-    std::map<std::string, std::string> env() const { return {{"RISKBRIDGE_DATA_KEY", data_key}}; }
-    std::string webhook_url() const {
-        return "http://127.0.0.1:" + std::to_string(daemon_->port()) + "/webhooks/ashby";
-    }
-
-    /// The database file and whatever SQLite keeps beside it, as raw bytes.
-    std::string database_bytes() const {
-        std::string all;
-        for (const char* suffix : {"", "-wal", "-journal"}) {
-            if (std::filesystem::exists(db_path() + suffix)) {
-                all += file_bytes(db_path() + suffix);
-            }
-        }
-        return all;
+        write_config(webhook_token, "2026-12");
     }
 
     /// Sends a signed webhook; returns the HTTP status and the body's "status".
     std::pair<int, std::string> post(const std::string& body) {
-        auto r = ashby_.send_webhook(webhook_url(), body);
+        auto r = ashby_.send_webhook(daemon_url("/webhooks/ashby"), body);
         EXPECT_TRUE(r.has_value());
         if (!r) {
             return {0, ""};
@@ -133,21 +87,12 @@ protected:
         const auto tags = ashby_.tags_of(a.candidate_id);
         return std::find(tags.begin(), tags.end(), tag) != tags.end();
     }
-
-    temp_dir dir_;
-    sim::ashby_simulator ashby_;
-    sim::riskos_simulator riskos_;
-    std::string config_path_;
-    std::unique_ptr<daemon_process> daemon_;
 };
 
 TEST_F(ErasureTest, CandidateDeleteLeavesNoTraceWithinTenSecondsAndLaterEventsWriteNothing) {
-    daemon_ = std::make_unique<daemon_process>(
-        std::vector<std::string>{"serve", "--config", config_path_}, env(),
-        dir_.file("daemon.log"));
-    ASSERT_TRUE(daemon_->wait_ready()) << daemon_->logs();
-    riskos_.set_webhook_target(
-        "http://127.0.0.1:" + std::to_string(daemon_->port()) + "/webhooks/riskos", webhook_token);
+    start_daemon();
+    ASSERT_FALSE(HasFatalFailure());
+    riskos_.set_webhook_target(daemon_url("/webhooks/riskos"), webhook_token);
 
     // Both screened; the first one hired: document verification waits for the capture.
     for (const applicant* a : {&deleted, &kept}) {
@@ -225,10 +170,8 @@ TEST_F(ErasureTest, CandidateDeleteLeavesNoTraceWithinTenSecondsAndLaterEventsWr
 }
 
 TEST_F(ErasureTest, CandidateMergeMovesTheRowsAndEraseOnDemandPrintsWhatItErased) {
-    daemon_ = std::make_unique<daemon_process>(
-        std::vector<std::string>{"serve", "--config", config_path_}, env(),
-        dir_.file("daemon.log"));
-    ASSERT_TRUE(daemon_->wait_ready()) << daemon_->logs();
+    start_daemon();
+    ASSERT_FALSE(HasFatalFailure());
     ASSERT_EQ(send("applicationSubmit", kept), "accepted");
     ASSERT_TRUE(eventually([&] { return has_tag(kept, "LOW_RISK_IDENTITY"); })) << daemon_->logs();
     const auto eval = riskos_.eval_id_for("rb-screening-" + kept.application_id);

@@ -315,6 +315,38 @@ TEST_F(HttpHardeningTest, AtTheCapAnIdleConnectionMakesWayBeforeOneSendingHeader
     EXPECT_EQ(metric(R"(riskbridge_http_refused_total{reason="headers_evicted"})", &real), -1);
 }
 
+TEST_F(HttpHardeningTest, AtTheCapAClientThatJustConnectedIsNotTheOneToMakeWay) {
+    // 63 clients with headers in progress, then one that has connected and not yet sent its
+    // first byte (a real client a moment after its connect). Another connection arrives: one
+    // of the slow clients makes way, not the newcomer (else slow clients that reconnect
+    // would push every new client out before its request arrives).
+    std::vector<http_connection> slow(max_connections - 1);
+    for (std::size_t i = 0; i < slow.size(); ++i) {
+        ASSERT_TRUE(slow[i].connect(port_)) << i;
+        ASSERT_TRUE(slow[i].send_raw(
+            "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nX-Slow: "))
+            << i;
+        ASSERT_TRUE(slow[i].read_reply(10s)) << i;
+    }
+    http_connection newcomer;
+    ASSERT_TRUE(newcomer.connect(port_));
+    // The server has accepted it once it answers a request on another connection that was
+    // accepted after it (accepts are handled in order).
+    http_connection real;
+    ASSERT_TRUE(real.connect(port_));
+    auto r = real.request("GET", "/healthz");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_TRUE(eventually([&] {
+        return metric(R"(riskbridge_http_refused_total{reason="headers_evicted"})", &real) == 1;
+    }));
+    EXPECT_EQ(metric(R"(riskbridge_http_refused_total{reason="idle_evicted"})", &real), -1);
+    EXPECT_FALSE(newcomer.wait_closed(100ms));
+    auto late = newcomer.request("GET", "/healthz");
+    ASSERT_TRUE(late) << "the newcomer was cut off";
+    EXPECT_EQ(late->status, 200);
+}
+
 TEST_F(HttpHardeningTest, RiskosCredentialsAreRefusedBeforeTheBody) {
     // Headers with a wrong Bearer and a 1 MiB Content-Length (within max_body_bytes); the body
     // never comes. The answer can only be given on the headers: the server would otherwise

@@ -21,9 +21,12 @@
 #include "riskbridge/sim/ashby_sim.hpp"
 #include "riskbridge/sim/riskos_sim.hpp"
 #include "riskbridge/store/job_store.hpp"
+#include "sim_daemon_fixture.hpp"
+#include "support/bytes.hpp"
 #include "support/daemon_process.hpp"
 #include "support/paths.hpp"
 #include "support/polling.hpp"
+#include "unit/store/pg_scratch.hpp"
 
 namespace riskbridge::testing {
 namespace {
@@ -32,7 +35,6 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 constexpr const char* webhook_token = "t-0123456789";
-constexpr const char* data_key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 constexpr const char* candidate_id = "c0000000-0000-4000-8000-0000000000aa";
 constexpr const char* application_id = "a0000000-0000-4000-8000-0000000000aa";
 
@@ -44,22 +46,13 @@ const std::vector<std::string> personal = {
     "555 0177",       "5550177",         "Zanzibar Crescent",
     "Wobbleton",      "203.0.113.77"};
 
-std::string file_bytes(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-bool contains(const std::string& text, const std::string& needle) {
-    return text.find(needle) != std::string::npos;
-}
-
-class PiiTest : public ::testing::Test {
+class PiiTest : public sim_daemon_fixture {
 protected:
+    PiiTest() : sim_daemon_fixture("pii") {}
+
     void SetUp() override {
-        ASSERT_TRUE(ashby_.start());
-        ASSERT_TRUE(riskos_.start());
+        sim_daemon_fixture::SetUp();
+        ASSERT_FALSE(HasFatalFailure());
         sim::candidate_seed c;
         c.id = candidate_id;
         c.name = "Zebedee Quillfeather";
@@ -78,46 +71,11 @@ protected:
         a.form = {{"_systemfield_name", "Name", "String", "\"Zebedee Quillfeather\"", true, {}}};
         ashby_.add_application(a);
 
-        config_path_ = dir_.file("pii.yaml");
-        std::ofstream(config_path_)
-            << "server: { listen: \"127.0.0.1:0\", threads: 2 }\n"
-            << "ashby:\n  api_base_url: \"" << ashby_.base_url() << "\"\n  api_key: \""
-            << ashby_.options().api_key << "\"\n  webhook_secrets: [\""
-            << ashby_.options().webhook_secret << "\"]\n  request_timeout_ms: 60000\n"
-            << "riskos:\n  api_base_url: \"" << riskos_.base_url() << "\"\n  api_key: \""
-            << riskos_.options().api_key << "\"\n  request_timeout_ms: 60000\n"
-            << "  webhook_auth: { bearer_tokens: [\"" << webhook_token << "\"] }\n"
-            << "mapping:\n  custom_fields:\n"
-            << "    - { ashby_field: \"Street Address\", riskos_field: address.line_1 }\n"
-            << "    - { ashby_field: \"cf-postal-code\", riskos_field: address.postal_code }\n"
-            << "store:\n  sqlite_path: \"" << db_path() << "\"\n"
-            << "  encryption: { keys: [{ id: \"2026-11\", key: \"${RISKBRIDGE_DATA_KEY}\" }] }\n"
-            << "workers: { threads: 2, max_attempts: 40, backoff_base_ms: 50, "
-               "backoff_max_ms: 200, poll_interval_ms: 50 }\n"
-            << "logging: { level: debug, format: json }\n";
-    }
-
-    void TearDown() override {
-        if (daemon_ && daemon_->running()) {
-            EXPECT_EQ(daemon_->terminate(15s), std::optional<int>(0));
-        }
-        ashby_.stop();
-        riskos_.stop();
-    }
-
-    std::string db_path() const { return dir_.file("pii.db"); }
-
-    std::map<std::string, std::string> env() const { return {{"RISKBRIDGE_DATA_KEY", data_key}}; }
-
-    /// The database file and whatever SQLite keeps beside it, as raw bytes.
-    std::string database_bytes() const {
-        std::string all;
-        for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
-            if (std::filesystem::exists(db_path() + suffix)) {
-                all += file_bytes(db_path() + suffix);
-            }
-        }
-        return all;
+        write_config(webhook_token, "2026-11", "  request_timeout_ms: 60000\n",
+                     "mapping:\n  custom_fields:\n"
+                     "    - { ashby_field: \"Street Address\", riskos_field: address.line_1 }\n"
+                     "    - { ashby_field: \"cf-postal-code\", riskos_field: "
+                     "address.postal_code }\n");
     }
 
     std::string send(const std::string& action) {
@@ -137,58 +95,63 @@ protected:
         return std::find(tags.begin(), tags.end(), tag) != tags.end();
     }
 
-    temp_dir dir_;
-    sim::ashby_simulator ashby_;
-    sim::riskos_simulator riskos_;
-    std::string config_path_;
-    std::unique_ptr<daemon_process> daemon_;
+    /// Screening (applicationSubmit), then document verification (candidateHire and the
+    /// capture) for the applicant, through the running daemon; returns the DocV token.
+    std::string screen_and_verify_documents() {
+        std::string docv_token;
+        run_flows(docv_token);
+        return docv_token;
+    }
+
+    void run_flows(std::string& docv_token) {
+        riskos_.set_webhook_target(
+            "http://127.0.0.1:" + std::to_string(daemon_->port()) + "/webhooks/riskos",
+            webhook_token);
+        // Screening.
+        ASSERT_EQ(send("applicationSubmit"), "accepted");
+        ASSERT_TRUE(eventually([&] { return has_tag("LOW_RISK_IDENTITY"); })) << daemon_->logs();
+        const auto screening_eval =
+            riskos_.eval_id_for(std::string("rb-screening-") + application_id);
+        ASSERT_TRUE(screening_eval.has_value());
+        // The applicant's data did reach RiskOS: what the store must hide was really handled.
+        const json screened = json::parse(riskos_.request_json(*screening_eval).value_or("{}"));
+        EXPECT_EQ(screened["data"]["individual"]["family_name"], "Quillfeather");
+        EXPECT_EQ(screened["data"]["individual"]["phone_number"], "+14155550177");
+        EXPECT_EQ(screened["data"]["individual"]["address"]["line_1"], "77 Zanzibar Crescent");
+
+        // Document verification: the hire starts it, the capture completes it.
+        ASSERT_EQ(send("candidateHire"), "accepted");
+        const std::string docv_request = std::string("rb-document_verification-") + application_id;
+        ASSERT_TRUE(eventually([&] {
+            const auto notes = ashby_.notes_of(candidate_id);
+            return riskos_.eval_id_for(docv_request).has_value() &&
+                   std::any_of(notes.begin(), notes.end(), [](const sim::sim_note& n) {
+                       return contains(n.content, "document verification requested");
+                   });
+        })) << daemon_->logs();
+        const std::string docv_eval = *riskos_.eval_id_for(docv_request);
+        const json evaluation = json::parse(riskos_.evaluation_json(docv_eval).value_or("{}"));
+        for (const auto& en : evaluation.value("data_enrichments", json::array())) {
+            if (en.value("enrichment_provider", "") == "SocureDocRequest") {
+                docv_token = en["response"]["data"].value("docvTransactionToken", "");
+            }
+        }
+        ASSERT_FALSE(docv_token.empty());
+        const auto sent = riskos_.run_docv(docv_eval);
+        ASSERT_FALSE(sent.empty());
+        for (const auto& d : sent) {
+            EXPECT_TRUE(d.delivered()) << d.event_type << " " << d.error;
+        }
+        ASSERT_TRUE(eventually([&] { return has_tag("DOCUMENT_VERIFICATION_PASSED"); }))
+            << daemon_->logs();
+    }
 };
 
 TEST_F(PiiTest, ScreeningAndDocvLeaveNoPersonalDataInTheDatabaseOrTheDebugLog) {
-    daemon_ = std::make_unique<daemon_process>(
-        std::vector<std::string>{"serve", "--config", config_path_}, env(),
-        dir_.file("daemon.log"));
-    ASSERT_TRUE(daemon_->wait_ready()) << daemon_->logs();
-    riskos_.set_webhook_target(
-        "http://127.0.0.1:" + std::to_string(daemon_->port()) + "/webhooks/riskos", webhook_token);
-
-    // Screening.
-    ASSERT_EQ(send("applicationSubmit"), "accepted");
-    ASSERT_TRUE(eventually([&] { return has_tag("LOW_RISK_IDENTITY"); })) << daemon_->logs();
-    const auto screening_eval = riskos_.eval_id_for(std::string("rb-screening-") + application_id);
-    ASSERT_TRUE(screening_eval.has_value());
-    // The applicant's data did reach RiskOS: what the store must hide was really handled.
-    const json screened = json::parse(riskos_.request_json(*screening_eval).value_or("{}"));
-    EXPECT_EQ(screened["data"]["individual"]["family_name"], "Quillfeather");
-    EXPECT_EQ(screened["data"]["individual"]["phone_number"], "+14155550177");
-    EXPECT_EQ(screened["data"]["individual"]["address"]["line_1"], "77 Zanzibar Crescent");
-
-    // Document verification: the hire starts it, the capture completes it.
-    ASSERT_EQ(send("candidateHire"), "accepted");
-    const std::string docv_request = std::string("rb-document_verification-") + application_id;
-    ASSERT_TRUE(eventually([&] {
-        const auto notes = ashby_.notes_of(candidate_id);
-        return riskos_.eval_id_for(docv_request).has_value() &&
-               std::any_of(notes.begin(), notes.end(), [](const sim::sim_note& n) {
-                   return contains(n.content, "document verification requested");
-               });
-    })) << daemon_->logs();
-    const std::string docv_eval = *riskos_.eval_id_for(docv_request);
-    const json evaluation = json::parse(riskos_.evaluation_json(docv_eval).value_or("{}"));
-    std::string docv_token;
-    for (const auto& en : evaluation.value("data_enrichments", json::array())) {
-        if (en.value("enrichment_provider", "") == "SocureDocRequest") {
-            docv_token = en["response"]["data"].value("docvTransactionToken", "");
-        }
-    }
-    ASSERT_FALSE(docv_token.empty());
-    const auto sent = riskos_.run_docv(docv_eval);
-    ASSERT_FALSE(sent.empty());
-    for (const auto& d : sent) {
-        EXPECT_TRUE(d.delivered()) << d.event_type << " " << d.error;
-    }
-    ASSERT_TRUE(eventually([&] { return has_tag("DOCUMENT_VERIFICATION_PASSED"); }))
-        << daemon_->logs();
+    start_daemon();
+    ASSERT_FALSE(HasFatalFailure());
+    const std::string docv_token = screen_and_verify_documents();
+    ASSERT_FALSE(HasFatalFailure());
 
     // While the daemon runs, the rows sit in the WAL.
     const std::string running = database_bytes();
@@ -302,10 +265,8 @@ TEST_F(PiiTest, WithoutTheKeyOrWithoutEncryptionItRefusesAndAllowedUnencryptedIt
     ASSERT_NE(store_at, std::string::npos);
     text.insert(store_at + 7, "  allow_unencrypted: true\n");
     std::ofstream(config_path_, std::ios::trunc) << text;
-    daemon_ = std::make_unique<daemon_process>(
-        std::vector<std::string>{"serve", "--config", config_path_},
-        std::map<std::string, std::string>{}, dir_.file("plain.log"));
-    ASSERT_TRUE(daemon_->wait_ready()) << daemon_->logs();
+    start_daemon("plain.log", std::map<std::string, std::string>{});
+    ASSERT_FALSE(HasFatalFailure());
     EXPECT_TRUE(contains(daemon_->logs(), "\"event\":\"store_unencrypted\"")) << daemon_->logs();
 
     // Unencrypted, the store keeps less all the same: after screening, the database file holds
@@ -322,6 +283,49 @@ TEST_F(PiiTest, WithoutTheKeyOrWithoutEncryptionItRefusesAndAllowedUnencryptedIt
             EXPECT_FALSE(contains(plain, needle)) << needle << " in the unencrypted database";
         }
         EXPECT_FALSE(contains(daemon_->logs(), needle)) << needle << " in the log";
+    }
+}
+
+TEST_F(PiiTest, OnPostgresqlNoTableHoldsPersonalDataAfterScreeningAndDocv) {
+    const auto admin_url = store::testing::postgres_test_url();
+    if (!admin_url) {
+        GTEST_SKIP() << "RISKBRIDGE_TEST_POSTGRES_URL is not set (./scripts/with-postgres.sh CMD "
+                        "runs CMD with a private cluster)";
+    }
+    store::testing::pg_scratch_schema schema(*admin_url, "rb_pii");
+    ASSERT_TRUE(schema.ok()) << schema.error();
+    std::string text = file_bytes(config_path_);
+    const auto at = text.find("  sqlite_path:");
+    ASSERT_NE(at, std::string::npos);
+    text.replace(at, text.find('\n', at) - at, "  postgres_url: \"${RB_PII_PG_URL}\"");
+    std::ofstream(config_path_, std::ios::trunc) << text;
+    auto with_pg = env();
+    with_pg["RB_PII_PG_URL"] = schema.url();
+    start_daemon("pg.log", with_pg);
+    ASSERT_FALSE(HasFatalFailure());
+    const std::string docv_token = screen_and_verify_documents();
+    ASSERT_FALSE(HasFatalFailure());
+    ASSERT_EQ(daemon_->terminate(15s), std::optional<int>(0)) << daemon_->logs();
+
+    // Every row of every table, as text.
+    store::testing::pg_raw raw(schema.url());
+    ASSERT_TRUE(raw.ok()) << raw.error();
+    std::string rows;
+    for (const char* table :
+         {"jobs", "deliveries", "job_attempts", "evaluations", "quarantine", "audit"}) {
+        const auto all =
+            raw.column(std::string("SELECT row_to_json(t)::text FROM ") + table + " t");
+        ASSERT_TRUE(raw.error().empty()) << table << ": " << raw.error();
+        for (const auto& row : all) {
+            rows += row + "\n";
+        }
+    }
+    ASSERT_TRUE(contains(rows, application_id)) << "the control: the rows were read";
+    for (const auto& needle : personal) {
+        EXPECT_FALSE(contains(rows, needle)) << needle << " in PostgreSQL";
+    }
+    for (const std::string& needle : {docv_token, std::string("verify.socure.com")}) {
+        EXPECT_FALSE(contains(rows, needle)) << needle << " in PostgreSQL";
     }
 }
 

@@ -1,5 +1,5 @@
-// The real daemon (build/riskbridge serve) over real sockets: every row of DESIGN.md §2's HTTP
-// table, keep-alive, limits, slow clients, concurrency and the SIGTERM drain.
+// The real daemon (build/riskbridge serve) over real sockets: every row of the README's HTTP
+// endpoints table, keep-alive, limits, slow clients, concurrency and the SIGTERM drain.
 
 #include <signal.h>
 

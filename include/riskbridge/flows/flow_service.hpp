@@ -21,7 +21,9 @@
 // The document verification flow adds `requested`, `declined` and `expired`; docv.hpp has the
 // whole state machine and the one job (finish_evaluation) that ends a waiting evaluation.
 
+#include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -125,6 +127,45 @@ private:
     std::size_t waiting_ = 0;
 };
 
+/// GET /api/evaluation/{eval_id} shared by the riskos_event jobs of one evaluation, so a burst
+/// of events for it (RiskOS's retries, duplicates under new event_ids) costs one read, not one
+/// each. A caller is given a read that started at or after `not_before` (its event's arrival:
+/// the read reflects at least what the event reports) and ended less than ttl() ago; while a
+/// read of the evaluation is in flight, other callers wait for it instead of starting their own
+/// (single flight), whether it succeeds or fails. Only successful reads are kept, for ttl(), and
+/// at most `max_entries` of them (the oldest go first). Thread-safe.
+class evaluation_reads {
+public:
+    using read_result = clients::upstream_result<clients::riskos::evaluation>;
+    using read_fn = std::function<read_result()>;
+
+    explicit evaluation_reads(std::chrono::milliseconds ttl = std::chrono::seconds(2),
+                              std::size_t max_entries = 1024);
+
+    /// A fresh enough read of `eval_id`: kept, in flight (waited for), or made by `fetch` on
+    /// the calling thread. `clk` times the reads.
+    read_result read(const std::string& eval_id, time_point not_before, const clock& clk,
+                     const read_fn& fetch);
+
+    std::chrono::milliseconds ttl() const noexcept { return ttl_; }
+    /// Reads kept or in flight (for tests and diagnostics).
+    std::size_t size() const;
+    /// Callers waiting for a read another one is making (for tests and diagnostics).
+    std::size_t waiting() const;
+
+private:
+    struct entry;
+    /// Drops expired reads; at the limit, also the oldest finished ones. Under mutex_.
+    void make_room(time_point now);
+
+    const std::chrono::milliseconds ttl_;
+    const std::size_t max_entries_;
+    mutable std::mutex mutex_;
+    std::condition_variable finished_;
+    std::unordered_map<std::string, std::shared_ptr<entry>> entries_;
+    std::size_t waiting_ = 0;
+};
+
 /// A job's checkpoint as JSON. Unreadable text starts empty (the flow starts over; every
 /// effect is idempotent or marked).
 class flow_checkpoint {
@@ -214,12 +255,14 @@ public:
     clock& clk() noexcept { return clk_; }
     client_pool& clients() noexcept { return clients_; }
     tag_cache& tags() noexcept { return tags_; }
+    evaluation_reads& reads() noexcept { return reads_; }
 
     /// The `screening` job handler (screening.cpp).
     workers::job_outcome run_screening(workers::job_context& ctx);
     /// The `document_verification` job handler (document_verification.cpp).
     workers::job_outcome run_document_verification(workers::job_context& ctx);
-    /// The `riskos_event` job handler: a stored RiskOS webhook (riskos_events.cpp).
+    /// The `riskos_event` job handler: a stored RiskOS webhook (riskos_events.cpp). A decision
+    /// is taken from RiskOS's API (read back through reads()), never from the event's body.
     workers::job_outcome run_riskos_event(workers::job_context& ctx);
     /// The `finish_evaluation` job handler: the one job that ends an evaluation (finish.cpp).
     workers::job_outcome run_finish_evaluation(workers::job_context& ctx);
@@ -267,6 +310,7 @@ private:
     clock& clk_;
     client_pool clients_;
     tag_cache tags_;
+    evaluation_reads reads_;  ///< the riskos_event handler's reads (riskos_events.cpp)
 };
 
 /// Registers the flow handlers (`screening`, `document_verification`, `riskos_event`,

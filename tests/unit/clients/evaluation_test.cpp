@@ -288,7 +288,8 @@ TEST(EvaluationFixtures, EnrichmentsAreFoundByNameNotPosition) {
     EXPECT_EQ(verify->find_module("kyc")->reason_codes, std::vector<std::string>{"R922"});
 }
 
-// The evaluation_completed example of seed 003 (data only), DocV result included.
+// The evaluation_completed example of Socure's DocV webhook reference (data only), DocV result
+// included.
 constexpr const char* seed003_completed = R"({
   "eval_id": "11111111-2222-3333-4444-555555555555", "id": "client-transaction-12345",
   "workflow": "consumer_onboarding", "workflow_id": "5937a624-f298-452c-9169-ceeae9e66b74",

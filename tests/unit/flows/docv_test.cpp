@@ -91,6 +91,16 @@ protected:
         ASSERT_EQ(evaluation(docv_eval)->state, "requested");
     }
 
+    /// An evaluation_completed webhook that RiskOS's API confirms: from now on
+    /// GET /api/evaluation/{eval_id} answers the evaluation the webhook carries.
+    std::string confirmed_event(const std::string& eval_id, const std::string& request_id,
+                                const std::string& decision, const std::string& value,
+                                const std::string& event_id) {
+        std::string body = completed_event(eval_id, request_id, decision, value, event_id);
+        world_.riskos_get_answer(eval_id, 200, json::parse(body)["data"]);
+        return body;
+    }
+
     std::vector<std::string> statuses(const std::string& cand = "cand-1") const {
         return world_.custom_value_history(cand);
     }
@@ -262,7 +272,7 @@ TEST_F(DocvFlow, ACrashAfterTheRequestedNoteDoesNotWriteItTwice) {
 
 TEST_F(DocvFlow, EvaluationCompletedFinishesWithTheTagAndOneDecisionNote) {
     requested();
-    const auto ev = riskos_event(completed_event(docv_eval, docv_request, "ACCEPT", "accept",
+    const auto ev = riskos_event(confirmed_event(docv_eval, docv_request, "ACCEPT", "accept",
                                                  "8a3b2c1d-0000-4000-8000-000000000001"));
     EXPECT_EQ(run_until_idle(), 2);  // the event, then the finish job it queued
     ASSERT_EQ(outcome(ev).what, job_outcome::kind::done) << outcome(ev).detail;
@@ -312,7 +322,7 @@ TEST_F(DocvFlow, DecisionsMapToTheDocumentVerificationTags) {
         const std::string eval_id = "eval-" + c.cand;
         record(eval_id, "document_verification", "requested", "tok-" + c.cand, c.cand,
                "app-" + c.cand);
-        riskos_event(completed_event(eval_id, "rb-document_verification-app-" + c.cand, c.decision,
+        riskos_event(confirmed_event(eval_id, "rb-document_verification-app-" + c.cand, c.decision,
                                      c.value, "ev-" + std::to_string(++n)));
     }
     run_until_idle();
@@ -348,6 +358,7 @@ TEST_F(DocvFlow, DocumentDataNeverReachesAshbyNorTheStore) {
         }
         e["request"] = {{"firstName", "Zebulon"}, {"dob", "1971-02-03"}};
     }
+    world_.riskos_get_answer(docv_eval, 200, d);  // RiskOS's API answers the same
     riskos_event(json{
         {"event_type", "evaluation_completed"},
         {"event_id", "pii-event-0001"},
@@ -367,7 +378,7 @@ TEST_F(DocvFlow, DocumentDataNeverReachesAshbyNorTheStore) {
 TEST_F(DocvFlow, DuplicateCompletionEventsFinishOnce) {
     requested();
     const auto a = riskos_event(
-        completed_event(docv_eval, docv_request, "ACCEPT", "accept", "dup-event-0001"));
+        confirmed_event(docv_eval, docv_request, "ACCEPT", "accept", "dup-event-0001"));
     const auto b = riskos_event(
         completed_event(docv_eval, docv_request, "ACCEPT", "accept", "dup-event-0002"));
     run_until_idle();
@@ -390,7 +401,7 @@ TEST_F(DocvFlow, DuplicateCompletionEventsFinishOnce) {
 TEST_F(DocvFlow, CompletionBeforeTheFlowRecordedTheEvaluationWaitsForIt) {
     // RiskOS is faster than the flow job: the webhook is handled before the evaluation is known.
     const auto ev = riskos_event(
-        completed_event(docv_eval, docv_request, "REJECT", "reject", "early-event-0001"));
+        confirmed_event(docv_eval, docv_request, "REJECT", "reject", "early-event-0001"));
     run_until_idle();
     EXPECT_EQ(outcome(ev).what, job_outcome::kind::retry) << outcome(ev).detail;
     EXPECT_TRUE(jobs_of_kind(finish_evaluation_kind).empty());
@@ -511,16 +522,21 @@ TEST_F(DocvFlow, NotesWrittenByPeopleAreIgnored) {
 
 TEST_F(DocvFlow, TheFirstOutcomeWinsWhateverTheOrder) {
     requested();
-    // Consent Declined, then (out of order, or a racing reviewer) a completion with ACCEPT.
+    // Consent Declined, then (out of order, or a racing reviewer) a completion with ACCEPT
+    // that RiskOS's API does not confirm yet (the evaluation is still paused there).
     riskos_event(note_event(docv_eval, "Consent Declined", "race-0001"));
     const auto late =
         riskos_event(completed_event(docv_eval, docv_request, "ACCEPT", "accept", "race-0002"));
+    run_until_idle();
+    EXPECT_EQ(outcome(late).what, job_outcome::kind::retry) << outcome(late).detail;
+    clock_.advance(service().reads().ttl());  // its next attempt, once the evaluation is declined
     run_until_idle();
     ASSERT_EQ(jobs_of_kind(finish_evaluation_kind).size(), 1U);
     EXPECT_EQ(evaluation(docv_eval)->state, "declined");
     EXPECT_EQ(world_.tags_of("cand-1"), std::vector<std::string>{"DOCUMENT_VERIFICATION_FAILED"});
     EXPECT_EQ(world_.notes("cand-1").size(), 2U);
     EXPECT_EQ(outcome(late).what, job_outcome::kind::done);
+    EXPECT_EQ(outcome(late).detail, "no change: evaluation already declined");
     // Progress that arrives after the end is recorded but changes nothing.
     const auto after = riskos_event(note_event(docv_eval, "Session Complete", "race-0003"));
     run_until_idle();
@@ -556,7 +572,7 @@ TEST_F(DocvFlow, AProgressStatusRacingTheFinishNeverHidesTheFinalStatus) {
 TEST_F(DocvFlow, AFinishJobThatCrashesAfterItsNoteResumesWithoutASecondNote) {
     requested();
     world_.fail_next("candidate.createNote", fault(fault::kind::crash_after));
-    riskos_event(completed_event(docv_eval, docv_request, "REVIEW", "review", "crash-0001"));
+    riskos_event(confirmed_event(docv_eval, docv_request, "REVIEW", "review", "crash-0001"));
     run_until_idle();
     EXPECT_EQ(world_.notes("cand-1").size(), 2U);
     EXPECT_EQ(evaluation(docv_eval)->state, "deciding");
@@ -578,6 +594,10 @@ TEST_F(DocvFlow, TheSeedPayloadsAreParsedAndHandledVerbatim) {
            "7d6ad42b-f804-4255-b25e-268b8a77c86f", "cand-3", "app-3");
     record("aaaaaaaa-0000-4000-8000-000000000001", "document_verification", "requested",
            "45ac9531-60ae-4bc7-805e-f7823e4e5545", "cand-4", "app-4");
+    // RiskOS's API knows the completed one as its webhook says.
+    world_.riskos_get_answer(
+        "11111111-2222-3333-4444-555555555555", 200,
+        json::parse(webhook_fixture("evaluation_completed_accept.json"))["data"]);
     std::vector<store::job_id> ids;
     for (const char* f :
          {"docv_notification_process_initiated.json", "case_notes_added_app_opened.json",
@@ -643,7 +663,7 @@ TEST_F(DocvFlow, TheOlderEnvelopeEndsTheFlowOnSessionExpired) {
 TEST_F(DocvFlow, APausedScreeningIsFinishedWithTheScreeningTags) {
     record("eval-screen-1", "screening", "pending");
     const auto ev = riskos_event(
-        completed_event("eval-screen-1", "rb-screening-app-1", "REJECT", "reject", "screen-0001"));
+        confirmed_event("eval-screen-1", "rb-screening-app-1", "REJECT", "reject", "screen-0001"));
     run_until_idle();
     ASSERT_EQ(outcome(ev).what, job_outcome::kind::done) << outcome(ev).detail;
     EXPECT_EQ(world_.tags_of("cand-1"), std::vector<std::string>{"HIGH_RISK_IDENTITY"});
@@ -661,7 +681,7 @@ TEST_F(DocvFlow, EveryLogLineOfTheFlowsJobsCarriesTheCandidateApplicationAndEval
     std::ostringstream out;
     log::init_to_stream(out, log::level::info);
     requested();
-    riskos_event(completed_event(docv_eval, docv_request, "ACCEPT", "accept", "log-event-0001"));
+    riskos_event(confirmed_event(docv_eval, docv_request, "ACCEPT", "accept", "log-event-0001"));
     EXPECT_EQ(run_until_idle(), 2);  // the event, then the finish job it queued
     log::init(log::level::off);      // detach from `out`
 

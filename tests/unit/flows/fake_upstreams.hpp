@@ -163,7 +163,9 @@ public:
         std::lock_guard lock(mutex_);
         return eval_requests_;
     }
-    /// What GET /api/evaluation/{eval_id} answers (404 for an eval_id without one).
+    /// What GET /api/evaluation/{eval_id} answers. Without one, an evaluation started with
+    /// POST /api/evaluation is answered as that POST was (RiskOS knows what it started), and
+    /// any other eval_id is 404.
     void riskos_get_answer(const std::string& eval_id, long status, json body) {
         std::lock_guard lock(mutex_);
         gets_[eval_id] = {status, std::move(body)};
@@ -259,11 +261,13 @@ private:
 
     clients::http_response riskos_get(const std::string& eval_id) {
         std::lock_guard lock(mutex_);
-        auto it = gets_.find(eval_id);
-        if (it == gets_.end()) {
-            return reply(404, json{{"error", "not found"}});
+        if (auto it = gets_.find(eval_id); it != gets_.end()) {
+            return reply(it->second.first, it->second.second);
         }
-        return reply(it->second.first, it->second.second);
+        if (auto it = started_.find(eval_id); it != started_.end()) {
+            return reply(200, it->second);
+        }
+        return reply(404, json{{"error", "not found"}});
     }
 
     clients::http_response ashby_call(const std::string& endpoint, const json& body) {
@@ -335,6 +339,9 @@ private:
             // The same request id is a re-run: the same eval_id.
             answer["eval_id"] = "eval-" + body.value("id", "");
             answer["workflow"] = body.value("workflow", "");
+            if (riskos_status_ >= 200 && riskos_status_ <= 299) {
+                started_[answer["eval_id"].get<std::string>()] = answer;
+            }
         }
         return reply(riskos_status_, answer);
     }
@@ -348,6 +355,7 @@ private:
     std::vector<json> eval_requests_;
     std::map<std::string, int> calls_;
     std::map<std::string, std::pair<long, json>> gets_;
+    std::map<std::string, json> started_;  ///< eval_id -> the POST's answer
     std::map<std::string, std::vector<std::string>> custom_history_;
     std::vector<std::string> ashby_bodies_;
     std::function<void(const std::string&, const json&)> hook_;

@@ -3,6 +3,11 @@
 
 #include "riskbridge/http/webhook_handler.hpp"
 
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -183,7 +188,7 @@ TEST_F(HandlerTest, SignedJunkIsQuarantinedWithItsReason) {
 }
 
 TEST_F(HandlerTest, ActionsNoTriggerStartsAreIgnoredWhateverTheirData) {
-    // SPEC: unknown actions must be acknowledged and ignored (Ashby retries a 400).
+    // Unknown actions must be acknowledged and ignored (Ashby retries a 400).
     for (const char* body : {R"({"webhookActionId":"w-1","action":"someFutureAction"})",
                              R"({"webhookActionId":"w-2","action":"jobCreate","data":[1,2]})",
                              R"({"webhookActionId":"w-3","action":"offerUpdate","data":null})",
@@ -281,6 +286,191 @@ TEST_F(HandlerTest, StoreThatCannotTakeTheEventAnswers503WithRetryAfter) {
     EXPECT_TRUE(has_retry_after);
     // A malformed body that cannot be quarantined is not answered 400 (it would be lost).
     EXPECT_EQ(call(ashby_request("junk")).status, 503u);
+}
+
+// ---- what is kept of a RiskOS event ------------------------------------------------------------
+
+/// A RiskOS webhook POSTed with valid credentials.
+request riskos_request(const std::string& body) {
+    request r;
+    r.method = "POST";
+    r.target = "/webhooks/riskos";
+    r.body = body;
+    r.request_id = "req-riskos";
+    r.headers.emplace_back("Authorization", "Bearer bearer-1");
+    return r;
+}
+
+/// Every string value and every key of a JSON document.
+void strings_of(const json& doc, std::vector<std::string>& values, std::vector<std::string>& keys) {
+    if (doc.is_string()) {
+        values.push_back(doc.get<std::string>());
+    } else if (doc.is_object()) {
+        for (auto it = doc.begin(); it != doc.end(); ++it) {
+            keys.push_back(it.key());
+            strings_of(*it, values, keys);
+        }
+    } else if (doc.is_array()) {
+        for (const auto& v : doc) {
+            strings_of(v, values, keys);
+        }
+    }
+}
+
+class RiskosEventStored : public HandlerTest {
+protected:
+    /// POSTs the event; the payload of the job it stored.
+    json stored(const std::string& body) {
+        const auto r = call(riskos_request(body));
+        EXPECT_EQ(r.status, 200u) << r.body;
+        const json answer = json::parse(r.body, nullptr, false);
+        EXPECT_EQ(answer.value("status", ""), "accepted") << r.body;
+        auto j = store_->get_job(answer.value("job_id", store::job_id{0}));
+        EXPECT_TRUE(j && *j);
+        if (!j || !*j) {
+            return json{};
+        }
+        EXPECT_EQ((*j)->kind, riskos_event_kind);
+        return json::parse((*j)->payload, nullptr, false);
+    }
+
+    static json fixture(const std::string& name) {
+        std::ifstream in(riskbridge::testing::fixtures_dir() + "/riskos/" + name);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        return json::parse(ss.str())["body"];
+    }
+};
+
+TEST_F(RiskosEventStored, ACompletedEvaluationIsStoredWithoutItsPersonalDataOrEnrichments) {
+    // A whole evaluation, as RiskOS sends it in evaluation_completed: the enrichments' requests
+    // carry the applicant's name, date of birth, national id, email, phone and address.
+    json data = fixture("happy_path__accept.json");
+    data["individual"] = {{"given_name", "Stanley"},
+                          {"family_name", "Brown"},
+                          {"email", "stanley.brown.1753@example.com"},
+                          {"phone_number", "+5012345677"},
+                          {"address", {{"line_1", "6383 Brown Avenue"}, {"postal_code", "10552"}}}};
+    data["data_enrichments"][0]["response"]["documentVerification"] = {
+        {"decision", {{"name", "standard"}, {"value", "accept"}}},
+        {"documentData",
+         {{"firstName", "Stanley"}, {"dob", "1944-03-30"}, {"documentNumber", "DOC-998877"}}}};
+    const json body{{"event_type", "evaluation_completed"},
+                    {"event_id", "3b31289c-2d4a-4107-80bc-dda63031d5a0"},
+                    {"event_at", "2026-01-31T23:34:47Z"},
+                    {"data", data}};
+    const json payload = stored(body.dump());
+    ASSERT_TRUE(payload.is_object());
+    const json& event = payload["event"];
+    ASSERT_TRUE(event.is_object()) << payload.dump();
+
+    // What the riskos_event job reads is there ...
+    EXPECT_EQ(event["event_type"], "evaluation_completed");
+    EXPECT_EQ(event["event_id"], "3b31289c-2d4a-4107-80bc-dda63031d5a0");
+    EXPECT_EQ(event["data"]["eval_id"], data["eval_id"]);
+    EXPECT_EQ(event["data"]["id"], data["id"]);
+    EXPECT_EQ(event["data"]["decision"], "ACCEPT");
+    EXPECT_EQ(event["data"]["eval_status"], "evaluation_completed");
+    EXPECT_EQ(event["data"]["workflow"], "consumer_onboarding");
+    EXPECT_EQ(payload["eval_id"], data["eval_id"]);
+
+    // ... and nothing else: no personal value, no enrichment, no document data.
+    const std::string text = payload.dump();
+    std::vector<std::string> personal;
+    std::vector<std::string> unused;
+    for (const auto& e : data["data_enrichments"]) {
+        if (e.contains("request")) {
+            strings_of(e["request"], personal, unused);
+        }
+    }
+    strings_of(data["individual"], personal, unused);
+    ASSERT_GT(personal.size(), 10U);
+    for (const auto& value : personal) {
+        if (value.size() < 4 || value == data["workflow"] || value == data["eval_id"] ||
+            value == data["id"]) {
+            continue;  // country and state codes, and the ids the event is about
+        }
+        EXPECT_EQ(text.find(value), std::string::npos) << value << " was stored";
+    }
+    for (const char* needle :
+         {"data_enrichments", "documentData", "documentVerification", "individual", "request",
+          "response", "reasonCodes", "DOC-998877", "1944-03-30", "Stanley", "Brown", "example.com",
+          "5012345677", "10552", "Springfield", "score", "tags", "review_queues"}) {
+        EXPECT_EQ(event.dump().find(needle), std::string::npos) << needle << " was stored";
+    }
+    std::vector<std::string> keys;
+    std::vector<std::string> values;
+    strings_of(event, values, keys);
+    for (const auto& k : keys) {
+        EXPECT_TRUE(k == "event_type" || k == "event_id" || k == "event_at" || k == "data" ||
+                    k == "eval_id" || k == "id" || k == "workflow" || k == "decision" ||
+                    k == "eval_status" || k == "status" || k == "reviewer_id" || k == "notes")
+            << k;
+    }
+}
+
+TEST_F(RiskosEventStored, OnlyDocvsOwnNotesAreKept) {
+    const auto note = [](const std::string& event_id, const std::string& reviewer,
+                         const std::string& notes) {
+        return json{{"event_type", "case_notes_added"},
+                    {"event_id", event_id},
+                    {"data",
+                     {{"eval_id", "eval-1"},
+                      {"id", "rb-document_verification-app-1"},
+                      {"notes", notes},
+                      {"reviewer_id", reviewer},
+                      {"attachments", {{"name", "passport.jpg"}}},
+                      {"environment_name", "Sandbox"}}}}
+            .dump();
+    };
+    const json docv = stored(note("n-1", "Webhook", "Capture App Opened"))["event"];
+    EXPECT_EQ(docv["data"]["notes"], "Capture App Opened");
+    EXPECT_EQ(docv["data"]["reviewer_id"], "Webhook");
+    EXPECT_FALSE(docv["data"].contains("attachments"));
+    EXPECT_FALSE(docv["data"].contains("environment_name"));
+
+    const json person =
+        stored(note("n-2", "reviewer-42", "Called Stanley Brown on +5012345677"))["event"];
+    EXPECT_EQ(person["data"]["reviewer_id"], "reviewer-42");
+    EXPECT_EQ(person["data"]["eval_id"], "eval-1");
+    EXPECT_FALSE(person["data"].contains("notes")) << person.dump();
+}
+
+TEST_F(RiskosEventStored, OnlyShortStringsAreKept) {
+    const json body{{"event_type", "evaluation_completed"},
+                    {"event_id", "long-0001"},
+                    {"data",
+                     {{"eval_id", "eval-1"},
+                      {"decision", std::string(300, 'A')},
+                      {"workflow", {{"nested", "object"}}},
+                      {"status", 42},
+                      {"eval_status", "evaluation_completed"}}}};
+    const json data = stored(body.dump())["event"]["data"];
+    EXPECT_EQ(data["eval_id"], "eval-1");
+    EXPECT_EQ(data["eval_status"], "evaluation_completed");
+    EXPECT_FALSE(data.contains("decision"));
+    EXPECT_FALSE(data.contains("workflow"));
+    EXPECT_FALSE(data.contains("status"));
+}
+
+TEST_F(RiskosEventStored, TheOlderDocvEnvelopeKeepsItsTokenTypeAndMessageOnly) {
+    const std::string body = R"({"id":"9fb17966-c07d-4e33-80d0-6f0a08907c3a","origId":"45ac9531",
+        "eventGroup":"DocvNotification","reason":"WAITING_FOR_USER_TO_REDIRECT",
+        "environmentName":"Production","customerUserId":"stanley.brown@example.com",
+        "event":{"created":"2024-08-07T21:13:10.406Z","customerUserId":"cand-secret-1",
+        "docVTransactionToken":"45ac9531-60ae-4bc7-805e-f7823e4e5545",
+        "eventType":"WAITING_FOR_USER_TO_REDIRECT","message":"Process Initiated"}})";
+    const json payload = stored(body);
+    const json& event = payload["event"];
+    EXPECT_EQ(event, (json{{"id", "9fb17966-c07d-4e33-80d0-6f0a08907c3a"},
+                           {"eventGroup", "DocvNotification"},
+                           {"event",
+                            {{"docVTransactionToken", "45ac9531-60ae-4bc7-805e-f7823e4e5545"},
+                             {"eventType", "WAITING_FOR_USER_TO_REDIRECT"},
+                             {"message", "Process Initiated"}}}}))
+        << event.dump();
+    EXPECT_EQ(payload["event_type"], "DocvNotification");
+    EXPECT_EQ(payload["event_id"], "9fb17966-c07d-4e33-80d0-6f0a08907c3a");
 }
 
 }  // namespace

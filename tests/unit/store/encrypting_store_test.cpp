@@ -12,9 +12,12 @@
 #include <sstream>
 
 #include "store_test_support.hpp"
+#include "support/bytes.hpp"
 
 namespace riskbridge::store::testing {
 namespace {
+
+using riskbridge::testing::file_bytes;
 
 const std::vector<std::string> pii = {"Zebedee", "Quillfeather", "zebedee.q@quill.test",
                                       "4155550177", "42 Wobbleton Lane"};
@@ -34,13 +37,6 @@ std::shared_ptr<const security::data_cipher> ring(std::vector<std::pair<std::str
     auto made = security::data_cipher::make(std::move(k));
     EXPECT_TRUE(made.has_value());
     return made ? *made : nullptr;
-}
-
-std::string file_bytes(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
 }
 
 class EncryptingStoreTest : public ::testing::Test {

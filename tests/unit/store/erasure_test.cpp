@@ -8,9 +8,12 @@
 
 #include "riskbridge/store/encrypting_store.hpp"
 #include "store_test_support.hpp"
+#include "support/bytes.hpp"
 
 namespace riskbridge::store::testing {
 namespace {
+
+using riskbridge::testing::file_bytes;
 
 /// Everything personal the store is given about one candidate.
 struct person {
@@ -50,13 +53,6 @@ struct held {
     std::string eval1, eval2;
     std::vector<job_id> jobs() const { return {flow, docv, legacy, finish}; }
 };
-
-std::string file_bytes(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 std::string describe(const job& j) {
     return j.kind + "|" + j.payload + "|" + to_string(j.state) + "|" + std::to_string(j.attempts) +
