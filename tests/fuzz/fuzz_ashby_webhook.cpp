@@ -3,6 +3,9 @@
 // The first byte picks a variant (signed, unsigned, wrong signature) so the unsigned-ping and
 // rejection paths are reached too; the rest is the body.
 
+#include <string>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "fuzz_common.hpp"
@@ -68,13 +71,29 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         fuzz::check(variant >= 2, "a job stored without a valid signature");
         const json payload = json::parse(store.last_job->payload, nullptr, false);
         fuzz::check(payload.is_object(), "a stored payload that is not a JSON object");
-        for (const char* key : {"action", "delivery", "flow", "application_id", "candidate_id"}) {
+        const std::string& kind = store.last_job->kind;
+        std::vector<const char*> ids{"action", "delivery"};
+        if (kind == store::erase_candidate_kind) {
+            ids.push_back("candidate_id");
+        } else if (kind == store::merge_candidates_kind) {
+            ids.push_back("deleted_candidate_id");
+            ids.push_back("merged_candidate_id");
+        } else {
+            ids.insert(ids.end(), {"flow", "application_id", "candidate_id"});
+        }
+        for (const char* key : ids) {
             fuzz::check(payload.contains(key) && payload[key].is_string() &&
                             !payload[key].get_ref<const std::string&>().empty(),
                         "a stored payload without one of its ids");
         }
-        fuzz::check(payload.contains("data") && payload["data"].is_object(),
-                    "a stored payload without data");
+        // Keep less: ids and the submitter's IP address, never the webhook's data block.
+        fuzz::check(!payload.contains("data"), "a stored payload with the webhook's data");
+        if (payload.contains("submitter_client_ip")) {
+            fuzz::check(
+                payload["submitter_client_ip"].is_string() &&
+                    payload["submitter_client_ip"].get_ref<const std::string&>().size() <= 64,
+                "an unbounded submitter_client_ip");
+        }
     }
     return 0;
 }
