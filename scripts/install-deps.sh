@@ -29,8 +29,9 @@ build)
   fi
   if [ "${RISKBRIDGE_WITH_EXTRAS:-1}" = "1" ]; then
     # Optional helpers: ccache speeds up rebuilds; sqlite3 is handy for operators; python3 runs
-    # tests/fuzz/make_corpus.py, which rewrites the fuzzers' seed corpora by hand.
-    packages+=(ccache sqlite3 python3)
+    # tests/fuzz/make_corpus.py, which rewrites the fuzzers' seed corpora by hand; clang-format
+    # (14, Debian 12's) formats the sources with the repository's .clang-format.
+    packages+=(ccache sqlite3 python3 clang-format)
   fi
   # scripts/with-postgres.sh installs the PostgreSQL server itself, only when a test run needs it.
   ;;

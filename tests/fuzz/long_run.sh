@@ -11,7 +11,7 @@ shift 2 || shift $#
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(fuzz_ashby_webhook fuzz_ashby_payload fuzz_riskos_webhook fuzz_riskos_evaluation
-           fuzz_signature fuzz_credentials fuzz_config fuzz_names)
+           fuzz_signature fuzz_credentials fuzz_config fuzz_names fuzz_http_framing)
 fi
 out=${FUZZ_OUT:-/tmp/riskbridge-fuzz-long}
 mkdir -p "$out"

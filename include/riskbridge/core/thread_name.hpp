@@ -1,7 +1,7 @@
 #pragma once
 
-// Names the calling thread as `top -H`, `ps -L` and debuggers show it ("rb-writer",
-// "rb-io-1", ...), so an operator can tell which part of the daemon is busy. Linux keeps at
+// Names the calling thread as `top -H`, `ps -L` and debuggers show it ("rb-store-writer",
+// "rb-http-1", ...), so an operator can tell which part of the daemon is busy. Linux keeps at
 // most 15 characters; longer names are cut.
 
 #include <string_view>

@@ -14,8 +14,9 @@
 // looks for the step's marker (notes.hpp) before writing again.
 //
 // Evaluation records (store::evaluation_record.state) written by the flows:
-//   pending    RiskOS answered paused or in progress: the riskos_event handler finishes it
-//              with apply_decision() when `evaluation_completed` arrives
+//   pending    RiskOS answered paused or in progress: once RiskOS's API confirms the
+//              decision an `evaluation_completed` event announces, the riskos_event handler
+//              queues the finish_evaluation job, which applies it (apply_decision())
 //   deciding   completed synchronously: the job that started it is applying the decision
 //   completed  tag and note written (decision set)
 // The document verification flow adds `requested`, `declined` and `expired`; docv.hpp has the

@@ -20,9 +20,10 @@ public:
 
     /// A webhook answered: source ashby|riskos, the action or event type (unknown values are
     /// folded into "other"), outcome accepted|duplicate|ignored|ping|unauthorized|malformed|
-    /// unavailable.
+    /// unavailable|rate_limited.
     void webhook(std::string_view source, std::string_view action, std::string_view outcome);
-    /// An HTTP request refused before the handler: too_large, bad_request, timeout, rejected.
+    /// An HTTP request refused before the handler (README "HTTP endpoints" lists the reasons:
+    /// timeout, bad_request, headers_too_large, body_too_large, idle_evicted, ...).
     void http_refused(std::string_view reason);
     /// One group commit of the store: how many requests it held and how long it took.
     void store_commit(std::size_t batch_size, std::chrono::microseconds latency);

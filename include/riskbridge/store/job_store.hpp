@@ -124,7 +124,8 @@ struct evaluation_record {
     std::string application_id;
     std::string candidate_id;
     job_id job = 0;
-    std::string state;       ///< requested | in_progress | completed | expired | ...
+    std::string
+        state;  ///< pending | requested | deciding | completed | declined | expired | erased
     std::string decision;    ///< ACCEPT | REVIEW | REJECT | RESUBMIT | ... (empty while pending)
     std::string docv_token;  ///< DocV transaction token, for the older webhook envelope
     time_point created_at{};
