@@ -32,6 +32,7 @@
 #include "riskbridge/clients/http_client.hpp"
 #include "riskbridge/config/config.hpp"
 #include "riskbridge/core/clock.hpp"
+#include "riskbridge/core/text.hpp"
 #include "riskbridge/core/wipe.hpp"
 #include "riskbridge/flows/docv.hpp"
 #include "riskbridge/flows/flow_service.hpp"
@@ -155,15 +156,9 @@ std::string pad(const std::string& s, std::size_t width) {
     return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
 }
 
-std::string join(const std::vector<std::string>& items, const char* sep, const char* empty) {
-    if (items.empty()) {
-        return empty;
-    }
-    std::string out;
-    for (const auto& i : items) {
-        out += (out.empty() ? "" : sep) + i;
-    }
-    return out;
+/// riskbridge::join, or `empty` when there are no items ("none", "-", "no tag").
+std::string join_or(const std::vector<std::string>& items, const char* sep, const char* empty) {
+    return items.empty() ? std::string(empty) : join(items, sep);
 }
 
 // ---- notes (HTML written to the Ashby simulator) -----------------------------------------
@@ -254,7 +249,7 @@ std::string note_detail(const std::string& html) {
             details.push_back(text);
         }
     }
-    std::string out = join(details, "; ", "");
+    std::string out = join(details, "; ");
     if (codes_at != npos) {
         const auto codes_end = html.find("</ul>", codes_at);
         std::vector<std::string> codes;
@@ -269,7 +264,7 @@ std::string note_detail(const std::string& html) {
             codes.push_back(more);
         }
         if (!codes.empty()) {
-            out += (out.empty() ? "" : "; ") + std::string("reason codes ") + join(codes, " ", "");
+            out += (out.empty() ? "" : "; ") + std::string("reason codes ") + join(codes, " ");
         }
     }
     return out.size() > 100 ? out.substr(0, 97) + "..." : out;
@@ -560,7 +555,8 @@ verdict judge(const row& r) {
                 ", expected " + (riskos_expected ? std::string(e.decision) : "none"));
     }
     if (r.tags != e.tags) {
-        problem("tags " + join(r.tags, ", ", "none") + ", expected " + join(e.tags, ", ", "none"));
+        problem("tags " + join_or(r.tags, ", ", "none") + ", expected " +
+                join_or(e.tags, ", ", "none"));
     }
     if (r.notes.size() != e.notes) {
         problem(std::to_string(r.notes.size()) + " note(s), expected " + std::to_string(e.notes));
@@ -576,7 +572,7 @@ verdict judge(const row& r) {
 std::string expectation_text(const demo_case& e) {
     const bool decided = *e.decision != '\0';
     std::string out = decided ? std::string(e.decision) : "no RiskOS call";
-    out += " -> " + join(e.tags, ", ", "no tag");
+    out += " -> " + join_or(e.tags, ", ", "no tag");
     out += ", " + std::to_string(e.notes) + (e.notes == 1 ? " note" : " notes");
     if (!decided || std::string_view(e.note_text).find(e.decision) == std::string_view::npos) {
         out += std::string(" \"") + e.note_text + "\"";
@@ -593,7 +589,7 @@ void print_table(const std::vector<row>& rows, const term& t) {
     for (const auto& r : rows) {
         w_name = std::max(w_name, r.name.size());
         w_event = std::max(w_event, std::string(r.expect->action).size());
-        w_tags = std::max(w_tags, join(r.tags, ", ", "-").size());
+        w_tags = std::max(w_tags, join_or(r.tags, ", ", "-").size());
     }
     const std::string header = "  " + pad("APPLICANT", w_name) + "  " + pad("EVENT", w_event) +
                                "  " + pad("DECISION", 8) + "  " + pad("TAGS", w_tags) +
@@ -606,7 +602,7 @@ void print_table(const std::vector<row>& rows, const term& t) {
         const std::string time =
             r.finished_at ? seconds_text(*r.finished_at - r.sent_at) : std::string("-");
         std::cout << "  " << pad(r.name, w_name) << "  " << pad(r.expect->action, w_event) << "  "
-                  << pad(decision, 8) << "  " << pad(join(r.tags, ", ", "-"), w_tags) << "  "
+                  << pad(decision, 8) << "  " << pad(join_or(r.tags, ", ", "-"), w_tags) << "  "
                   << pad(std::to_string(r.notes.size()), 5) << "  " << time << '\n';
         for (const auto& n : r.notes) {
             std::cout << "      " << t.dim("note") << "  " << headline(n.content) << '\n';
@@ -837,7 +833,8 @@ private:
             row rw;
             rw.expect = &c;
             rw.sample = *s;
-            // The payload Ashby would send (docs/external-apis.md), with the applicant's name in it.
+            // The payload Ashby would send (docs/external-apis.md), with the applicant's
+            // name in it.
             if (auto body = ashby_->webhook_body(c.action, s->application_id)) {
                 rw.body = std::move(*body);
             } else {
@@ -920,7 +917,7 @@ private:
                 }
                 std::cout << "  "
                           << t_.dim("... waiting for " + std::to_string(waiting.size()) +
-                                    " flow(s): " + join(waiting, ", ", ""))
+                                    " flow(s): " + join(waiting, ", "))
                           << '\n';
                 last_print_ = steady::now();
             }
@@ -988,7 +985,7 @@ private:
                                          (!rw.dead_error.empty() ? "dead: " + rw.dead_error
                                           : rw.decision.empty()  ? std::string("not run")
                                                                  : rw.decision) +
-                                         ", tags " + join(rw.tags, ", ", "none") + " (" +
+                                         ", tags " + join_or(rw.tags, ", ", "none") + " (" +
                                          seconds_text(*rw.finished_at - rw.sent_at) + ")";
                 std::cout << "  " << (judge(rw).ok ? t_.green(line) : t_.red(line)) << '\n';
                 rw.notes_seen = rw.notes.size();

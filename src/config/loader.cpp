@@ -22,6 +22,7 @@
 
 #include "riskbridge/core/encoding.hpp"
 #include "riskbridge/core/ip_address.hpp"
+#include "riskbridge/core/text.hpp"
 
 namespace riskbridge::config {
 
@@ -61,22 +62,6 @@ std::string index_path(const std::string& parent, std::size_t i) {
     return parent + "[" + std::to_string(i) + "]";
 }
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return out;
-}
-
-std::string upper(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    }
-    return out;
-}
-
 bool is_env_name(std::string_view name) {
     if (name.empty() || std::isdigit(static_cast<unsigned char>(name.front()))) {
         return false;
@@ -103,7 +88,7 @@ bool is_alpha2(std::string_view s) {
 }
 
 bool is_http_url(std::string_view s) {
-    const std::string l = lower(s);
+    const std::string l = to_lower(s);
     for (std::string_view scheme : {std::string_view("http://"), std::string_view("https://")}) {
         if (l.rfind(scheme, 0) == 0 && l.size() > scheme.size()) {
             return true;
@@ -127,9 +112,9 @@ std::string url_host(std::string_view url) {
     if (!authority.empty() && authority.front() == '[') {
         const std::size_t close = authority.find(']');
         return close == std::string_view::npos ? std::string{}
-                                               : lower(authority.substr(1, close - 1));
+                                               : to_lower(authority.substr(1, close - 1));
     }
-    return lower(authority.substr(0, std::min(authority.find(':'), authority.size())));
+    return to_lower(authority.substr(0, std::min(authority.find(':'), authority.size())));
 }
 
 /// localhost, 127.0.0.0/8 or ::1: traffic to it never leaves this host.
@@ -551,7 +536,7 @@ void read_url(reader& r, const map_view& m, std::string_view key, std::string& o
 /// `url` is the value read (the default when the key is absent or was wrong).
 void check_api_url_scheme(reader& r, const map_view& m, const std::string& url, bool allow_http) {
     auto e = m.get("api_base_url");
-    if (!e || allow_http || lower(url).rfind("http://", 0) != 0 ||
+    if (!e || allow_http || to_lower(url).rfind("http://", 0) != 0 ||
         is_loopback_host(url_host(url))) {
         return;
     }
@@ -634,7 +619,7 @@ void read_bool(reader& r, const map_view& m, std::string_view key, bool& out) {
     if (!v) {
         return;
     }
-    const std::string l = lower(v->text);
+    const std::string l = to_lower(v->text);
     if (l == "true" || l == "yes" || l == "on") {
         out = true;
     } else if (l == "false" || l == "no" || l == "off") {
@@ -969,7 +954,7 @@ void read_docv(reader& r, const entry& e, docv_config& d) {
     read_optional_url(r, m, "redirect_url", d.redirect_url);
     if (auto me = m.get("redirect_method")) {
         if (auto v = r.value(*me)) {
-            const std::string method = upper(v->text);
+            const std::string method = to_upper(v->text);
             if (method == "GET" || method == "POST") {
                 d.redirect_method = method;
             } else {
@@ -1093,7 +1078,7 @@ void read_consent(reader& r, const entry& e, consent_config& c) {
                     continue;
                 }
                 consent_answer a;
-                const std::string l = lower(v->text);
+                const std::string l = to_lower(v->text);
                 if (v->plain && (l == "true" || l == "false")) {
                     a.is_bool = true;
                     a.boolean = l == "true";
@@ -1197,7 +1182,7 @@ void read_country(reader& r, const map_view& m, std::string_view key, std::strin
     } else if (!is_alpha2(v->text)) {
         r.report(e->line, e->path, "must be a two-letter country code such as US");
     } else {
-        out = upper(v->text);
+        out = to_upper(v->text);
     }
 }
 
@@ -1466,7 +1451,7 @@ void read_logging(reader& r, const entry& e, logging_config& l) {
         if (auto v = r.value(*le)) {
             static constexpr std::array<std::string_view, 7> levels{
                 "trace", "debug", "info", "warn", "error", "critical", "off"};
-            const std::string lv = lower(v->text);
+            const std::string lv = to_lower(v->text);
             if (std::find(levels.begin(), levels.end(), lv) != levels.end()) {
                 l.level = lv;
             } else {
@@ -1477,7 +1462,7 @@ void read_logging(reader& r, const entry& e, logging_config& l) {
     }
     if (auto fe = m.get("format")) {
         if (auto v = r.value(*fe)) {
-            const std::string f = lower(v->text);
+            const std::string f = to_lower(v->text);
             if (f == "json" || f == "text") {
                 l.format = f;
             } else {

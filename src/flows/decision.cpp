@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "flow_util.hpp"
 #include "riskbridge/flows/flow_service.hpp"
 #include "riskbridge/observability/log.hpp"
 
@@ -9,9 +10,7 @@ namespace riskbridge::flows {
 
 namespace {
 
-workers::job_outcome checkpoint_failed(const error& e) {
-    return workers::job_outcome::retry("checkpoint not saved: " + std::string(to_string(e.code)));
-}
+using detail::checkpoint_failed;
 
 }  // namespace
 

@@ -14,6 +14,7 @@
 //   completed at once -> `deciding`, tag, note, `completed`, final status, in this job
 
 #include "flow_util.hpp"
+#include "riskbridge/core/text.hpp"
 #include "riskbridge/flows/consent.hpp"
 #include "riskbridge/flows/flow_service.hpp"
 #include "riskbridge/flows/mapping.hpp"
@@ -24,25 +25,12 @@ namespace riskbridge::flows {
 namespace {
 
 using detail::checkpoint_failed;
+using detail::state_name;
 using detail::store_failed;
 using detail::text_of;
 using nlohmann::json;
 
 constexpr config::flow_kind docv_flow = config::flow_kind::document_verification;
-
-const char* state_name(clients::riskos::eval_state s) {
-    switch (s) {
-        case clients::riskos::eval_state::completed:
-            return "completed";
-        case clients::riskos::eval_state::paused:
-            return "paused";
-        case clients::riskos::eval_state::in_progress:
-            return "in_progress";
-        case clients::riskos::eval_state::unknown:
-            break;
-    }
-    return "unknown";
-}
 
 /// individual.docv.config of the request (docs/external-apis.md).
 json docv_config_json(const config::docv_config& d) {
@@ -57,14 +45,6 @@ json docv_config_json(const config::docv_config& d) {
         c["redirect"] = {{"url", *d.redirect_url}, {"method", d.redirect_method}};
     }
     return c;
-}
-
-std::string join(const std::vector<std::string>& items) {
-    std::string out;
-    for (const auto& i : items) {
-        out += out.empty() ? i : ", " + i;
-    }
-    return out;
 }
 
 }  // namespace
@@ -113,7 +93,7 @@ workers::job_outcome flow_service::run_document_verification(workers::job_contex
                 labels.push_back(field_label(m));
             }
             cp.doc()["missing"] = labels;
-            ctx.audit("mapping", "missing", join(mapped.missing));
+            ctx.audit("mapping", "missing", join(mapped.missing, ", "));
         } else {
             ctx.audit("mapping", "complete", std::to_string(mapped.fields.size()) + " fields");
             if (ctx.stopping()) {
@@ -182,7 +162,7 @@ workers::job_outcome flow_service::run_document_verification(workers::job_contex
                     labels.push_back(l.get<std::string>());
                 }
             }
-            reason = "missing " + join(labels);
+            reason = "missing " + join(labels, ", ");
         }
         if (auto stop = ensure_note(ctx, cp, c, skip, candidate_id, ref,
                                     render_docv_skipped_note(reason, ref), false)) {

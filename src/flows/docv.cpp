@@ -269,9 +269,9 @@ finish_request finish_from_evaluation(const clients::riskos::evaluation& e, std:
     f.source = std::move(source);
     f.workflow = e.workflow;
     if (!e.decision_text.empty()) {
-        f.decision = detail::upper(e.decision_text);
+        f.decision = to_upper(e.decision_text);
     } else if (e.docv_outcome && !e.docv_outcome->decision_value.empty()) {
-        f.decision = detail::upper(e.docv_outcome->decision_value);
+        f.decision = to_upper(e.docv_outcome->decision_value);
     } else {
         f.decision = clients::riskos::to_string(e.decision);
     }

@@ -2,14 +2,14 @@
 
 // Private helpers of the DocV, RiskOS event, finish and reconcile handlers.
 
-#include <algorithm>
-#include <cctype>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "riskbridge/clients/riskos/evaluation.hpp"
+#include "riskbridge/core/text.hpp"
 #include "riskbridge/flows/notes.hpp"
 #include "riskbridge/workers/worker_pool.hpp"
 
@@ -33,10 +33,21 @@ inline const json* object_of(const json& doc, std::string_view key) {
     return it != doc.end() && it->is_object() ? &*it : nullptr;
 }
 
-inline std::string upper(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
-    return s;
+/// The checkpoint's short name of an evaluation state: "completed", "paused", "in_progress",
+/// "unknown". Stored in checkpoints (eval_state) and audit lines, so these strings must not
+/// change; they are not clients::riskos::to_string(eval_state) ("evaluation_completed", ...).
+inline const char* state_name(clients::riskos::eval_state s) noexcept {
+    switch (s) {
+        case clients::riskos::eval_state::completed:
+            return "completed";
+        case clients::riskos::eval_state::paused:
+            return "paused";
+        case clients::riskos::eval_state::in_progress:
+            return "in_progress";
+        case clients::riskos::eval_state::unknown:
+            break;
+    }
+    return "unknown";
 }
 
 inline json reasons_json(const std::vector<reason_code>& reasons) {

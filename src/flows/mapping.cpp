@@ -20,22 +20,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return out;
-}
-
-std::string upper(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    }
-    return out;
-}
-
 std::string trim(std::string_view s) {
     return std::string(trim_space(s));
 }
@@ -179,7 +163,7 @@ constexpr region_entry ca_provinces[] = {
 template <std::size_t N>
 std::optional<std::string> find_region(const region_entry (&table)[N], std::string_view region) {
     const std::string k = key_of(region);
-    const std::string u = upper(trim(region));
+    const std::string u = to_upper(trim(region));
     for (const auto& e : table) {
         if (k == e.name || u == e.code) {
             return std::string(e.code);
@@ -418,7 +402,7 @@ std::string apply_transform(const std::map<std::string, std::string>& transform,
     }
     const std::string t = trim(value);
     for (const auto& [from, to] : transform) {
-        if (lower(trim(from)) == lower(t)) {
+        if (to_lower(trim(from)) == to_lower(t)) {
             return to;
         }
     }

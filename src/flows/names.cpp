@@ -2,21 +2,13 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <vector>
+
+#include "riskbridge/core/text.hpp"
 
 namespace riskbridge::flows {
 
 namespace {
-
-/// Lower-cases ASCII letters only: UTF-8 sequences pass through untouched.
-std::string ascii_lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return out;
-}
 
 /// The length of a whitespace sequence at `i` (ASCII blanks, U+00A0, U+2000-U+200B, U+202F,
 /// U+205F, U+3000, U+FEFF), 0 when there is none.
@@ -75,7 +67,7 @@ std::string bare(std::string_view w) {
             out.push_back(c);
         }
     }
-    return ascii_lower(out);
+    return to_lower(out);  // ASCII letters only: UTF-8 sequences pass through untouched
 }
 
 bool is_suffix(std::string_view w) {
@@ -102,15 +94,15 @@ bool is_particle(std::string_view w) {
     return std::find(particles.begin(), particles.end(), b) != particles.end();
 }
 
-std::string join(const std::vector<std::string>& w, std::size_t from, std::size_t to) {
-    std::string out;
-    for (std::size_t i = from; i < to && i < w.size(); ++i) {
-        if (!out.empty()) {
-            out.push_back(' ');
-        }
-        out += w[i];
+/// The words [from, to) of `w` (clamped to its size), a space between them.
+std::string join_words(const std::vector<std::string>& w, std::size_t from, std::size_t to) {
+    to = std::min(to, w.size());
+    if (from >= to) {
+        return {};
     }
-    return out;
+    return join(std::vector<std::string>(w.begin() + static_cast<std::ptrdiff_t>(from),
+                                         w.begin() + static_cast<std::ptrdiff_t>(to)),
+                " ");
 }
 
 std::string trim_commas(std::string w) {
@@ -145,8 +137,8 @@ void split_words(std::vector<std::string> w, person_name& out) {
         --family_from;
     }
     out.given = w.front();
-    out.middle = join(w, 1, family_from);
-    out.family = join(w, family_from, w.size());
+    out.middle = join_words(w, 1, family_from);
+    out.family = join_words(w, family_from, w.size());
 }
 
 }  // namespace
@@ -173,7 +165,7 @@ person_name split_name(std::string_view full_name) {
             i > 0 && std::all_of(parts[i].begin(), parts[i].end(),
                                  [](const std::string& w) { return is_suffix(w); });
         if (only_suffixes) {
-            const std::string s = join(parts[i], 0, parts[i].size());
+            const std::string s = join_words(parts[i], 0, parts[i].size());
             out.suffix = out.suffix.empty() ? s : out.suffix + " " + s;
         } else {
             kept.push_back(parts[i]);
@@ -204,10 +196,10 @@ person_name split_name(std::string_view full_name) {
     if (!suffix.empty()) {
         out.suffix = out.suffix.empty() ? suffix : suffix + " " + out.suffix;
     }
-    out.family = join(family, 0, family.size());
+    out.family = join_words(family, 0, family.size());
     if (!given.empty()) {
         out.given = given.front();
-        out.middle = join(given, 1, given.size());
+        out.middle = join_words(given, 1, given.size());
     }
     return out;
 }

@@ -31,7 +31,7 @@ std::optional<time_point> capture_expiry(const store::evaluation_record& rec,
     if (!eval.paused()) {
         return std::nullopt;
     }
-    if (eval.docv && eval.docv->status && detail::upper(*eval.docv->status) == "SESSION_COMPLETE") {
+    if (eval.docv && eval.docv->status && to_upper(*eval.docv->status) == "SESSION_COMPLETE") {
         return std::nullopt;
     }
     if (rec.expires_at.time_since_epoch().count() != 0) {

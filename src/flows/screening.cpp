@@ -8,8 +8,8 @@
 //   paused / in progress -> evaluation recorded "pending" (riskos_event finishes it), done
 //   completed -> apply_decision: tag, note, evaluation "completed", done
 
-#include <algorithm>
-
+#include "flow_util.hpp"
+#include "riskbridge/core/text.hpp"
 #include "riskbridge/flows/consent.hpp"
 #include "riskbridge/flows/flow_service.hpp"
 #include "riskbridge/flows/mapping.hpp"
@@ -19,26 +19,13 @@ namespace riskbridge::flows {
 
 namespace {
 
+using detail::checkpoint_failed;
+using detail::state_name;
 using nlohmann::json;
 
 std::string payload_text(const json& doc, const char* key) {
     const auto it = doc.find(key);
     return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
-
-std::string upper(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
-    return s;
-}
-
-std::string join(const std::vector<std::string>& items, std::string_view sep) {
-    std::string out;
-    for (const auto& i : items) {
-        out += out.empty() ? "" : std::string(sep);
-        out += i;
-    }
-    return out;
 }
 
 std::vector<reason_code> reasons_from(const json& cp) {
@@ -66,25 +53,6 @@ std::vector<std::string> strings_from(const json& cp, const char* key) {
         }
     }
     return out;
-}
-
-/// The checkpoint's short name of an evaluation state.
-const char* state_name(clients::riskos::eval_state s) {
-    switch (s) {
-        case clients::riskos::eval_state::completed:
-            return "completed";
-        case clients::riskos::eval_state::paused:
-            return "paused";
-        case clients::riskos::eval_state::in_progress:
-            return "in_progress";
-        case clients::riskos::eval_state::unknown:
-            break;
-    }
-    return "unknown";
-}
-
-workers::job_outcome checkpoint_failed(const error& e) {
-    return workers::job_outcome::retry("checkpoint not saved: " + std::string(to_string(e.code)));
 }
 
 }  // namespace
@@ -157,7 +125,7 @@ workers::job_outcome flow_service::run_screening(workers::job_context& ctx) {
                 cp.doc()["eval_state"] = state_name(eval->state);
                 cp.doc()["decision"] = eval->decision_text.empty()
                                            ? std::string(to_string(eval->decision))
-                                           : upper(eval->decision_text);
+                                           : to_upper(eval->decision_text);
                 cp.doc()["workflow"] = eval->workflow.empty() ? workflow : eval->workflow;
                 json reasons = json::array();
                 for (const auto& r : top_reasons(*eval)) {

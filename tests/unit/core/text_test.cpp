@@ -29,5 +29,32 @@ TEST(Text, TrimSpaceTakesAllAsciiWhitespace) {
     EXPECT_EQ(trim_space("   "), "");
 }
 
+TEST(Text, ToLowerAndToUpperChangeAsciiLettersOnly) {
+    EXPECT_EQ(to_lower("Content-Type: HTTP/1.1"), "content-type: http/1.1");
+    EXPECT_EQ(to_upper("accept_with_review-2"), "ACCEPT_WITH_REVIEW-2");
+    EXPECT_EQ(to_lower(""), "");
+    EXPECT_EQ(to_upper(""), "");
+    EXPECT_EQ(to_lower("@[`{"), "@[`{");  // the neighbours of 'A'-'Z' and 'a'-'z' stay
+    EXPECT_EQ(to_upper("@[`{"), "@[`{");
+    EXPECT_EQ(to_lower("\xC3\x89T\xC3\x89"), "\xC3\x89t\xC3\x89");  // ÉTÉ: UTF-8 bytes kept
+    EXPECT_EQ(to_upper("\xC3\xA9t\xC3\xA9"), "\xC3\xA9T\xC3\xA9");  // été
+    EXPECT_EQ(to_upper(std::string_view("a\0b", 3)), std::string("A\0B", 3));
+}
+
+TEST(Text, JoinPutsTheSeparatorBetweenItems) {
+    EXPECT_EQ(join({}, ", "), "");
+    EXPECT_EQ(join({"a"}, ", "), "a");
+    EXPECT_EQ(join({"a", "b", "c"}, ", "), "a, b, c");
+    EXPECT_EQ(join({"a", "b"}, ""), "ab");
+    EXPECT_EQ(join({"a", "", "b"}, ","), "a,,b");
+    EXPECT_EQ(join({"a", ""}, ","), "a,");
+}
+
+TEST(Text, JoinWritesNoSeparatorBeforeTheFirstNonEmptyText) {
+    EXPECT_EQ(join({"", "a"}, ", "), "a");
+    EXPECT_EQ(join({"", "", "a", "b"}, ", "), "a, b");
+    EXPECT_EQ(join({"", ""}, ", "), "");
+}
+
 }  // namespace
 }  // namespace riskbridge
