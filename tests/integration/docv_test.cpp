@@ -373,7 +373,7 @@ TEST_F(DocvTest, EventsBeforeTheFlowRecordedTheEvaluationAreNotLost) {
     // capture and its webhooks all reach the daemon, and are tried, before the flow knows the
     // eval_id. The API stays up meanwhile, so once the held answer (paused) is let go and the
     // flow has recorded the evaluation, the early completion is read back and confirmed.
-    riskos_.faults().force_next({sim::fault::none, 5s}, 1);
+    riskos_.faults().force_next({sim::fault::none, 10s}, 1);
     start();
     EXPECT_EQ(hire("review"), "accepted");
     ASSERT_TRUE(eventually([&] { return eval_id_of("review").has_value(); })) << daemon_->logs();

@@ -1,0 +1,251 @@
+// `riskbridge demo`'s output: terminal colours, the notes riskbridge wrote to the Ashby
+// simulator (HTML) as plain text, the result table and how to go live.
+
+#include "app/demo_report.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "riskbridge/core/text.hpp"
+
+namespace riskbridge::app::demo {
+
+namespace {
+
+std::string html_unescape(std::string_view s) {
+    static constexpr std::pair<std::string_view, char> entities[] = {
+        {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&#39;", '\''}};
+    std::string out;
+    for (std::size_t i = 0; i < s.size();) {
+        bool replaced = false;
+        if (s[i] == '&') {
+            for (const auto& [entity, c] : entities) {
+                if (s.substr(i, entity.size()) == entity) {
+                    out += c;
+                    i += entity.size();
+                    replaced = true;
+                    break;
+                }
+            }
+        }
+        if (!replaced) {
+            out += s[i++];
+        }
+    }
+    return out;
+}
+
+/// The RiskOS case link of the note, if it has one.
+std::string case_link_in(const std::string& html) {
+    const std::string needle = std::string("href=\"") + demo_case_url_base;
+    const auto at = html.find(needle);
+    if (at == std::string::npos) {
+        return {};
+    }
+    const auto start = at + 6;
+    const auto end = html.find('"', start);
+    return end == std::string::npos ? std::string{}
+                                    : html_unescape(html.substr(start, end - start));
+}
+
+std::string strip_tags(std::string_view html) {
+    std::string out;
+    bool in_tag = false;
+    for (const char c : html) {
+        if (c == '<') {
+            in_tag = true;
+        } else if (c == '>') {
+            in_tag = false;
+        } else if (!in_tag) {
+            out += c;
+        }
+    }
+    return html_unescape(out);
+}
+
+/// The note's explanation (its first item or two) and reason codes as one line; may be empty.
+std::string note_detail(const std::string& html) {
+    constexpr auto npos = std::string::npos;
+    const auto codes_at = html.find("Top reason codes:");
+    std::vector<std::string> details;
+    for (auto at = html.find("<li>");
+         at != npos && (details.empty() || (details.size() == 1 && details[0].size() < 50));
+         at = html.find("<li>", at)) {
+        at += 4;
+        if (codes_at != npos && at > codes_at) {
+            break;  // the codes, the case link and the evaluation id follow
+        }
+        const auto end = std::min(html.find("</li>", at), html.find("<ul>", at));
+        std::string text = strip_tags(html.substr(at, end == npos ? npos : end - at));
+        if (!text.empty() && text.back() == '.') {
+            text.pop_back();  // the items are joined with "; "
+        }
+        bool skip = text.empty();
+        for (const char* prefix :
+             {"Tag:", "Case:", "Evaluation:", "Top reason codes", "No reason codes"}) {
+            skip = skip || text.rfind(prefix, 0) == 0;
+        }
+        if (!skip) {
+            details.push_back(text);
+        }
+    }
+    std::string out = join(details, "; ");
+    if (codes_at != npos) {
+        const auto codes_end = html.find("</ul>", codes_at);
+        std::vector<std::string> codes;
+        for (auto at = html.find("<code>", codes_at); at != npos && at < codes_end;
+             at = html.find("<code>", at)) {
+            at += 6;
+            codes.push_back(strip_tags(html.substr(at, html.find("</code>", at) - at)));
+        }
+        if (codes.size() > 5) {
+            const std::string more = "(" + std::to_string(codes.size() - 5) + " more)";
+            codes.resize(5);
+            codes.push_back(more);
+        }
+        if (!codes.empty()) {
+            out += (out.empty() ? "" : "; ") + std::string("reason codes ") + join(codes, " ");
+        }
+    }
+    return out.size() > 100 ? out.substr(0, 97) + "..." : out;
+}
+
+}  // namespace
+
+// ---- terminal ------------------------------------------------------------------------------
+
+term make_term() {
+    const char* no_color = std::getenv("NO_COLOR");
+    const char* term_name = std::getenv("TERM");
+    term t;
+    t.color = ::isatty(STDOUT_FILENO) == 1 && (no_color == nullptr || *no_color == '\0') &&
+              (term_name == nullptr || std::string_view(term_name) != "dumb");
+    return t;
+}
+
+std::string seconds_text(steady::duration d) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f s",
+                  std::chrono::duration_cast<std::chrono::milliseconds>(d).count() / 1000.0);
+    return buf;
+}
+
+std::string pad(const std::string& s, std::size_t width) {
+    return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
+}
+
+/// riskbridge::join, or `empty` when there are no items ("none", "-", "no tag").
+std::string join_or(const std::vector<std::string>& items, const char* sep, const char* empty) {
+    return items.empty() ? std::string(empty) : join(items, sep);
+}
+
+// ---- notes (HTML written to the Ashby simulator) -----------------------------------------
+
+/// The note's first bold text (its headline), as plain text; else its first 80 characters.
+std::string headline(const std::string& html) {
+    const auto open = html.find("<b>");
+    const auto close = open == std::string::npos ? open : html.find("</b>", open);
+    std::string text =
+        close == std::string::npos ? html.substr(0, 80) : html.substr(open + 3, close - open - 3);
+    return html_unescape(text);
+}
+
+std::string case_link_of(const row& r) {
+    for (auto it = r.notes.rbegin(); it != r.notes.rend(); ++it) {
+        if (auto link = case_link_in(it->content); !link.empty()) {
+            return link;
+        }
+    }
+    return {};
+}
+
+// ---- output --------------------------------------------------------------------------------
+
+void print_table(const std::vector<row>& rows, const term& t) {
+    std::size_t w_name = 9;
+    std::size_t w_event = 5;
+    std::size_t w_tags = 4;
+    for (const auto& r : rows) {
+        w_name = std::max(w_name, r.name.size());
+        w_event = std::max(w_event, std::string(r.expect->action).size());
+        w_tags = std::max(w_tags, join_or(r.tags, ", ", "-").size());
+    }
+    const std::string header = "  " + pad("APPLICANT", w_name) + "  " + pad("EVENT", w_event) +
+                               "  " + pad("DECISION", 8) + "  " + pad("TAGS", w_tags) +
+                               "  NOTES  TIME";
+    std::cout << t.bold(header) << '\n';
+    for (const auto& r : rows) {
+        const std::string decision = !r.decision.empty() ? r.decision
+                                     : r.eval_id.empty() ? std::string("not run")
+                                                         : std::string("pending");
+        const std::string time =
+            r.finished_at ? seconds_text(*r.finished_at - r.sent_at) : std::string("-");
+        std::cout << "  " << pad(r.name, w_name) << "  " << pad(r.expect->action, w_event) << "  "
+                  << pad(decision, 8) << "  " << pad(join_or(r.tags, ", ", "-"), w_tags) << "  "
+                  << pad(std::to_string(r.notes.size()), 5) << "  " << time << '\n';
+        for (const auto& n : r.notes) {
+            std::cout << "      " << t.dim("note") << "  " << headline(n.content) << '\n';
+            if (const auto detail = note_detail(n.content); !detail.empty()) {
+                std::cout << "            " << t.dim(detail) << '\n';
+            }
+        }
+        if (const auto link = case_link_of(r); !link.empty()) {
+            std::cout << "      " << t.dim("case") << "  " << link << '\n';
+        }
+    }
+}
+
+void print_going_live(const term& t) {
+    std::cout << '\n'
+              << t.bold("Going live: the same daemon on real Ashby and RiskOS") << '\n'
+              << "  1. Start from config/riskbridge.example.yaml (every key documented) and "
+                 "set:\n"
+                 "       ashby.api_key              \"${ASHBY_API_KEY}\"  (an Ashby API key "
+                 "that can read\n"
+                 "                                  candidates and applications and write tags "
+                 "and notes)\n"
+                 "       ashby.webhook_secrets      [\"${ASHBY_WEBHOOK_SECRET}\"]  (the secret "
+                 "token of the\n"
+                 "                                  Ashby webhooks; list two while rotating)\n"
+                 "       riskos.api_base_url        https://riskos.sandbox.socure.com, or "
+                 "https://riskos.socure.com\n"
+                 "       riskos.api_key             \"${RISKOS_API_KEY}\"\n"
+                 "       riskos.case_url_base       https://riskos.socure.com/cases/detail\n"
+                 "       riskos.webhook_auth        bearer_tokens: [\"${RISKOS_WEBHOOK_TOKEN}\"] "
+                 "(or basic: ...)\n"
+                 "       riskos.workflows           your screening and DocV workflow names\n"
+                 "       server.listen              \"0.0.0.0:8080\"\n"
+                 "       store.sqlite_path          a path that survives restarts (or "
+                 "store.postgres_url\n"
+                 "                                  for several replicas)\n"
+                 "       store.encryption           keys: [{ id: \"1\", key: "
+                 "\"${RISKBRIDGE_DATA_KEY}\" }]\n"
+                 "                                  (a key from `openssl rand -base64 32`, kept "
+                 "secret)\n"
+                 "     ashby.api_base_url keeps its default (https://api.ashbyhq.com); "
+                 "${VAR} values come\n"
+                 "     from the environment, so no secret needs to be in the file.\n"
+                 "  2. riskbridge check-config --config riskbridge.yaml\n"
+                 "  3. riskbridge serve --config riskbridge.yaml\n"
+                 "  4. In Ashby, add webhooks for applicationSubmit and candidateHire to\n"
+                 "       https://<your host>/webhooks/ashby   with the secret token "
+                 "ASHBY_WEBHOOK_SECRET.\n"
+                 "     In RiskOS, point the webhook for evaluation_completed and "
+                 "case_notes_added to\n"
+                 "       https://<your host>/webhooks/riskos  with Bearer auth "
+                 "RISKOS_WEBHOOK_TOKEN.\n"
+                 "  Without real credentials yet: `riskbridge sim --config riskbridge.yaml` "
+                 "runs these\n"
+                 "  simulators on the ports of the config's api_base_url values.\n";
+}
+
+}  // namespace riskbridge::app::demo
