@@ -95,9 +95,9 @@ signature_status verify_ashby_signature(std::string_view header_value, std::stri
     if (value.size() != k_prefix.size() + k_hex_digest_len || !value.starts_with(k_prefix)) {
         return signature_status::malformed;
     }
-    // Ashby sends lowercase hex (docs/external-apis.md). Hex digits are case-insensitive, so upper- or
-    // mixed-case digests are accepted: they are lowercased before the comparison. Anything
-    // that is not a hex digit is malformed.
+    // Ashby sends lowercase hex (docs/external-apis.md). Hex digits are case-insensitive, so upper-
+    // or mixed-case digests are accepted: they are lowercased before the comparison. Anything that
+    // is not a hex digit is malformed.
     std::string presented;
     if (!normalise_hex(value.substr(k_prefix.size()), presented)) {
         return signature_status::malformed;

@@ -1,6 +1,6 @@
 // The document verification flow and the RiskOS webhook events, run through a real SQLite
 // store on a manual clock (queue_harness.hpp) against in-memory Ashby and RiskOS: requested,
-// progress, decisions, Consent Declined / Session Expired, the seed 003 payloads verbatim,
+// progress, decisions, Consent Declined / Session Expired, the DocV reference payloads verbatim,
 // out-of-order and duplicate events, crashes, and no document data ever reaching Ashby.
 
 #include <set>
@@ -584,7 +584,7 @@ TEST_F(DocvFlow, AFinishJobThatCrashesAfterItsNoteResumesWithoutASecondNote) {
     EXPECT_EQ(statuses().back(), "\"review\"");
 }
 
-// ---- the seed 003 payloads, verbatim -------------------------------------------------------
+// ---- the DocV reference payloads, verbatim -----------------------------------------------
 
 TEST_F(DocvFlow, TheSeedPayloadsAreParsedAndHandledVerbatim) {
     // The evaluations the examples speak of, as if riskbridge had started them.

@@ -66,7 +66,7 @@ inline std::string read_text(const std::string& path) {
     return ss.str();
 }
 
-/// A seed 003 example payload (tests/fixtures/riskos_webhooks), as the text in the file.
+/// A DocV webhook example payload (tests/fixtures/riskos_webhooks), as the text in the file.
 inline std::string webhook_fixture(const std::string& name) {
     return read_text(riskbridge::testing::fixtures_dir() + "/riskos_webhooks/" + name);
 }
