@@ -252,8 +252,7 @@ public:
         copy.names_candidate = [this, &req](const quarantine_entry& e, std::string_view body) {
             auto opened = cipher_->decrypt(body, quarantine_place(e.source, e.request_id));
             const std::string_view text = opened ? std::string_view(*opened) : body;
-            return req.names_candidate ? req.names_candidate(e, text)
-                                       : text.find(req.candidate_id) != std::string_view::npos;
+            return req.names(e, text);
         };
         return inner_->erase_candidate(copy);
     }

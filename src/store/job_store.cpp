@@ -46,6 +46,11 @@ std::optional<job_state> parse_job_state(std::string_view s) noexcept {
     return std::nullopt;
 }
 
+bool erasure_request::names(const quarantine_entry& entry, std::string_view body) const {
+    return names_candidate ? names_candidate(entry, body)
+                           : body.find(candidate_id) != std::string_view::npos;
+}
+
 const char* to_string(enqueue_status s) noexcept {
     switch (s) {
         case enqueue_status::accepted:

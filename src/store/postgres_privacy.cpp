@@ -111,10 +111,6 @@ std::vector<std::string> array_items(std::string_view text) {
     return out;
 }
 
-bool contains_id(std::string_view body, std::string_view id) {
-    return body.find(id) != std::string_view::npos;
-}
-
 }  // namespace
 
 result<erasure_report> pg_erase_candidate(const pg_connection& c, const erasure_request& req) {
@@ -170,8 +166,7 @@ result<erasure_report> pg_erase_candidate(const pg_connection& c, const erasure_
             e.body_bytes = static_cast<std::size_t>(r.int64(i, 4));
             e.received_at = from_unix_ms(r.int64(i, 5));
             const std::string body = hex_decode(r.text(i, 6)).value_or(std::string{});
-            if (req.names_candidate ? req.names_candidate(e, body)
-                                    : contains_id(body, req.candidate_id)) {
+            if (req.names(e, body)) {
                 named.push_back(e.id);
             }
         }

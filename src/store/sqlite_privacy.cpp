@@ -86,10 +86,6 @@ result<void> collect_jobs(const database& db, std::string_view sql, std::string_
     return {};
 }
 
-bool contains_id(const quarantine_entry&, std::string_view body, std::string_view id) {
-    return body.find(id) != std::string_view::npos;
-}
-
 }  // namespace
 
 result<void> allow_cancelled_state(const database& db) {
@@ -264,8 +260,7 @@ result<erasure_report> sqlite_erase_candidate(const database& db, const erasure_
             e.body_bytes = static_cast<std::size_t>(s->int64(4));
             e.received_at = from_unix_ms(s->int64(5));
             const std::string body = s->text(6);
-            const bool names = req.names_candidate ? req.names_candidate(e, body)
-                                                   : contains_id(e, body, req.candidate_id);
+            const bool names = req.names(e, body);
             if (names) {
                 named.push_back(e.id);
             }

@@ -161,6 +161,9 @@ struct erasure_request {
     /// Whether a quarantined body names the candidate. Unset: the body contains the id. The
     /// encrypting store sets it to look inside the decrypted body.
     std::function<bool(const quarantine_entry& entry, std::string_view body)> names_candidate;
+
+    /// names_candidate, or by default whether the body contains the candidate id.
+    bool names(const quarantine_entry& entry, std::string_view body) const;
 };
 
 /// What one erasure cleared, per kind.

@@ -12,11 +12,13 @@
 
 #include "queue_harness.hpp"
 #include "riskbridge/observability/log.hpp"
+#include "support/bytes.hpp"
 
 namespace riskbridge::flows {
 namespace {
 
 using nlohmann::json;
+using riskbridge::testing::contains;
 using testing::fake_world;
 using testing::fault;
 using testing::fixture_body;
@@ -64,10 +66,6 @@ std::string note_event(const std::string& eval_id, const std::string& notes,
     doc["data"]["reviewer_id"] = reviewer;
     doc["event_id"] = event_id;
     return doc.dump();
-}
-
-bool contains(const std::string& text, const std::string& needle) {
-    return text.find(needle) != std::string::npos;
 }
 
 class DocvFlow : public testing::QueueHarness {

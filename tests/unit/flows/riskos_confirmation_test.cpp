@@ -9,11 +9,13 @@
 #include <nlohmann/json.hpp>
 
 #include "queue_harness.hpp"
+#include "support/bytes.hpp"
 
 namespace riskbridge::flows {
 namespace {
 
 using nlohmann::json;
+using riskbridge::testing::contains;
 using testing::fault;
 using testing::fixture_body;
 using testing::webhook_fixture;
@@ -76,10 +78,6 @@ std::string note_event(const std::string& eval_id, const std::string& notes,
                   {"reviewer_id", "Webhook"},
                   {"notes", notes}}}}
         .dump();
-}
-
-bool contains(const std::string& text, const std::string& needle) {
-    return text.find(needle) != std::string::npos;
 }
 
 class RiskosConfirmation : public testing::QueueHarness {
