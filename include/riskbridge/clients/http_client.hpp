@@ -78,45 +78,9 @@ struct upstream_error {
     riskbridge::error to_error() const;
 };
 
-/// A value or an upstream_error (the same shape as riskbridge::result).
+/// A value or an upstream_error.
 template <class T>
-class upstream_result {
-public:
-    upstream_result(T value) : v_(std::in_place_index<0>, std::move(value)) {}       // NOLINT
-    upstream_result(upstream_error e) : v_(std::in_place_index<1>, std::move(e)) {}  // NOLINT
-
-    bool has_value() const noexcept { return v_.index() == 0; }
-    explicit operator bool() const noexcept { return has_value(); }
-
-    T& value() & { return std::get<0>(v_); }
-    const T& value() const& { return std::get<0>(v_); }
-    T&& value() && { return std::get<0>(std::move(v_)); }
-    T& operator*() & { return value(); }
-    const T& operator*() const& { return value(); }
-    T* operator->() { return &value(); }
-    const T* operator->() const { return &value(); }
-
-    const upstream_error& error() const& { return std::get<1>(v_); }
-    upstream_error&& error() && { return std::get<1>(std::move(v_)); }
-
-private:
-    std::variant<T, upstream_error> v_;
-};
-
-template <>
-class upstream_result<void> {
-public:
-    upstream_result() = default;
-    upstream_result(upstream_error e) : err_(std::move(e)), ok_(false) {}  // NOLINT
-
-    bool has_value() const noexcept { return ok_; }
-    explicit operator bool() const noexcept { return ok_; }
-    const upstream_error& error() const& { return err_; }
-
-private:
-    upstream_error err_;
-    bool ok_ = true;
-};
+using upstream_result = result<T, upstream_error>;
 
 /// One finished call to an upstream API, for metrics. Every value is bounded: `endpoint` is a
 /// name from code (Ashby's "candidate.info", RiskOS's "evaluation_create"), never a URL with

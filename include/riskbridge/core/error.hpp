@@ -34,12 +34,15 @@ struct error {
     error(errc c, std::string m) : code(c), message(std::move(m)) {}
 };
 
-/// A value or an error (Boost 1.74 has no boost::system::result; std::expected is C++23).
-template <class T>
+/// A value or an error: the one return type for expected failures across modules (Boost 1.74
+/// has no boost::system::result; std::expected is C++23). `E` is riskbridge::error unless a
+/// module needs a richer error (clients::upstream_error for upstream calls, flows' job outcome
+/// for a step that ends the job early).
+template <class T, class E = error>
 class result {
 public:
-    result(T value) : v_(std::in_place_index<0>, std::move(value)) {}          // NOLINT
-    result(riskbridge::error e) : v_(std::in_place_index<1>, std::move(e)) {}  // NOLINT
+    result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT
+    result(E e) : v_(std::in_place_index<1>, std::move(e)) {}          // NOLINT
 
     bool has_value() const noexcept { return v_.index() == 0; }
     explicit operator bool() const noexcept { return has_value(); }
@@ -52,25 +55,26 @@ public:
     T* operator->() { return &value(); }
     const T* operator->() const { return &value(); }
 
-    const riskbridge::error& error() const& { return std::get<1>(v_); }
-    riskbridge::error&& error() && { return std::get<1>(std::move(v_)); }
+    const E& error() const& { return std::get<1>(v_); }
+    E&& error() && { return std::get<1>(std::move(v_)); }
 
 private:
-    std::variant<T, riskbridge::error> v_;
+    std::variant<T, E> v_;
 };
 
-template <>
-class result<void> {
+template <class E>
+class result<void, E> {
 public:
     result() = default;
-    result(riskbridge::error e) : err_(std::move(e)), ok_(false) {}  // NOLINT
+    result(E e) : err_(std::move(e)), ok_(false) {}  // NOLINT
 
     bool has_value() const noexcept { return ok_; }
     explicit operator bool() const noexcept { return ok_; }
-    const riskbridge::error& error() const& { return err_; }
+    const E& error() const& { return err_; }
+    E&& error() && { return std::move(err_); }
 
 private:
-    riskbridge::error err_;
+    E err_{};
     bool ok_ = true;
 };
 
