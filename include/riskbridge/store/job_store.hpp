@@ -3,11 +3,8 @@
 // The durable job store: deliveries (dedupe), jobs (the queue's state machine), evaluations,
 // quarantine and the audit trail; README.md ("What it does") draws how they are used.
 //
-// Job states:   queued ──claim──▶ running ──▶ done
-//                  ▲                 │ ├───▶ retry_wait ──(due)──▶ running ...
-//                  │                 │ └───▶ dead (permanent error or attempts exhausted)
-//                  └──── retry_dead / lease expiry / release at start-up
-//                queued, running, retry_wait, dead ──erase_candidate──▶ cancelled (final)
+// Job states: queued → running → done | retry_wait | dead, and cancelled by an erasure; the
+// transitions are decided once in job_lifecycle.hpp, which draws the machine.
 //
 // Delivery is at least once: a worker that dies leaves a lease that expires and the job is
 // claimed again. Effects are once: handlers record a checkpoint after each side effect.
@@ -198,15 +195,28 @@ struct store_stats {
     std::size_t pending_writes = 0;  ///< requests waiting for the writer
 };
 
-class job_store {
-public:
-    virtual ~job_store() = default;
+// The store is used through role interfaces, each handed only to the code that needs it:
+// ingest_store to the HTTP side, job_queue to the worker pool and the periodic runner,
+// evaluation_store and audit_log to the flows, store_admin to the command line. A backend
+// implements job_store, which is all of them.
 
-    // --- ingestion: non-blocking, for the HTTP I/O threads -----------------------------
+/// Ingestion: non-blocking, for the HTTP I/O threads.
+class ingest_store {
+public:
+    virtual ~ingest_store() = default;
+
     virtual void enqueue_async(enqueue_request req, enqueue_callback done) = 0;
     virtual void quarantine_async(quarantine_request req, quarantine_callback done) = 0;
 
-    // --- workers: synchronous ------------------------------------------------------------
+    /// Readiness: the writer is running and its last commit succeeded.
+    virtual bool writable() const = 0;
+};
+
+/// The queue: synchronous, for the worker threads.
+class job_queue {
+public:
+    virtual ~job_queue() = default;
+
     /// Leases the oldest due job: queued or retry_wait with next_run_at <= now, or running
     /// with lease_until <= now (its owner died). Sets running, owner, lease_until = now +
     /// lease, attempts + 1. Returns nullopt when nothing is due. With `kinds`, only jobs of
@@ -242,8 +252,13 @@ public:
     /// owner) the answer is always true.
     virtual result<bool> try_acquire_singleton(std::string_view name, std::string_view owner,
                                                time_point now, milliseconds ttl) = 0;
+};
 
-    // --- evaluations and audit ----------------------------------------------------------
+/// The evaluations the flows started, by eval_id, DocV token or candidate.
+class evaluation_store {
+public:
+    virtual ~evaluation_store() = default;
+
     virtual result<void> upsert_evaluation(const evaluation_record& e) = 0;
     virtual result<std::optional<evaluation_record>> find_evaluation(std::string_view eval_id) = 0;
     virtual result<std::optional<evaluation_record>> find_evaluation_by_docv_token(
@@ -253,10 +268,23 @@ public:
     /// Evaluations in one of `states` last updated before `before`, oldest first.
     virtual result<std::vector<evaluation_record>> stale_evaluations(
         const std::vector<std::string>& states, time_point before, int limit) = 0;
+};
+
+/// The audit trail of each job's steps.
+class audit_log {
+public:
+    virtual ~audit_log() = default;
+
     virtual result<void> append_audit(const audit_entry& e) = 0;
     virtual result<std::vector<audit_entry>> audit_for_job(job_id id) = 0;
+};
 
-    // --- operations ---------------------------------------------------------------------
+/// Operations, retention and erasure: the command line, the periodic jobs, the erasure
+/// handlers.
+class store_admin {
+public:
+    virtual ~store_admin() = default;
+
     virtual result<std::vector<job>> list_jobs(std::optional<job_state> state, int limit) = 0;
     virtual result<std::optional<job>> get_job(job_id id) = 0;
     virtual result<std::vector<job_attempt>> job_attempts(job_id id) = 0;
@@ -287,11 +315,16 @@ public:
                                         time_point at) = 0;
     virtual result<std::vector<quarantine_entry>> list_quarantine(int limit) = 0;
     virtual result<store_stats> stats() = 0;
-    /// Readiness: the writer is running and its last commit succeeded.
-    virtual bool writable() const = 0;
     /// Commits what is pending, then stops the writer; later enqueues answer unavailable.
     virtual void shutdown() = 0;
 };
+
+/// Everything a backend provides.
+class job_store : public ingest_store,
+                  public job_queue,
+                  public evaluation_store,
+                  public audit_log,
+                  public store_admin {};
 
 /// Told about every group commit of the writer that stored its requests: how many requests
 /// the transaction held and how long it took (begin to durable commit). Called on the
