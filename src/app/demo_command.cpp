@@ -87,7 +87,7 @@ public:
         if (!wait_for_flows()) {
             return finish(130);
         }
-        return finish(report() ? 0 : 1);
+        return finish(print_report(rows_, t_, w_name_, steady::now() - started_) ? 0 : 1);
     }
 
 private:
@@ -346,16 +346,7 @@ private:
                     who = rw.name;
                 }
             }
-            std::string what = d.event_type;
-            if (!d.notes.empty()) {
-                what += " \"" + d.notes + "\"";
-            }
-            const std::string result = d.delivered() ? std::to_string(d.http_status)
-                                       : d.http_status != 0
-                                           ? t_.red(std::to_string(d.http_status))
-                                           : t_.red(d.error.empty() ? "not delivered" : d.error);
-            std::cout << "  " << pad(who, w_name_) << "  RiskOS webhook: " << what << " -> "
-                      << result << '\n';
+            std::cout << "  " << riskos_webhook_text(d, who, w_name_, t_) << '\n';
             last_print_ = steady::now();
         }
     }
@@ -372,14 +363,7 @@ private:
             if (p == progress::finished) {
                 rw.finished_at = steady::now();
                 ++done_;
-                const std::string line = "[" + std::to_string(done_) + "/" +
-                                         std::to_string(rows_.size()) + "] " + rw.name + ": " +
-                                         config::to_string(rw.expect->flow) + " -> " +
-                                         (!rw.dead_error.empty() ? "dead: " + rw.dead_error
-                                          : rw.decision.empty()  ? std::string("not run")
-                                                                 : rw.decision) +
-                                         ", tags " + join_or(rw.tags, ", ", "none") + " (" +
-                                         seconds_text(*rw.finished_at - rw.sent_at) + ")";
+                const std::string line = finished_text(rw, done_, rows_.size());
                 std::cout << "  " << (judge(rw).ok ? t_.green(line) : t_.red(line)) << '\n';
                 rw.notes_seen = rw.notes.size();
                 last_print_ = steady::now();
@@ -392,31 +376,6 @@ private:
                 }
             }
         }
-    }
-
-    /// The table, the verdicts and how to go live. True when every outcome matched.
-    bool report() {
-        std::cout << '\n' << t_.bold("What riskbridge wrote to Ashby") << '\n';
-        print_table(rows_, t_);
-        std::cout << '\n' << t_.bold("Expected vs got") << '\n';
-        std::size_t passed = 0;
-        for (const auto& rw : rows_) {
-            const verdict v = judge(rw);
-            passed += v.ok ? 1 : 0;
-            std::cout << "  " << (v.ok ? t_.green("ok  ") : t_.red("FAIL")) << "  "
-                      << pad(rw.name, w_name_) << "  " << pad(rw.expect->story, 22) << "  "
-                      << expectation_text(*rw.expect) << '\n';
-            for (const auto& p : v.problems) {
-                std::cout << "              " << t_.red("got " + p) << '\n';
-            }
-        }
-        const bool all_ok = passed == rows_.size();
-        const std::string summary = std::to_string(passed) + "/" + std::to_string(rows_.size()) +
-                                    " outcomes as expected in " +
-                                    seconds_text(steady::now() - started_);
-        std::cout << "\n" << (all_ok ? t_.green(summary) : t_.red(summary)) << '\n';
-        print_going_live(t_);
-        return all_ok;
     }
 
     /// Stops everything; keeps the directory when asked or when the demo failed.

@@ -248,4 +248,54 @@ void print_going_live(const term& t) {
                  "  simulators on the ports of the config's api_base_url values.\n";
 }
 
+std::string finished_text(const row& r, std::size_t done, std::size_t total) {
+    const std::string result = !r.dead_error.empty() ? "dead: " + r.dead_error
+                               : r.decision.empty()  ? std::string("not run")
+                                                     : r.decision;
+    const auto took = r.finished_at ? *r.finished_at - r.sent_at : steady::duration{};
+    return "[" + std::to_string(done) + "/" + std::to_string(total) + "] " + r.name + ": " +
+           config::to_string(r.expect->flow) + " -> " + result + ", tags " +
+           join_or(r.tags, ", ", "none") + " (" + seconds_text(took) + ")";
+}
+
+std::string riskos_webhook_text(const sim::webhook_delivery& d, const std::string& who,
+                                std::size_t name_width, const term& t) {
+    std::string what = d.event_type;
+    if (!d.notes.empty()) {
+        what += " \"" + d.notes + "\"";
+    }
+    const std::string result = d.delivered() ? std::to_string(d.http_status)
+                               : d.http_status != 0
+                                   ? t.red(std::to_string(d.http_status))
+                                   : t.red(d.error.empty() ? "not delivered" : d.error);
+    return pad(who, name_width) + "  RiskOS webhook: " + what + " -> " + result;
+}
+
+/// The width of the "Expected vs got" story column.
+constexpr std::size_t story_width = 22;
+
+bool print_report(const std::vector<row>& rows, const term& t, std::size_t name_width,
+                  steady::duration elapsed) {
+    std::cout << '\n' << t.bold("What riskbridge wrote to Ashby") << '\n';
+    print_table(rows, t);
+    std::cout << '\n' << t.bold("Expected vs got") << '\n';
+    std::size_t passed = 0;
+    for (const auto& rw : rows) {
+        const verdict v = judge(rw);
+        passed += v.ok ? 1 : 0;
+        std::cout << "  " << (v.ok ? t.green("ok  ") : t.red("FAIL")) << "  "
+                  << pad(rw.name, name_width) << "  " << pad(rw.expect->story, story_width) << "  "
+                  << expectation_text(*rw.expect) << '\n';
+        for (const auto& p : v.problems) {
+            std::cout << "              " << t.red("got " + p) << '\n';
+        }
+    }
+    const bool all_ok = passed == rows.size();
+    const std::string summary = std::to_string(passed) + "/" + std::to_string(rows.size()) +
+                                " outcomes as expected in " + seconds_text(elapsed);
+    std::cout << "\n" << (all_ok ? t.green(summary) : t.red(summary)) << '\n';
+    print_going_live(t);
+    return all_ok;
+}
+
 }  // namespace riskbridge::app::demo

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "app/demo_scenario.hpp"
+#include "riskbridge/sim/riskos_sim.hpp"
 
 namespace riskbridge::app::demo {
 
@@ -42,6 +43,19 @@ std::string case_link_of(const row& r);
 
 /// What riskbridge wrote to Ashby for each applicant: decision, tags, notes, case link, time.
 void print_table(const std::vector<row>& rows, const term& t);
+
+/// "[3/7] <name>: screening -> ACCEPT, tags LOW_RISK_IDENTITY (1.2 s)": a flow that finished.
+std::string finished_text(const row& r, std::size_t done, std::size_t total);
+
+/// "<name>  RiskOS webhook: evaluation_completed -> 200": one webhook the RiskOS simulator
+/// sent the daemon.
+std::string riskos_webhook_text(const sim::webhook_delivery& d, const std::string& who,
+                                std::size_t name_width, const term& t);
+
+/// The table, the verdict per applicant, the summary and how to go live; `name_width` aligns
+/// the names. True when every outcome matched.
+bool print_report(const std::vector<row>& rows, const term& t, std::size_t name_width,
+                  steady::duration elapsed);
 
 /// The steps to run the same daemon on real Ashby and RiskOS.
 void print_going_live(const term& t);
