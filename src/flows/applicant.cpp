@@ -102,6 +102,22 @@ step<std::optional<mapped_applicant>> prepare_applicant(workers::job_context& ct
     return std::optional<mapped_applicant>{std::move(mapped)};
 }
 
+step<clients::riskos::evaluation> request_evaluation(workers::job_context& ctx, flow_clients& c,
+                                                     flow_checkpoint& cp, const std::string& body,
+                                                     const std::string& workflow) {
+    auto eval = c.riskos.evaluate_json(body);
+    if (!eval) {
+        ctx.audit("evaluate", "error", eval.error().code);
+        return outcome_for(eval.error(), "riskos POST /api/evaluation");
+    }
+    ctx.log_field("eval_id", eval->eval_id);
+    cp.set_step("evaluated");
+    cp.doc()["eval_id"] = eval->eval_id;
+    cp.doc()["eval_state"] = state_name(eval->state);
+    cp.doc()["workflow"] = eval->workflow.empty() ? workflow : eval->workflow;
+    return std::move(*eval);
+}
+
 std::vector<std::string> missing_labels(const flow_checkpoint& cp) {
     // Paths; checkpoints of the DocV flow written by earlier versions hold labels, which
     // field_label() leaves as they are.

@@ -1,13 +1,14 @@
 #pragma once
 
 // The start both evaluation flows share (screening.cpp, document_verification.cpp): the job's
-// ids, then read -> consent -> mapping, which ends in the request to send to RiskOS or in a
-// skip the checkpoint records:
+// ids, then read -> consent -> mapping, which ends in the applicant to send to RiskOS or in a
+// skip the checkpoint records, then the evaluation request:
 //
 //   read      application.info (with form submissions), candidate.info
 //   consent   when consent.required: no consent -> step "skipped", skip "consent",
 //             consent "refused" | "missing"
 //   mapping   missing required fields -> step "skipped", skip "missing", missing [paths]
+//   evaluate  POST /api/evaluation -> step "evaluated", eval_id, eval_state, workflow
 
 #include <optional>
 #include <string>
@@ -61,6 +62,13 @@ step<applicant_read> read_applicant(workers::job_context& ctx, flow_clients& c,
 step<std::optional<mapped_applicant>> prepare_applicant(workers::job_context& ctx,
                                                         const config::config& cfg, flow_clients& c,
                                                         flow_job& job);
+
+/// POST /api/evaluation with the request `body`. On success, records in the checkpoint (not
+/// yet saved) step "evaluated", eval_id, eval_state (state_name()) and workflow (RiskOS's,
+/// else `workflow`); on failure, the job's outcome.
+step<clients::riskos::evaluation> request_evaluation(workers::job_context& ctx, flow_clients& c,
+                                                     flow_checkpoint& cp, const std::string& body,
+                                                     const std::string& workflow);
 
 /// The labels of the missing fields a skip recorded ("phone", "given name", ...).
 std::vector<std::string> missing_labels(const flow_checkpoint& cp);

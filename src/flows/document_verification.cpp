@@ -74,17 +74,11 @@ workers::job_outcome flow_service::run_document_verification(workers::job_contex
                 return workers::job_outcome::fail("the evaluation request could not be built");
             }
             body["data"]["individual"]["docv"] = {{"config", docv_config_json(cfg_.riskos.docv)}};
-            auto eval =
-                c.riskos.evaluate_json(body.dump(-1, ' ', false, json::error_handler_t::replace));
+            auto eval = detail::request_evaluation(
+                ctx, c, cp, body.dump(-1, ' ', false, json::error_handler_t::replace), workflow);
             if (!eval) {
-                ctx.audit("evaluate", "error", eval.error().code);
-                return outcome_for(eval.error(), "riskos POST /api/evaluation");
+                return std::move(eval).error();
             }
-            ctx.log_field("eval_id", eval->eval_id);
-            cp.set_step("evaluated");
-            cp.doc()["eval_id"] = eval->eval_id;
-            cp.doc()["eval_state"] = state_name(eval->state);
-            cp.doc()["workflow"] = eval->workflow.empty() ? workflow : eval->workflow;
             if (eval->completed()) {
                 cp.doc()["finish"] =
                     json::parse(to_json_text(finish_from_evaluation(*eval, "evaluation")));
@@ -140,16 +134,10 @@ workers::job_outcome flow_service::run_document_verification(workers::job_contex
     if (!existing) {
         return store_failed("evaluation not read", existing.error());
     }
-    store::evaluation_record rec;
-    if (*existing) {
-        rec = **existing;
-    } else {
-        rec.eval_id = eval_id;
-        rec.flow = config::to_string(docv_flow);
-        rec.application_id = application_id;
-        rec.candidate_id = candidate_id;
-        rec.job = ctx.current().id;
-    }
+    store::evaluation_record rec = *existing
+                                       ? **existing
+                                       : new_evaluation_record(eval_id, docv_flow, application_id,
+                                                               candidate_id, ctx.current().id);
 
     if (cp.text("eval_state") == "completed") {
         auto f = parse_finish_request(cp.doc().value("finish", json::object()).dump());

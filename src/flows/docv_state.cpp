@@ -20,6 +20,18 @@ std::string squash(std::string_view text) {
 
 }  // namespace
 
+store::evaluation_record new_evaluation_record(std::string_view eval_id, config::flow_kind flow,
+                                               std::string_view application_id,
+                                               std::string_view candidate_id, store::job_id job) {
+    store::evaluation_record rec;
+    rec.eval_id = std::string(eval_id);
+    rec.flow = config::to_string(flow);
+    rec.application_id = std::string(application_id);
+    rec.candidate_id = std::string(candidate_id);
+    rec.job = job;
+    return rec;
+}
+
 bool is_waiting_state(std::string_view state) noexcept {
     return state == eval_state_names::pending || state == eval_state_names::requested;
 }

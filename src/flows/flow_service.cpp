@@ -170,11 +170,8 @@ workers::job_outcome flow_service::apply_decision(workers::job_context& ctx, flo
         if (auto existing = ctx.store().find_evaluation(in.eval_id); existing && *existing) {
             rec = **existing;
         } else {
-            rec.eval_id = in.eval_id;
-            rec.flow = config::to_string(in.flow);
-            rec.application_id = in.application_id;
-            rec.candidate_id = in.candidate_id;
-            rec.job = ctx.current().id;
+            rec = new_evaluation_record(in.eval_id, in.flow, in.application_id, in.candidate_id,
+                                        ctx.current().id);
             rec.created_at = ctx.now_source().now();
         }
         rec.state =

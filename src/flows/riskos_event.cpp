@@ -79,16 +79,14 @@ struct event_view {
     bool by_person = false;
 };
 
-}  // namespace
-
-workers::job_outcome flow_service::run_riskos_event(workers::job_context& ctx) {
-    const store::job& job = ctx.current();
-    const json payload = json::parse(job.payload, nullptr, /*allow_exceptions=*/false);
+/// The event of a riskos_event job's payload (`payload` outlives the view). An event the
+/// handler does not act on (unreadable, a type not handled, a note written by a person) ends
+/// the job: done, audited and logged with the reason.
+step<event_view> read_event(workers::job_context& ctx, const json& payload) {
     const json* event = object_of(payload, "event");
     event_view v;
     v.type = text_of(payload, "event_type");
     v.event_id = text_of(payload, "event_id");
-    log::scoped_context event_ctx("event_id", v.event_id);
     if (event == nullptr) {
         ctx.audit("event", "invalid_payload");
         log::warn("riskos_event_unreadable", {{"event_type", v.type}});
@@ -133,6 +131,20 @@ workers::job_outcome flow_service::run_riskos_event(workers::job_context& ctx) {
                   {{"event_type", v.type}, {"eval_id", v.eval_id}, {"reason", "note_by_person"}});
         return workers::job_outcome::done("ignored: a note written by a person");
     }
+    return v;
+}
+
+}  // namespace
+
+workers::job_outcome flow_service::run_riskos_event(workers::job_context& ctx) {
+    const store::job& job = ctx.current();
+    const json payload = json::parse(job.payload, nullptr, /*allow_exceptions=*/false);
+    log::scoped_context event_ctx("event_id", text_of(payload, "event_id"));
+    auto read = read_event(ctx, payload);
+    if (!read) {
+        return std::move(read).error();
+    }
+    const event_view& v = *read;
 
     // ---- correlate ----------------------------------------------------------------------
     if (v.eval_id.empty() && v.token.empty()) {

@@ -49,19 +49,13 @@ workers::job_outcome flow_service::run_screening(workers::job_context& ctx) {
             const std::string body =
                 build_request_json(*mapped, evaluation_request_id(screening_flow, application_id),
                                    format_rfc3339(clk_.now()), workflow);
-            auto eval = c.riskos.evaluate_json(body);
+            auto eval = detail::request_evaluation(ctx, c, cp, body, workflow);
             if (!eval) {
-                ctx.audit("evaluate", "error", eval.error().code);
-                return outcome_for(eval.error(), "riskos POST /api/evaluation");
+                return std::move(eval).error();
             }
-            ctx.log_field("eval_id", eval->eval_id);
-            cp.set_step("evaluated");
-            cp.doc()["eval_id"] = eval->eval_id;
-            cp.doc()["eval_state"] = state_name(eval->state);
             cp.doc()["decision"] = eval->decision_text.empty()
                                        ? std::string(to_string(eval->decision))
                                        : to_upper(eval->decision_text);
-            cp.doc()["workflow"] = eval->workflow.empty() ? workflow : eval->workflow;
             cp.doc()["reasons"] = detail::reasons_json(top_reasons(*eval));
             log::info("screening_evaluated", {{"eval_id", eval->eval_id},
                                               {"eval_status", to_string(eval->state)},
@@ -114,12 +108,8 @@ workers::job_outcome flow_service::run_screening(workers::job_context& ctx) {
     }
     const std::string& eval_id = *evaluated;
 
-    store::evaluation_record rec;
-    rec.eval_id = eval_id;
-    rec.flow = config::to_string(screening_flow);
-    rec.application_id = application_id;
-    rec.candidate_id = candidate_id;
-    rec.job = ctx.current().id;
+    store::evaluation_record rec = new_evaluation_record(eval_id, screening_flow, application_id,
+                                                         candidate_id, ctx.current().id);
     if (cp.text("eval_state") != "completed") {
         // Paused (a DocV step-up) or still running: RiskOS's evaluation_completed webhook
         // finishes it (riskos_event), or reconcile does.

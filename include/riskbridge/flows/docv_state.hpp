@@ -32,6 +32,7 @@
 #include <optional>
 #include <string_view>
 
+#include "riskbridge/config/config.hpp"
 #include "riskbridge/store/job_store.hpp"
 
 namespace riskbridge::flows {
@@ -48,6 +49,11 @@ inline constexpr const char* completed = "completed";
 inline constexpr const char* declined = "declined";
 inline constexpr const char* expired = "expired";
 }  // namespace eval_state_names
+
+/// The record of a flow's evaluation started by the job `job`, before it has a state.
+store::evaluation_record new_evaluation_record(std::string_view eval_id, config::flow_kind flow,
+                                               std::string_view application_id,
+                                               std::string_view candidate_id, store::job_id job);
 
 /// pending or requested: RiskOS has not given the final answer yet.
 bool is_waiting_state(std::string_view state) noexcept;
