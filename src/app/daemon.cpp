@@ -19,6 +19,7 @@
 #include "riskbridge/core/version.hpp"
 #include "riskbridge/flows/erasure.hpp"
 #include "riskbridge/flows/flow_service.hpp"
+#include "riskbridge/flows/reconcile.hpp"
 #include "riskbridge/http/metrics_endpoint.hpp"
 #include "riskbridge/http/server.hpp"
 #include "riskbridge/http/webhook_handler.hpp"

@@ -36,7 +36,7 @@
 #include "riskbridge/core/clock.hpp"
 #include "riskbridge/core/text.hpp"
 #include "riskbridge/core/wipe.hpp"
-#include "riskbridge/flows/flow_service.hpp"
+#include "riskbridge/flows/request_ids.hpp"
 #include "riskbridge/observability/log.hpp"
 #include "riskbridge/security/aead.hpp"
 #include "riskbridge/security/digest.hpp"

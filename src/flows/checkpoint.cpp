@@ -1,7 +1,6 @@
-#include "riskbridge/flows/flow_service.hpp"
+#include "riskbridge/flows/checkpoint.hpp"
 
-#include "flow_util.hpp"
-#include "riskbridge/observability/log.hpp"
+#include "json_fields.hpp"
 
 namespace riskbridge::flows {
 
@@ -26,8 +25,7 @@ std::string flow_checkpoint::dump() const {
 }
 
 std::string flow_checkpoint::text(std::string_view key) const {
-    const auto it = doc_.find(key);
-    return it != doc_.end() && it->is_string() ? it->get<std::string>() : std::string{};
+    return detail::text_of(doc_, key);
 }
 
 std::string flow_checkpoint::step() const {
@@ -39,17 +37,13 @@ void flow_checkpoint::set_step(std::string_view step) {
 }
 
 std::string flow_checkpoint::note_state(std::string_view key) const {
-    const auto notes = doc_.find("notes");
-    if (notes == doc_.end() || !notes->is_object()) {
-        return {};
-    }
-    const auto it = notes->find(key);
-    return it != notes->end() && it->is_string() ? it->get<std::string>() : std::string{};
+    const json* notes = detail::object_of(doc_, "notes");
+    return notes != nullptr ? detail::text_of(*notes, key) : std::string{};
 }
 
 bool flow_checkpoint::tag_done(std::string_view key) const {
-    const auto tags = doc_.find("tags");
-    return tags != doc_.end() && tags->is_object() && tags->contains(key);
+    const json* tags = detail::object_of(doc_, "tags");
+    return tags != nullptr && tags->contains(key);
 }
 
 namespace {
@@ -80,66 +74,18 @@ result<void> flow_checkpoint::save(workers::job_context& ctx) const {
     return ctx.save_checkpoint(dump());
 }
 
-std::variant<applicant_read, workers::job_outcome> read_applicant(
-    workers::job_context& ctx, flow_clients& c, const std::string& application_id,
-    std::string candidate_id, const nlohmann::json& webhook_payload) {
-    auto app = c.ashby.application_info(application_id);
-    if (!app) {
-        ctx.audit("read_application", "error", app.error().code);
-        return outcome_for(app.error(), "ashby application.info");
+const char* state_name(clients::riskos::eval_state s) noexcept {
+    switch (s) {
+        case clients::riskos::eval_state::completed:
+            return "completed";
+        case clients::riskos::eval_state::paused:
+            return "paused";
+        case clients::riskos::eval_state::in_progress:
+            return "in_progress";
+        case clients::riskos::eval_state::unknown:
+            break;
     }
-    if (!app->submitter_client_ip) {
-        // Ashby puts it in the webhook's application; the API's copy may leave it out. The
-        // webhook handler keeps it as submitter_client_ip (a job stored by an older version
-        // holds the whole webhook data block instead).
-        std::string ip = detail::text_of(webhook_payload, "submitter_client_ip");
-        if (ip.empty()) {
-            const json* data = detail::object_of(webhook_payload, "data");
-            const json* webhook_app =
-                data != nullptr ? detail::object_of(*data, "application") : nullptr;
-            if (webhook_app != nullptr) {
-                ip = detail::text_of(*webhook_app, "submitterClientIp");
-            }
-        }
-        if (!ip.empty()) {
-            app->submitter_client_ip = std::move(ip);
-        }
-    }
-    if (!app->candidate_id.empty()) {
-        candidate_id = app->candidate_id;
-    }
-    if (candidate_id.empty()) {
-        ctx.audit("read_application", "no_candidate");
-        return workers::job_outcome::fail("application has no candidate id");
-    }
-    ctx.log_field("candidate_id", candidate_id);
-    auto cand = c.ashby.candidate_info(candidate_id);
-    if (!cand) {
-        ctx.audit("read_candidate", "error", cand.error().code);
-        return outcome_for(cand.error(), "ashby candidate.info");
-    }
-    ctx.audit("read", "ok", "candidate " + candidate_id);
-    return applicant_read{std::move(*app), std::move(*cand), std::move(candidate_id)};
-}
-
-workers::job_outcome outcome_for(const clients::upstream_error& e, std::string_view what) {
-    std::string msg = std::string(what) + ": " + e.message;
-    if (!e.code.empty() && e.message.find(e.code) == std::string::npos) {
-        msg += " (" + e.code + ")";
-    }
-    if (e.transient) {
-        return workers::job_outcome::retry(std::move(msg), e.retry_after);
-    }
-    return workers::job_outcome::fail(std::move(msg));
-}
-
-std::string evaluation_request_id(config::flow_kind flow, std::string_view application_id) {
-    return std::string("rb-") + config::to_string(flow) + "-" + std::string(application_id);
-}
-
-std::string note_ref(config::flow_kind flow, std::string_view application_id,
-                     std::string_view step) {
-    return evaluation_request_id(flow, application_id) + "/" + std::string(step);
+    return "unknown";
 }
 
 }  // namespace riskbridge::flows

@@ -1,33 +1,28 @@
 // The document verification flow (README "Document verification"): Candidate Hired (or a stage
 // trigger such as Offer) -> a DocV evaluation -> "document verification requested" -> wait.
 //
-//   read      application.info, candidate.info
-//   consent   when consent.required: no consent -> a note, skipped (no RiskOS call)
-//   mapping   missing required fields -> a note naming them, skipped
+//   read, consent, mapping   prepare_applicant (applicant.hpp); no consent or missing
+//                            required fields -> a note saying why, skipped (no RiskOS call)
 //   evaluate  POST /api/evaluation on riskos.workflows.document_verification with the DocV
 //             settings (individual.docv.config), id rb-document_verification-<application_id>
 //             -> checkpoint "evaluated"
 //   paused    the evaluation recorded `requested` (docv_token, expires_at = now + link
 //             lifetime), a note "document verification requested" (the capture link only
 //             when riskos.docv.link_in_note), status "requested"; done. The riskos_event,
-//             reconcile and finish_evaluation jobs take it from there (docv.hpp).
+//             reconcile and finish_evaluation jobs take it from there (docv_state.hpp).
 //   completed at once -> `deciding`, tag, note, `completed`, final status, in this job
 
-#include "flow_util.hpp"
+#include "applicant.hpp"
 #include "riskbridge/core/text.hpp"
-#include "riskbridge/flows/consent.hpp"
 #include "riskbridge/flows/flow_service.hpp"
 #include "riskbridge/flows/mapping.hpp"
+#include "riskbridge/flows/request_ids.hpp"
 #include "riskbridge/observability/log.hpp"
 
 namespace riskbridge::flows {
 
 namespace {
 
-using detail::checkpoint_failed;
-using detail::state_name;
-using detail::store_failed;
-using detail::text_of;
 using nlohmann::json;
 
 constexpr config::flow_kind docv_flow = config::flow_kind::document_verification;
@@ -50,59 +45,27 @@ json docv_config_json(const config::docv_config& d) {
 }  // namespace
 
 workers::job_outcome flow_service::run_document_verification(workers::job_context& ctx) {
-    const store::job& job = ctx.current();
-    const json payload = json::parse(job.payload, nullptr, /*allow_exceptions=*/false);
-    const std::string application_id = text_of(payload, "application_id");
-    std::string candidate_id = text_of(payload, "candidate_id");
-    if (application_id.empty()) {
-        ctx.audit("start", "invalid_payload");
-        return workers::job_outcome::fail("payload lacks application_id");
+    auto opened = detail::open_flow_job(ctx);
+    if (!opened) {
+        return std::move(opened).error();
     }
-    ctx.log_field("application_id", application_id);
-
-    flow_checkpoint cp = flow_checkpoint::parse(ctx.checkpoint());
-    if (const std::string cid = cp.text("candidate_id"); !cid.empty()) {
-        candidate_id = cid;
-    }
-    ctx.log_field("candidate_id", candidate_id);  // the webhook's; read_applicant confirms it
+    detail::flow_job& job = *opened;
+    flow_checkpoint& cp = job.cp;
+    const std::string& application_id = job.application_id;
+    const std::string& candidate_id = job.candidate_id;
     auto lease = clients_.acquire();
     flow_clients& c = *lease;
 
     if (cp.step().empty()) {
-        auto read = read_applicant(ctx, c, application_id, candidate_id, payload);
-        if (auto* failed = std::get_if<workers::job_outcome>(&read)) {
-            return std::move(*failed);
+        auto prepared = detail::prepare_applicant(ctx, cfg_, c, job);
+        if (!prepared) {
+            return std::move(prepared).error();
         }
-        const auto& [app, cand, read_candidate_id] = std::get<applicant_read>(read);
-        candidate_id = read_candidate_id;
-        ctx.log_field("candidate_id", candidate_id);
-        cp.doc()["candidate_id"] = candidate_id;
-
-        const consent_result consent = check_consent(cfg_.consent, app);
-        ctx.audit("consent", to_string(consent.status));
-        const mapped_applicant mapped = map_applicant(cfg_.mapping, cand, app);
-        if (!consent.allowed()) {
-            cp.set_step("skipped");
-            cp.doc()["skip"] = "consent";
-            cp.doc()["consent"] = to_string(consent.status);
-        } else if (!mapped.complete()) {
-            cp.set_step("skipped");
-            cp.doc()["skip"] = "missing";
-            std::vector<std::string> labels;
-            for (const auto& m : mapped.missing) {
-                labels.push_back(field_label(m));
-            }
-            cp.doc()["missing"] = labels;
-            ctx.audit("mapping", "missing", join(mapped.missing, ", "));
-        } else {
-            ctx.audit("mapping", "complete", std::to_string(mapped.fields.size()) + " fields");
-            if (ctx.stopping()) {
-                return workers::job_outcome::retry("stopping before the evaluation");
-            }
+        if (const auto& mapped = *prepared) {
             const std::string& workflow = cfg_.riskos.document_verification_workflow;
             const time_point now = ctx.now_source().now();
             json body = json::parse(
-                build_request_json(mapped, evaluation_request_id(docv_flow, application_id),
+                build_request_json(*mapped, evaluation_request_id(docv_flow, application_id),
                                    format_rfc3339(now), workflow),
                 nullptr, /*allow_exceptions=*/false);
             if (!body.is_object() || !body["data"].is_object() ||
@@ -111,17 +74,11 @@ workers::job_outcome flow_service::run_document_verification(workers::job_contex
                 return workers::job_outcome::fail("the evaluation request could not be built");
             }
             body["data"]["individual"]["docv"] = {{"config", docv_config_json(cfg_.riskos.docv)}};
-            auto eval =
-                c.riskos.evaluate_json(body.dump(-1, ' ', false, json::error_handler_t::replace));
+            auto eval = detail::request_evaluation(
+                ctx, c, cp, body.dump(-1, ' ', false, json::error_handler_t::replace), workflow);
             if (!eval) {
-                ctx.audit("evaluate", "error", eval.error().code);
-                return outcome_for(eval.error(), "riskos POST /api/evaluation");
+                return std::move(eval).error();
             }
-            ctx.log_field("eval_id", eval->eval_id);
-            cp.set_step("evaluated");
-            cp.doc()["eval_id"] = eval->eval_id;
-            cp.doc()["eval_state"] = state_name(eval->state);
-            cp.doc()["workflow"] = eval->workflow.empty() ? workflow : eval->workflow;
             if (eval->completed()) {
                 cp.doc()["finish"] =
                     json::parse(to_json_text(finish_from_evaluation(*eval, "evaluation")));
@@ -156,43 +113,31 @@ workers::job_outcome flow_service::run_document_verification(workers::job_contex
                          ? "the application does not accept the consent question"
                          : "the application has no answer to the consent question";
         } else {
-            std::vector<std::string> labels;
-            for (const auto& l : cp.doc().value("missing", json::array())) {
-                if (l.is_string()) {
-                    labels.push_back(l.get<std::string>());
-                }
-            }
-            reason = "missing " + join(labels, ", ");
+            reason = "missing " + join(detail::missing_labels(cp), ", ");
         }
-        if (auto stop = ensure_note(ctx, cp, c, skip, candidate_id, ref,
-                                    render_docv_skipped_note(reason, ref), false)) {
-            return *stop;
+        if (auto written = ensure_note(ctx, cp, c, skip, candidate_id, ref,
+                                       render_docv_skipped_note(reason, ref), false);
+            !written) {
+            return written.error();
         }
         log::info("docv_skipped", {{"reason", skip}});
         return workers::job_outcome::done("skipped: " + reason);
     }
 
-    const std::string eval_id = cp.text("eval_id");
-    if (cp.step() != "evaluated" || eval_id.empty()) {
-        ctx.audit("resume", "bad_checkpoint", cp.step());
-        return workers::job_outcome::fail("checkpoint step '" + cp.step() + "' is not known");
+    const auto evaluated = detail::evaluated_eval_id(ctx, cp);
+    if (!evaluated) {
+        return evaluated.error();
     }
-    ctx.log_field("eval_id", eval_id);
+    const std::string& eval_id = *evaluated;
 
     auto existing = ctx.store().find_evaluation(eval_id);
     if (!existing) {
         return store_failed("evaluation not read", existing.error());
     }
-    store::evaluation_record rec;
-    if (*existing) {
-        rec = **existing;
-    } else {
-        rec.eval_id = eval_id;
-        rec.flow = config::to_string(docv_flow);
-        rec.application_id = application_id;
-        rec.candidate_id = candidate_id;
-        rec.job = job.id;
-    }
+    store::evaluation_record rec = *existing
+                                       ? **existing
+                                       : new_evaluation_record(eval_id, docv_flow, application_id,
+                                                               candidate_id, ctx.current().id);
 
     if (cp.text("eval_state") == "completed") {
         auto f = parse_finish_request(cp.doc().value("finish", json::object()).dump());
@@ -200,7 +145,7 @@ workers::job_outcome flow_service::run_document_verification(workers::job_contex
             ctx.audit("resume", "bad_checkpoint", "finish");
             return workers::job_outcome::fail("checkpoint lacks the decision");
         }
-        if (*existing && rec.job != job.id) {
+        if (*existing && rec.job != ctx.current().id) {
             // Not ours to decide (cannot happen with one job per application and flow, but
             // the one finish job keeps it single-writer whatever happened).
             if (is_waiting_state(rec.state)) {
@@ -248,8 +193,9 @@ workers::job_outcome flow_service::run_document_verification(workers::job_contex
         const std::string html = render_docv_requested_note(
             eval_id, case_url(cfg_.riskos.case_url_base, cp.text("workflow"), eval_id),
             rec.expires_at, cfg_.riskos.docv.send_message, link, ref);
-        if (auto stop = ensure_note(ctx, cp, c, "requested", candidate_id, ref, html, false)) {
-            return *stop;
+        if (auto written = ensure_note(ctx, cp, c, "requested", candidate_id, ref, html, false);
+            !written) {
+            return written.error();
         }
     }
     // Keep less: the token lives on as the record's blind index, the link in the note.
@@ -257,11 +203,11 @@ workers::job_outcome flow_service::run_document_verification(workers::job_contex
         cp.doc().erase("docv_token");
         cp.doc().erase("link");
         if (auto saved = cp.save(ctx); !saved) {
-            return detail::checkpoint_failed(saved.error());
+            return checkpoint_failed(saved.error());
         }
     }
-    if (auto stop = push_status(ctx, cp, c, rec, verification_status::requested)) {
-        return *stop;
+    if (auto pushed = push_status(ctx, cp, c, rec, verification_status::requested); !pushed) {
+        return pushed.error();
     }
     log::info("docv_waiting", {{"eval_status", cp.text("eval_state")}});
     const auto requested = cp.doc().find("capture_requested");

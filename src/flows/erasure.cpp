@@ -7,14 +7,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "flow_util.hpp"
+#include "json_fields.hpp"
+#include "riskbridge/flows/step.hpp"
 #include "riskbridge/observability/log.hpp"
 
 namespace riskbridge::flows {
 
 namespace {
 
-using detail::store_failed;
 using detail::text_of;
 using nlohmann::json;
 

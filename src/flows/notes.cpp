@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "riskbridge/core/text.hpp"
+
 namespace riskbridge::flows {
 
 std::string html_escape(std::string_view text) {
@@ -80,6 +82,18 @@ std::string footer(std::string_view ref) {
     return "<i>" + html_escape(note_marker(ref)) + "</i>";
 }
 
+/// The list items linking the case in RiskOS and naming the evaluation, when known.
+std::string case_items(std::string_view case_link, std::string_view eval_id) {
+    std::string html;
+    if (!case_link.empty()) {
+        html += "<li>Case: <a href=\"" + html_escape(case_link) + "\">open in RiskOS</a></li>";
+    }
+    if (!eval_id.empty()) {
+        html += "<li>Evaluation: <code>" + html_escape(eval_id) + "</code></li>";
+    }
+    return html;
+}
+
 }  // namespace
 
 std::string render_decision_note(const decision_note& n) {
@@ -109,12 +123,7 @@ std::string render_decision_note(const decision_note& n) {
     } else {
         html += "<li>No reason codes were returned.</li>";
     }
-    if (!n.case_link.empty()) {
-        html += "<li>Case: <a href=\"" + html_escape(n.case_link) + "\">open in RiskOS</a></li>";
-    }
-    if (!n.eval_id.empty()) {
-        html += "<li>Evaluation: <code>" + html_escape(n.eval_id) + "</code></li>";
-    }
+    html += case_items(n.case_link, n.eval_id);
     html += "</ul>" + footer(n.ref);
     return html;
 }
@@ -134,11 +143,7 @@ std::string render_consent_note(consent_status status, std::string_view question
 
 std::string render_missing_note(const std::vector<std::string>& missing_labels,
                                 std::string_view ref) {
-    std::string list;
-    for (const auto& l : missing_labels) {
-        list += list.empty() ? "" : ", ";
-        list += l;
-    }
+    const std::string list = join(missing_labels, ", ");
     std::string html =
         "<b>RiskOS identity screening was not run: missing " + html_escape(list) + "</b><ul>";
     for (const auto& l : missing_labels) {
@@ -149,6 +154,35 @@ std::string render_missing_note(const std::vector<std::string>& missing_labels,
         "candidate's profile and screen the candidate in RiskOS by hand.</li></ul>" +
         footer(ref);
     return html;
+}
+
+std::string render_docv_requested_note(std::string_view eval_id, std::string_view case_link,
+                                       time_point expires_at, bool message_sent,
+                                       const std::optional<std::string>& link,
+                                       std::string_view ref) {
+    std::string html = "<b>RiskOS document verification requested</b><ul>";
+    html += message_sent ? "<li>RiskOS sends the candidate a link to capture an identity "
+                           "document and a selfie.</li>"
+                         : "<li>The candidate needs the capture link to submit an identity "
+                           "document and a selfie.</li>";
+    if (link && !link->empty()) {
+        html += "<li>Capture link: <a href=\"" + html_escape(*link) + "\">" + html_escape(*link) +
+                "</a></li>";
+    }
+    if (expires_at.time_since_epoch().count() != 0) {
+        html += "<li>The link expires at " + html_escape(format_rfc3339(expires_at)) + ".</li>";
+    }
+    html += "<li>The result is added here when RiskOS finishes the verification.</li>";
+    html += case_items(case_link, eval_id);
+    html += "</ul>" + footer(ref);
+    return html;
+}
+
+std::string render_docv_skipped_note(std::string_view reason, std::string_view ref) {
+    return "<b>RiskOS document verification was not started: " + html_escape(reason) +
+           "</b><ul><li>No data was sent to RiskOS.</li><li>Verify the candidate's documents "
+           "in RiskOS by hand if needed.</li></ul>" +
+           footer(ref);
 }
 
 }  // namespace riskbridge::flows

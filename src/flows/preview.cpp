@@ -2,8 +2,8 @@
 
 #include "riskbridge/clients/ashby/ashby_client.hpp"
 #include "riskbridge/flows/consent.hpp"
-#include "riskbridge/flows/flow_service.hpp"
 #include "riskbridge/flows/mapping.hpp"
+#include "riskbridge/flows/request_ids.hpp"
 
 namespace riskbridge::flows {
 

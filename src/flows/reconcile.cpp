@@ -1,5 +1,6 @@
-// Reconciliation: a `reconcile` job (queued by schedule_reconciliation, docv.hpp)
-// reads one waiting evaluation back with GET /api/evaluation/{eval_id}:
+// Reconciliation (reconcile.hpp): schedule_reconciliation queues a `reconcile` job per
+// evaluation that has waited too long; the job reads one waiting evaluation back with GET
+// /api/evaluation/{eval_id}:
 //   completed                          -> the finish job is queued with the decision (a
 //                                         missed evaluation_completed webhook)
 //   still paused for documents, the    -> the finish job is queued as expired (REJECT)
@@ -9,7 +10,15 @@
 // The finish job is the same one the webhooks use (unique per eval_id), so a webhook and
 // reconciliation racing each other still finish the evaluation once.
 
-#include "flow_util.hpp"
+#include "riskbridge/flows/reconcile.hpp"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "json_fields.hpp"
+#include "mirrored_context.hpp"
+#include "riskbridge/core/text.hpp"
 #include "riskbridge/flows/flow_service.hpp"
 #include "riskbridge/observability/log.hpp"
 
@@ -17,9 +26,16 @@ namespace riskbridge::flows {
 
 namespace {
 
-using detail::store_failed;
 using detail::text_of;
 using nlohmann::json;
+
+/// The store's singleton lease that lets one replica schedule at a time.
+constexpr const char* reconcile_lease_name = "reconcile";
+/// The lease lasts this many scheduling intervals: the holder keeps it from run to run, and
+/// another replica takes over only once it has stopped renewing.
+constexpr int reconcile_lease_intervals = 3;
+/// The shortest scheduling interval and waiting time (a zero one would divide by zero).
+constexpr auto min_reconcile_period = std::chrono::milliseconds{1};
 
 /// When a capture that RiskOS still waits for stops being possible: the link's expiry (the
 /// DocV flow records it), or for a paused evaluation with a capture request and no recorded
@@ -101,17 +117,56 @@ workers::job_outcome flow_service::run_reconcile(workers::job_context& ctx) {
         log::info("reconcile_waiting", {{"eval_status", eval->eval_status}});
         return workers::job_outcome::done("still waiting: " + eval->eval_status);
     }
-    auto id = enqueue_finish(ctx.store(), *f, now);
+    const auto id = queue_finish(mctx, *f, now, "reconcile");
     if (!id) {
-        return store_failed("finish not queued", id.error());
+        return id.error();
     }
-    mctx.audit("reconcile", "finish_queued",
-               std::string(to_string(f->outcome)) + " " + f->decision + ", finish job " +
-                   std::to_string(*id));
     log::info("reconcile_finish_queued", {{"outcome", to_string(f->outcome)},
                                           {"source", f->source},
                                           {"finish_job_id", static_cast<long long>(*id)}});
     return workers::job_outcome::done("finish queued: job " + std::to_string(*id));
+}
+
+result<int> schedule_reconciliation(store::job_store& st, const config::config& cfg,
+                                    std::string_view owner, time_point now, int limit) {
+    const auto interval = std::max(cfg.riskos.reconcile_interval, min_reconcile_period);
+    auto held = st.try_acquire_singleton(reconcile_lease_name, owner, now,
+                                         interval * reconcile_lease_intervals);
+    if (!held) {
+        return std::move(held).error();
+    }
+    if (!*held) {
+        return 0;
+    }
+    const auto after = std::max(cfg.riskos.reconcile_after, min_reconcile_period);
+    auto stale = st.stale_evaluations({eval_state_names::pending, eval_state_names::requested},
+                                      now - after, limit);
+    if (!stale) {
+        return std::move(stale).error();
+    }
+    // One window per reconcile_after: an evaluation is read back at most once per window,
+    // whichever replica schedules it and however often the task runs.
+    const long long window = to_unix_ms(now) / after.count();
+    int queued = 0;
+    for (const auto& e : *stale) {
+        store::new_job j;
+        j.kind = reconcile_kind;
+        j.payload = json{{"eval_id", e.eval_id}}.dump();
+        j.correlation_id = "eval:" + e.eval_id;
+        j.unique_key = "reconcile:" + e.eval_id + ":" + std::to_string(window);
+        j.subject = e.eval_id;
+        if (auto added = st.add_job(j, now); !added) {
+            log::warn("reconcile_enqueue_failed",
+                      {{"eval_id", e.eval_id}, {"error", added.error().message}});
+            continue;
+        }
+        ++queued;
+    }
+    if (!stale->empty()) {
+        log::info("reconcile_scheduled",
+                  {{"evaluations", static_cast<long long>(stale->size())}, {"queued", queued}});
+    }
+    return static_cast<int>(stale->size());
 }
 
 }  // namespace riskbridge::flows

@@ -4,7 +4,7 @@
 
 #include "fuzz_common.hpp"
 #include "riskbridge/clients/riskos/evaluation.hpp"
-#include "riskbridge/flows/docv.hpp"
+#include "riskbridge/flows/finish_request.hpp"
 #include "riskbridge/flows/notes.hpp"
 
 using namespace riskbridge;

@@ -12,7 +12,8 @@
 
 #include "fuzz_common.hpp"
 #include "riskbridge/clients/riskos/evaluation.hpp"
-#include "riskbridge/flows/docv.hpp"
+#include "riskbridge/flows/docv_state.hpp"
+#include "riskbridge/flows/finish_request.hpp"
 #include "riskbridge/http/webhook_handler.hpp"
 
 namespace {

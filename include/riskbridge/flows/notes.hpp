@@ -10,12 +10,14 @@
 // uncertain attempt, a flow lists the candidate's notes and skips the write when one already
 // carries the marker: a note is never written twice for the same step.
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "riskbridge/clients/riskos/evaluation.hpp"
+#include "riskbridge/core/clock.hpp"
 #include "riskbridge/flows/consent.hpp"
 
 namespace riskbridge::flows {
@@ -38,9 +40,13 @@ struct reason_code {
     friend bool operator==(const reason_code&, const reason_code&) = default;
 };
 
+/// The most reason codes a decision note lists.
+inline constexpr std::size_t max_note_reasons = 8;
+
 /// The reason codes of an evaluation, risk codes (R...) before informational ones (I...),
 /// then in the order RiskOS gave them, without repeats, at most `limit`.
-std::vector<reason_code> top_reasons(const clients::riskos::evaluation& e, std::size_t limit = 8);
+std::vector<reason_code> top_reasons(const clients::riskos::evaluation& e,
+                                     std::size_t limit = max_note_reasons);
 
 struct decision_note {
     std::string flow_title = "Identity screening";  ///< what was checked
@@ -62,5 +68,14 @@ std::string render_consent_note(consent_status status, std::string_view question
 /// "Identity screening was not run: missing email, phone."
 std::string render_missing_note(const std::vector<std::string>& missing_labels,
                                 std::string_view ref);
+
+/// The note of a requested document verification: the link's expiry, and the capture link
+/// itself only when `link` is given (riskos.docv.link_in_note).
+std::string render_docv_requested_note(std::string_view eval_id, std::string_view case_link,
+                                       time_point expires_at, bool message_sent,
+                                       const std::optional<std::string>& link,
+                                       std::string_view ref);
+/// "Document verification was not started: ..." (no consent, or missing fields).
+std::string render_docv_skipped_note(std::string_view reason, std::string_view ref);
 
 }  // namespace riskbridge::flows

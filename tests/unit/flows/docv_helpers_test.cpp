@@ -8,7 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "riskbridge/flows/docv.hpp"
+#include "riskbridge/flows/docv_state.hpp"
+#include "riskbridge/flows/finish_request.hpp"
+#include "riskbridge/flows/notes.hpp"
 #include "support/paths.hpp"
 
 namespace riskbridge::flows {

@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-#include "riskbridge/flows/flow_service.hpp"
+#include "riskbridge/flows/evaluation_reads.hpp"
 #include "support/polling.hpp"
 
 namespace riskbridge::flows {

@@ -19,7 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "riskbridge/clients/http_client.hpp"
-#include "riskbridge/flows/flow_service.hpp"
+#include "riskbridge/flows/client_pool.hpp"
 #include "support/paths.hpp"
 
 namespace riskbridge::flows::testing {

@@ -17,8 +17,10 @@
 #include <nlohmann/json.hpp>
 
 #include "fake_upstreams.hpp"
-#include "riskbridge/flows/docv.hpp"
+#include "riskbridge/flows/docv_state.hpp"
+#include "riskbridge/flows/finish_request.hpp"
 #include "riskbridge/flows/flow_service.hpp"
+#include "riskbridge/flows/reconcile.hpp"
 #include "riskbridge/store/job_store.hpp"
 #include "support/paths.hpp"
 

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "riskbridge/clients/ashby/ashby_client.hpp"
-#include "riskbridge/flows/flow_service.hpp"
+#include "riskbridge/flows/tag_cache.hpp"
 #include "support/polling.hpp"
 
 namespace riskbridge::flows {

@@ -38,119 +38,16 @@
 // started it) is retried for up to riskos.reconcile_after, then acknowledged and logged. An
 // event for an evaluation that is already finished changes nothing (and reads nothing).
 
-#include <algorithm>
-
-#include "flow_util.hpp"
+#include "json_fields.hpp"
+#include "mirrored_context.hpp"
 #include "riskbridge/flows/flow_service.hpp"
 #include "riskbridge/observability/log.hpp"
 
 namespace riskbridge::flows {
 
-// ---- evaluation_reads ----------------------------------------------------------------------
-
-struct evaluation_reads::entry {
-    time_point started{};
-    time_point finished{};
-    bool done = false;
-    std::optional<read_result> result;  ///< none when the read ended in an exception
-};
-
-evaluation_reads::evaluation_reads(std::chrono::milliseconds ttl, std::size_t max_entries)
-    : ttl_(ttl), max_entries_(std::max<std::size_t>(max_entries, 1)) {}
-
-std::size_t evaluation_reads::size() const {
-    std::lock_guard lock(mutex_);
-    return entries_.size();
-}
-
-std::size_t evaluation_reads::waiting() const {
-    std::lock_guard lock(mutex_);
-    return waiting_;
-}
-
-void evaluation_reads::make_room(time_point now) {
-    if (entries_.size() < max_entries_) {
-        return;
-    }
-    std::erase_if(entries_, [&](const auto& kv) {
-        return kv.second->done && now - kv.second->finished >= ttl_;
-    });
-    while (entries_.size() >= max_entries_) {
-        auto oldest = entries_.end();
-        for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-            if (it->second->done &&
-                (oldest == entries_.end() || it->second->finished < oldest->second->finished)) {
-                oldest = it;
-            }
-        }
-        if (oldest == entries_.end()) {
-            return;  // every read is in flight: they end soon, and are few (one per worker)
-        }
-        entries_.erase(oldest);
-    }
-}
-
-evaluation_reads::read_result evaluation_reads::read(const std::string& eval_id,
-                                                     time_point not_before, const clock& clk,
-                                                     const read_fn& fetch) {
-    auto mine = std::make_shared<entry>();
-    {
-        std::unique_lock lock(mutex_);
-        for (;;) {
-            const auto it = entries_.find(eval_id);
-            if (it == entries_.end()) {
-                break;
-            }
-            const std::shared_ptr<entry> e = it->second;
-            if (!e->done) {
-                // One read at a time per evaluation: wait for it, then judge it.
-                ++waiting_;
-                finished_.wait(lock, [&] { return e->done; });
-                --waiting_;
-                if (e->result && e->started >= not_before) {
-                    return *e->result;
-                }
-                continue;  // it started before this event arrived, or it threw: look again
-            }
-            if (e->result && e->result->has_value() && e->started >= not_before &&
-                clk.now() - e->finished < ttl_) {
-                return *e->result;
-            }
-            break;  // too old: read again
-        }
-        make_room(clk.now());
-        mine->started = clk.now();
-        entries_.insert_or_assign(eval_id, mine);
-    }
-    const auto end = [&](std::optional<read_result> got) {
-        {
-            std::lock_guard lock(mutex_);
-            mine->finished = clk.now();
-            mine->result = std::move(got);
-            mine->done = true;
-            const bool keep = mine->result && mine->result->has_value();
-            if (const auto it = entries_.find(eval_id);
-                !keep && it != entries_.end() && it->second == mine) {
-                entries_.erase(it);
-            }
-        }
-        finished_.notify_all();
-    };
-    std::optional<read_result> got;
-    try {
-        got.emplace(fetch());
-    } catch (...) {
-        end(std::nullopt);
-        throw;
-    }
-    end(got);
-    return std::move(*got);
-}
-
 namespace {
 
 using detail::object_of;
-using detail::store_failed;
 using detail::text_of;
 using nlohmann::json;
 
@@ -166,7 +63,7 @@ std::string event_decision(const nlohmann::json* data) {
     return data == nullptr
                ? std::string(clients::riskos::to_string(clients::riskos::decision::unknown))
                : std::string(clients::riskos::to_string(
-                     clients::riskos::parse_decision(detail::text_of(*data, "decision"))));
+                     clients::riskos::parse_decision(text_of(*data, "decision"))));
 }
 
 /// What an event says, whichever envelope it came in.
@@ -182,16 +79,14 @@ struct event_view {
     bool by_person = false;
 };
 
-}  // namespace
-
-workers::job_outcome flow_service::run_riskos_event(workers::job_context& ctx) {
-    const store::job& job = ctx.current();
-    const json payload = json::parse(job.payload, nullptr, /*allow_exceptions=*/false);
+/// The event of a riskos_event job's payload (`payload` outlives the view). An event the
+/// handler does not act on (unreadable, a type not handled, a note written by a person) ends
+/// the job: done, audited and logged with the reason.
+step<event_view> read_event(workers::job_context& ctx, const json& payload) {
     const json* event = object_of(payload, "event");
     event_view v;
     v.type = text_of(payload, "event_type");
     v.event_id = text_of(payload, "event_id");
-    log::scoped_context event_ctx("event_id", v.event_id);
     if (event == nullptr) {
         ctx.audit("event", "invalid_payload");
         log::warn("riskos_event_unreadable", {{"event_type", v.type}});
@@ -236,6 +131,20 @@ workers::job_outcome flow_service::run_riskos_event(workers::job_context& ctx) {
                   {{"event_type", v.type}, {"eval_id", v.eval_id}, {"reason", "note_by_person"}});
         return workers::job_outcome::done("ignored: a note written by a person");
     }
+    return v;
+}
+
+}  // namespace
+
+workers::job_outcome flow_service::run_riskos_event(workers::job_context& ctx) {
+    const store::job& job = ctx.current();
+    const json payload = json::parse(job.payload, nullptr, /*allow_exceptions=*/false);
+    log::scoped_context event_ctx("event_id", text_of(payload, "event_id"));
+    auto read = read_event(ctx, payload);
+    if (!read) {
+        return std::move(read).error();
+    }
+    const event_view& v = *read;
 
     // ---- correlate ----------------------------------------------------------------------
     if (v.eval_id.empty() && v.token.empty()) {
@@ -277,13 +186,10 @@ workers::job_outcome flow_service::run_riskos_event(workers::job_context& ctx) {
         return workers::job_outcome::done("no change: evaluation already " + rec.state);
     };
     const auto queue = [&](const finish_request& f, std::string_view what) {
-        auto id = enqueue_finish(ctx.store(), f, now);
+        const auto id = queue_finish(mctx, f, now, what);
         if (!id) {
-            return store_failed("finish not queued", id.error());
+            return id.error();
         }
-        mctx.audit(what, "finish_queued",
-                   std::string(to_string(f.outcome)) + " " + f.decision + ", finish job " +
-                       std::to_string(*id));
         log::info("finish_queued", {{"event_type", v.type},
                                     {"outcome", to_string(f.outcome)},
                                     {"finish_job_id", static_cast<long long>(*id)}});
@@ -341,7 +247,7 @@ workers::job_outcome flow_service::run_riskos_event(workers::job_context& ctx) {
                 job.attempts < cfg_.workers.max_attempts) {
                 cp.doc()[not_completed_key] = reads;
                 if (auto saved = cp.save(ctx); !saved) {
-                    return detail::checkpoint_failed(saved.error());
+                    return checkpoint_failed(saved.error());
                 }
                 mctx.audit("evaluation_completed", "not_completed_yet",
                            "RiskOS API: " + api_status);
@@ -412,8 +318,9 @@ workers::job_outcome flow_service::run_riskos_event(workers::job_context& ctx) {
     if (note != case_note::process_initiated && note != case_note::other) {
         flow_checkpoint cp = flow_checkpoint::parse(ctx.checkpoint());
         auto lease = clients_.acquire();
-        if (auto stop = push_status(mctx, cp, *lease, rec, verification_status::in_progress)) {
-            return *stop;
+        if (auto pushed = push_status(mctx, cp, *lease, rec, verification_status::in_progress);
+            !pushed) {
+            return pushed.error();
         }
     }
     return workers::job_outcome::done(std::string("progress recorded: ") + to_string(note));

@@ -1,8 +1,10 @@
 #pragma once
 
-// Document verification (DocV), RiskOS webhook events and reconciliation (docs/external-apis.md):
-// the job kinds, the evaluation record's state machine, the DocV progress notes, the status
-// pushed to the candidate's custom field, and the one job that finishes an evaluation.
+// The DocV state machine (docs/external-apis.md): the job kinds of an evaluation's life, the
+// evaluation record's states, the DocV progress notes (case notes), the verification status
+// pushed to the candidate's custom field, and how an evaluation ended. The finish job's
+// payload is in finish_request.hpp, reconciliation in reconcile.hpp, the DocV notes in
+// notes.hpp.
 //
 // Evaluation record states (store::evaluation_record.state):
 //
@@ -27,16 +29,10 @@
 // whatever the order of events. Progress notes only append to the audit trail (and push the
 // "in progress" status); they never write the record.
 
-#include <chrono>
 #include <optional>
-#include <string>
 #include <string_view>
-#include <vector>
 
-#include "riskbridge/clients/riskos/evaluation.hpp"
 #include "riskbridge/config/config.hpp"
-#include "riskbridge/core/error.hpp"
-#include "riskbridge/flows/notes.hpp"
 #include "riskbridge/store/job_store.hpp"
 
 namespace riskbridge::flows {
@@ -53,6 +49,11 @@ inline constexpr const char* completed = "completed";
 inline constexpr const char* declined = "declined";
 inline constexpr const char* expired = "expired";
 }  // namespace eval_state_names
+
+/// The record of a flow's evaluation started by the job `job`, before it has a state.
+store::evaluation_record new_evaluation_record(std::string_view eval_id, config::flow_kind flow,
+                                               std::string_view application_id,
+                                               std::string_view candidate_id, store::job_id job);
 
 /// pending or requested: RiskOS has not given the final answer yet.
 bool is_waiting_state(std::string_view state) noexcept;
@@ -95,51 +96,5 @@ enum class finish_outcome { decision, declined, expired };
 const char* to_string(finish_outcome o) noexcept;  ///< "decision", "declined", "expired"
 /// The record's final state for an outcome: completed, declined, expired.
 const char* final_state_for(finish_outcome o) noexcept;
-
-/// The payload of the finish_evaluation job: what finished the evaluation, without any
-/// personal data (decision, reason codes, document type; never documentData).
-struct finish_request {
-    std::string eval_id;
-    finish_outcome outcome = finish_outcome::decision;
-    std::string source;    ///< evaluation_completed | case_notes_added | reconcile | link_expired
-    std::string decision;  ///< upper case; REJECT for declined and expired
-    std::string workflow;  ///< may be empty (the flow's configured workflow is used)
-    std::vector<reason_code> reasons;
-    std::optional<clients::riskos::docv_result> docv;  ///< the DocV result, when there was one
-    std::string event_id;                              ///< the webhook's, when from one
-};
-
-std::string to_json_text(const finish_request& f);
-/// nullopt when the text is not a finish request (no eval_id).
-std::optional<finish_request> parse_finish_request(std::string_view text);
-/// From a completed evaluation (API answer or webhook data): the decision as sent (upper
-/// case; the DocV decision value when the evaluation has none), top reason codes, DocV result.
-finish_request finish_from_evaluation(const clients::riskos::evaluation& e, std::string source);
-/// "finish:<eval_id>": at most one finish job per evaluation.
-std::string finish_job_key(std::string_view eval_id);
-/// Enqueues the finish job (or finds the one already there). Returns its id.
-result<store::job_id> enqueue_finish(store::job_store& st, const finish_request& f, time_point now);
-
-/// Extra note lines for a finish request: the DocV result and document type, or why the
-/// flow ended (consent declined, session expired, link expired). Plain text.
-std::vector<std::string> finish_note_details(const finish_request& f,
-                                             std::chrono::milliseconds link_lifetime);
-
-/// The note of a requested document verification: the link's expiry, and the capture link
-/// itself only when `link` is given (riskos.docv.link_in_note).
-std::string render_docv_requested_note(std::string_view eval_id, std::string_view case_link,
-                                       time_point expires_at, bool message_sent,
-                                       const std::optional<std::string>& link,
-                                       std::string_view ref);
-/// "Document verification was not started: ..." (no consent, or missing fields).
-std::string render_docv_skipped_note(std::string_view reason, std::string_view ref);
-
-/// Enqueues one `reconcile` job for each evaluation waiting longer than
-/// riskos.reconcile_after (unique per eval_id and reconcile_after window, so an evaluation is
-/// read back at most once per window), when `owner` holds the "reconcile" singleton lease of
-/// the store (one replica schedules at a time). Quick: no upstream call. Returns the number of
-/// evaluations looked at (0 when another replica holds the lease).
-result<int> schedule_reconciliation(store::job_store& st, const config::config& cfg,
-                                    std::string_view owner, time_point now, int limit = 500);
 
 }  // namespace riskbridge::flows
