@@ -26,7 +26,7 @@ std::optional<std::string> string_member(const nlohmann::json& obj, std::string_
 bool plausible_id(std::string_view id);
 
 /// What is stored of a RiskOS event: only what the riskos_event job reads
-/// (src/flows/riskos_events.cpp), strings only, each at most 256 bytes; never
+/// (src/flows/riskos_event.cpp), strings only, each at most 256 bytes; never
 /// enrichments, document data or the individual (names, emails, phones, addresses).
 ///   current envelope  {event_id, event_type, event_at, data: {eval_id, id, workflow,
 ///                     decision, eval_status, status, reviewer_id, notes}}, `notes` only

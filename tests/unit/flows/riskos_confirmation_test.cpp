@@ -1,6 +1,6 @@
 // A RiskOS webhook is authenticated by a static secret only, so its body is never trusted
 // with a decision: the riskos_event handler reads the evaluation back with
-// GET /api/evaluation/{eval_id} and the API's answer wins (riskos_events.cpp). Forged or
+// GET /api/evaluation/{eval_id} and the API's answer wins (riskos_event.cpp). Forged or
 // contradicting completions change nothing in Ashby, a burst of events for one evaluation
 // costs one read, and the reduced event the webhook handler now stores is read like the whole
 // body that earlier versions stored.
