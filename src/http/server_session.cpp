@@ -28,6 +28,8 @@ using request_head = bhttp::request<bhttp::string_body>;
 constexpr std::size_t read_buffer_slack_bytes = 64 * 1024;
 /// The first read of a request, while waiting for its first byte.
 constexpr std::size_t first_read_bytes = 4096;
+/// HTTP/1.1, as Beast numbers versions: the version of answers that end the connection.
+constexpr unsigned http_1_1 = 11;
 /// Random bytes of a request id (twice as many hex digits in X-Request-Id).
 constexpr std::size_t request_id_bytes = 8;
 /// Header fields room is made for up front (most requests have fewer).
@@ -205,7 +207,7 @@ awaitable<void> answer_and_close(const session_context& ctx, Stream& stream,
                                  const std::string& request_id) {
     auto& lowest = beast::get_lowest_layer(stream);
     error_code ec;
-    auto res = to_beast(r, 11, false, request_id, false);
+    auto res = to_beast(r, http_1_1, false, request_id, false);
     lowest.expires_after(ctx.cfg.write_timeout);
     co_await bhttp::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
     if (ec) {
