@@ -2,6 +2,8 @@
 
 #include "http/server_session.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <string>
 #include <type_traits>
 #include <utility>
