@@ -52,6 +52,16 @@ response json_error(unsigned status, std::string_view code, std::string_view mes
     return r;
 }
 
+response not_found() {
+    return json_error(404, "not_found", "no such endpoint");
+}
+
+response method_not_allowed(std::string_view message, std::string_view allow) {
+    auto r = json_error(405, "method_not_allowed", message);
+    r.headers.emplace_back("Allow", std::string(allow));
+    return r;
+}
+
 const char* to_string(framing f) noexcept {
     switch (f) {
         case framing::ok:

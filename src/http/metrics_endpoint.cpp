@@ -8,11 +8,14 @@ namespace {
 
 constexpr std::string_view metrics_path = "/metrics";
 
-response not_found() {
-    return json_error(404, "not_found", "no such endpoint");
-}
-
 }  // namespace
+
+response metrics_answer(const observability::metrics* metrics) {
+    response r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = metrics != nullptr ? metrics->serialize() : std::string{};
+    return r;
+}
 
 request_handler make_metrics_handler(observability::metrics* metrics) {
     return [metrics](request req, respond_fn respond) {
@@ -20,14 +23,9 @@ request_handler make_metrics_handler(observability::metrics* metrics) {
             return respond(not_found());
         }
         if (req.method != "GET" && req.method != "HEAD") {
-            auto r = json_error(405, "method_not_allowed", "use GET");
-            r.headers.emplace_back("Allow", "GET, HEAD");
-            return respond(std::move(r));
+            return respond(method_not_allowed("use GET", "GET, HEAD"));
         }
-        response r;
-        r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-        r.body = metrics != nullptr ? metrics->serialize() : std::string{};
-        respond(std::move(r));
+        respond(metrics_answer(metrics));
     };
 }
 

@@ -16,10 +16,8 @@
 
 #include "riskbridge/security/hmac.hpp"
 #include "support/ashby_events.hpp"
-#include "support/daemon_config.hpp"
-#include "support/daemon_process.hpp"
+#include "support/hardening_daemon.hpp"
 #include "support/http_client.hpp"
-#include "support/paths.hpp"
 #include "support/polling.hpp"
 #include "support/prometheus.hpp"
 
@@ -54,49 +52,17 @@ long rss_kib(pid_t pid) {
     return -1;
 }
 
-class HostileTest : public ::testing::Test {
+class HostileTest : public hardening_daemon_test {
 protected:
     void SetUp() override {
-        const std::string config = dir_.file("riskbridge.yaml");
-        // 127.0.0.1 is a trusted proxy, so each test client can be a different address
-        // through X-Forwarded-For.
-        std::ofstream(config) << R"(server:
-  listen: "127.0.0.1:0"
-  threads: 2
-  max_body_bytes: 65536
-  max_header_bytes: 8192
-  header_timeout_ms: 1000
-  read_timeout_ms: 6000
-  idle_timeout_ms: 5000
-  max_connections: )" << max_connections
-                              << R"(
-  trusted_proxies: ["127.0.0.1"]
-  auth_failure_limit: { max: 5, window_ms: 60000 }
-ashby: { api_base_url: "http://127.0.0.1:9", api_key: k, webhook_secrets: [")"
-                              << secret << R"("] }
-riskos: { api_base_url: "http://127.0.0.1:9", api_key: k, webhook_auth: { bearer_tokens: [t] } }
-store: { sqlite_path: ")" << dir_.file("riskbridge.db")
-                              << R"(", )" << throwaway_encryption() << R"( }
-workers: { threads: 1 }
-logging: { level: info }
-)";
-        daemon_ = std::make_unique<daemon_process>(
-            std::vector<std::string>{"serve", "--config", config},
-            std::map<std::string, std::string>{}, dir_.file("daemon.log"));
-        ASSERT_TRUE(daemon_->wait_ready()) << daemon_->logs();
-        port_ = daemon_->port();
-        rss_before_ = rss_kib(daemon_->pid());
-    }
-
-    void TearDown() override {
-        if (daemon_ && daemon_->running()) {
-            EXPECT_EQ(daemon_->terminate(20s), std::optional<int>(0)) << daemon_->logs();
+        start_daemon({secret,
+                      "t",
+                      max_connections,
+                      {"max_body_bytes: 65536", "max_header_bytes: 8192", "header_timeout_ms: 1000",
+                       "read_timeout_ms: 6000", "idle_timeout_ms: 5000"}});
+        if (!HasFatalFailure()) {
+            rss_before_ = rss_kib(daemon_->pid());
         }
-    }
-
-    std::string metrics_text() {
-        auto r = http_request(port_, "GET", "/metrics");
-        return r && r->status == 200 ? r->body : std::string{};
     }
 
     /// The daemon is alive, answers, and grew by less than 100 MB.
@@ -111,9 +77,6 @@ logging: { level: info }
         EXPECT_LT(after - rss_before_, 100L * 1024);
     }
 
-    temp_dir dir_;
-    std::unique_ptr<daemon_process> daemon_;
-    std::uint16_t port_ = 0;
     long rss_before_ = 0;
 };
 

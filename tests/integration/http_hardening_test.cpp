@@ -6,17 +6,7 @@
 // request is still answered within a second; and RiskOS credentials refused on the headers,
 // before a body that never comes.
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cstdio>
-#include <cstdlib>
-#include <fstream>
-#include <map>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,12 +15,9 @@
 
 #include "riskbridge/security/hmac.hpp"
 #include "support/ashby_events.hpp"
-#include "support/daemon_config.hpp"
-#include "support/daemon_process.hpp"
+#include "support/hardening_daemon.hpp"
 #include "support/http_client.hpp"
-#include "support/paths.hpp"
 #include "support/polling.hpp"
-#include "support/prometheus.hpp"
 
 namespace riskbridge::testing {
 namespace {
@@ -47,97 +34,21 @@ std::string signature(const std::string& body) {
     return "sha256=" + security::hmac_sha256_hex(secret, body);
 }
 
-/// Everything the server sends on one connection after `bytes`, until it closes the connection
-/// or `timeout` passes; `closed` tells which.
-struct raw_exchange {
-    std::string received;
-    bool closed = false;
-};
-
-raw_exchange talk(std::uint16_t port, const std::string& bytes,
-                  std::chrono::milliseconds timeout = 10s) {
-    raw_exchange out;
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        return out;
-    }
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-        ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
-            static_cast<ssize_t>(bytes.size())) {
-        const auto deadline = steady::now() + timeout;
-        for (;;) {
-            const auto left =
-                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now());
-            pollfd p{fd, POLLIN, 0};
-            if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
-                break;
-            }
-            char buf[4096];
-            const auto n = ::recv(fd, buf, sizeof buf, 0);
-            if (n <= 0) {
-                out.closed = true;  // EOF, or a reset after the answers
-                break;
-            }
-            out.received.append(buf, static_cast<std::size_t>(n));
-        }
-    }
-    ::close(fd);
-    return out;
-}
-
-/// The status codes of the responses in `raw`, in order (no body here says "HTTP/1.1 ").
-std::vector<int> statuses(const std::string& raw) {
-    std::vector<int> out;
-    for (auto at = raw.find("HTTP/1.1 "); at != std::string::npos;
-         at = raw.find("HTTP/1.1 ", at + 1)) {
-        out.push_back(std::atoi(raw.substr(at + 9, 3).c_str()));
-    }
-    return out;
-}
-
-class HttpHardeningTest : public ::testing::Test {
+class HttpHardeningTest : public hardening_daemon_test {
 protected:
     void SetUp() override {
-        const std::string config = dir_.file("riskbridge.yaml");
-        // 127.0.0.1 is a trusted proxy, so a test client can be any address through
-        // X-Forwarded-For. The header and read deadlines (10 s) are far beyond what any test
-        // here takes, so none of them can rescue a test by cutting a slow client.
-        std::ofstream(config) << R"(server:
-  listen: "127.0.0.1:0"
-  threads: 2
-  max_body_bytes: 1048576
-  header_timeout_ms: 10000
-  read_timeout_ms: 10000
-  idle_timeout_ms: 10000
-  drain_timeout_ms: 5000
-  max_connections: )" << max_connections
-                              << R"(
-  trusted_proxies: ["127.0.0.1"]
-  auth_failure_limit: { max: 5, window_ms: 60000 }
-ashby: { api_base_url: "http://127.0.0.1:9", api_key: k, webhook_secrets: [")"
-                              << secret << R"("] }
-riskos: { api_base_url: "http://127.0.0.1:9", api_key: k, webhook_auth: { bearer_tokens: [")"
-                              << riskos_token << R"("] } }
-store: { sqlite_path: ")" << dir_.file("riskbridge.db")
-                              << R"(", )" << throwaway_encryption() << R"( }
-workers: { threads: 1 }
-logging: { level: info }
-)";
-        daemon_ = std::make_unique<daemon_process>(
-            std::vector<std::string>{"serve", "--config", config},
-            std::map<std::string, std::string>{}, dir_.file("daemon.log"));
-        ASSERT_TRUE(daemon_->wait_ready()) << daemon_->logs();
-        port_ = daemon_->port();
+        // The header and read deadlines (10 s) are far beyond what any test here takes, so none
+        // of them can rescue a test by cutting a slow client.
+        start_daemon(
+            {secret,
+             riskos_token,
+             max_connections,
+             {"max_body_bytes: 1048576", "header_timeout_ms: 10000", "read_timeout_ms: 10000",
+              "idle_timeout_ms: 10000", "drain_timeout_ms: 5000"}});
     }
 
     void TearDown() override {
-        if (daemon_ && daemon_->running()) {
-            EXPECT_EQ(daemon_->terminate(20s), std::optional<int>(0)) << daemon_->logs();
-        }
+        hardening_daemon_test::TearDown();
         if (daemon_) {
             const std::string logs = daemon_->logs();
             for (const char* needle : {secret, riskos_token, "sha256="}) {
@@ -145,18 +56,6 @@ logging: { level: info }
             }
         }
     }
-
-    /// One sample of /metrics, on a fresh connection or on `on` (no new connection: at the
-    /// cap, a new one would make another make way).
-    double metric(const std::string& series, http_connection* on = nullptr) {
-        auto r =
-            on != nullptr ? on->request("GET", "/metrics") : http_request(port_, "GET", "/metrics");
-        return r && r->status == 200 ? metric_sample(r->body, series) : -2;
-    }
-
-    temp_dir dir_;
-    std::unique_ptr<daemon_process> daemon_;
-    std::uint16_t port_ = 0;
 };
 
 TEST_F(HttpHardeningTest, TransferEncodingOtherThanOneChunkedIs400AndNothingAfterItIsAnswered) {

@@ -23,17 +23,16 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "riskbridge/config/config.hpp"
 #include "riskbridge/core/clock.hpp"
 
 namespace riskbridge::http {
 
 class auth_failure_limiter {
 public:
-    struct options {
-        int max = 20;  ///< failures allowed per window; 0 = no limit
-        std::chrono::milliseconds window{60'000};
-        std::size_t max_addresses = 10'000;
-    };
+    /// `max` failures allowed per `window` (0 = no limit), `max_addresses` tracked at once;
+    /// the defaults are the configuration's (server.auth_failure_limit).
+    using options = config::server_config::auth_failure_limit_config;
 
     explicit auth_failure_limiter(options opts, const clock& clk = system_clock());
     auth_failure_limiter(const auth_failure_limiter&) = delete;

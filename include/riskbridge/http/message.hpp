@@ -38,6 +38,10 @@ struct response {
 /// {"status": status_word} or {"error": code, "message": message} bodies with a status code.
 response json_status(unsigned status, std::string_view status_word);
 response json_error(unsigned status, std::string_view code, std::string_view message);
+/// 404 for a path no route serves.
+response not_found();
+/// 405 with `Allow: <allow>`; `message` says which method to use.
+response method_not_allowed(std::string_view message, std::string_view allow);
 
 /// Whether a request's body framing can be trusted, judged on its headers before any of the
 /// body is read. Where this server and a proxy in front of it could disagree on where the body

@@ -10,6 +10,9 @@
 
 namespace riskbridge::http {
 
+/// The answer to GET /metrics: the Prometheus text format of `metrics` (empty when null).
+response metrics_answer(const observability::metrics* metrics);
+
 /// GET or HEAD /metrics: the Prometheus text format of `metrics` (empty when null); another
 /// method on /metrics: 405 with Allow; any other path: 404.
 request_handler make_metrics_handler(observability::metrics* metrics);

@@ -1,8 +1,8 @@
 #pragma once
 
-// What the daemon answers, as a function of the request: route → authenticate the raw bytes →
-// parse the envelope → pick the trigger → hand the event to the store and answer once it is
-// durable. No sockets here; the store is the only asynchronous step.
+// What the daemon answers, as a function of the request: the route picks the intake
+// (ashby_intake.hpp, riskos_intake.hpp), whose decision becomes store calls and the answer,
+// given once the event is durable. No sockets here; the store is the only asynchronous step.
 
 #include <functional>
 #include <memory>
@@ -13,6 +13,7 @@
 
 #include "riskbridge/config/config.hpp"
 #include "riskbridge/http/message.hpp"
+#include "riskbridge/http/riskos_intake.hpp"  // riskos_event_kind
 #include "riskbridge/observability/metrics.hpp"
 #include "riskbridge/store/job_store.hpp"
 
@@ -52,9 +53,6 @@ struct request_handler {
         on_request(std::move(req), std::move(respond));
     }
 };
-
-/// The job kind of RiskOS webhook events.
-inline constexpr const char* riskos_event_kind = "riskos_event";
 
 /// Readiness beyond the store: e.g. the worker pool is running.
 using readiness_probe = std::function<bool()>;

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "handler_fixture.hpp"
-#include "riskbridge/security/hmac.hpp"
+#include "webhook_requests.hpp"
 
 namespace riskbridge::http {
 namespace {
@@ -19,22 +19,13 @@ using nlohmann::json;
 constexpr const char* secret = "privacy-test-secret";
 
 request signed_request(const std::string& body) {
-    request r;
-    r.method = "POST";
-    r.target = "/webhooks/ashby";
-    r.body = body;
-    r.request_id = "req-privacy";
-    r.headers.emplace_back("Ashby-Signature", "sha256=" + security::hmac_sha256_hex(secret, body));
-    return r;
+    return testing::ashby_post(body, secret, "req-privacy");
 }
 
 class PrivacyWebhooksTest : public testing::handler_fixture {
 protected:
     void SetUp() override {
-        cfg_.ashby.api_key = config::secret("k");
-        cfg_.ashby.webhook_secrets = {config::secret(secret)};
-        cfg_.riskos.api_key = config::secret("r");
-        cfg_.riskos.webhook_auth.bearer_tokens = {config::secret("bearer-1")};
+        cfg_ = testing::webhook_config(secret);
         // Only the screening trigger: candidateDelete and candidateMerge are named by none.
         cfg_.triggers = {{"applicationSubmit", std::nullopt, config::flow_kind::screening}};
         start();

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "handler_fixture.hpp"
-#include "riskbridge/security/hmac.hpp"
+#include "webhook_requests.hpp"
 
 namespace riskbridge::http {
 namespace {
@@ -23,24 +23,14 @@ constexpr const char* secret = "limit-test-secret";
 class RateLimitTest : public testing::handler_fixture {
 protected:
     void SetUp() override {
-        cfg_.ashby.api_key = config::secret("k");
-        cfg_.ashby.webhook_secrets = {config::secret(secret)};
-        cfg_.riskos.api_key = config::secret("r");
-        cfg_.riskos.webhook_auth.bearer_tokens = {config::secret("bearer-1")};
+        cfg_ = testing::webhook_config(secret);
         cfg_.server.auth_failure_limit = {3, 60s, 100};
         start();
     }
 
     static request ashby(const std::string& from, const std::string& body, bool good_signature) {
-        request r;
-        r.method = "POST";
-        r.target = "/webhooks/ashby";
-        r.body = body;
+        request r = testing::ashby_post(body, good_signature ? secret : "wrong", "req");
         r.remote_address = from;
-        r.request_id = "req";
-        r.headers.emplace_back(
-            "Ashby-Signature",
-            "sha256=" + security::hmac_sha256_hex(good_signature ? secret : "wrong", body));
         return r;
     }
 
@@ -50,15 +40,6 @@ protected:
             {"action", "applicationSubmit"},
             {"data", {{"application", {{"id", "app-" + id}, {"candidate", {{"id", "c-1"}}}}}}}}
             .dump();
-    }
-
-    static std::string header(const response& r, const std::string& name) {
-        for (const auto& [k, v] : r.headers) {
-            if (k == name) {
-                return v;
-            }
-        }
-        return {};
     }
 };
 
@@ -71,7 +52,7 @@ TEST_F(RateLimitTest, BadSignaturesThenTooManyRequestsForThatAddressOnly) {
     const auto limited = call(ashby(attacker, event("x"), false));
     EXPECT_EQ(limited.status, 429u);
     EXPECT_EQ(json::parse(limited.body)["error"], "too_many_failures");
-    EXPECT_EQ(header(limited, "Retry-After"), "60");
+    EXPECT_EQ(testing::header_of(limited, "Retry-After"), "60");
     // An unsigned request that is not a ping too.
     request unsigned_req = ashby(attacker, event("x"), false);
     unsigned_req.headers.clear();

@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "handler_fixture.hpp"
-#include "riskbridge/security/hmac.hpp"
+#include "webhook_requests.hpp"
 
 namespace riskbridge::http {
 namespace {
@@ -23,27 +23,16 @@ using namespace std::chrono_literals;
 constexpr const char* secret = "handler-test-secret";
 
 config::config test_config() {
-    config::config cfg;
-    cfg.ashby.api_key = config::secret("k");
-    cfg.ashby.webhook_secrets = {config::secret("rotated-out"), config::secret(secret)};
-    cfg.riskos.api_key = config::secret("r");
-    cfg.riskos.webhook_auth.bearer_tokens = {config::secret("bearer-1")};
+    config::config cfg = testing::webhook_config(secret);
+    cfg.ashby.webhook_secrets.insert(cfg.ashby.webhook_secrets.begin(),
+                                     config::secret("rotated-out"));
     cfg.triggers.push_back(
         {"candidateStageChange", std::string("Offer"), config::flow_kind::document_verification});
     return cfg;
 }
 
 request ashby_request(const std::string& body, bool sign = true) {
-    request r;
-    r.method = "POST";
-    r.target = "/webhooks/ashby";
-    r.body = body;
-    r.request_id = "req-1";
-    if (sign) {
-        r.headers.emplace_back("Ashby-Signature",
-                               "sha256=" + security::hmac_sha256_hex(secret, body));
-    }
-    return r;
+    return testing::ashby_post(body, sign ? secret : "");
 }
 
 std::string submit(const std::string& action_id, const std::string& app = "app-1") {
@@ -244,11 +233,7 @@ TEST_F(HandlerTest, RiskosOlderDocvEnvelopeIsAcceptedAndDedupedOnItsId) {
         "environmentName":"Production","event":{"created":"2024-08-07T21:13:10.406Z",
         "docVTransactionToken":"45ac9531-60ae-4bc7-805e-f7823e4e5545",
         "eventType":"WAITING_FOR_USER_TO_REDIRECT","message":"Process Initiated"}})";
-    request r;
-    r.method = "POST";
-    r.target = "/webhooks/riskos";
-    r.body = body;
-    r.headers.emplace_back("Authorization", "Bearer bearer-1");
+    const request r = testing::riskos_post(body);
     auto first = call(r);
     EXPECT_EQ(first.status, 200u);
     EXPECT_EQ(json::parse(first.body)["status"], "accepted");
@@ -292,13 +277,7 @@ TEST_F(HandlerTest, StoreThatCannotTakeTheEventAnswers503WithRetryAfter) {
 
 /// A RiskOS webhook POSTed with valid credentials.
 request riskos_request(const std::string& body) {
-    request r;
-    r.method = "POST";
-    r.target = "/webhooks/riskos";
-    r.body = body;
-    r.request_id = "req-riskos";
-    r.headers.emplace_back("Authorization", "Bearer bearer-1");
-    return r;
+    return testing::riskos_post(body);
 }
 
 /// Every string value and every key of a JSON document.
