@@ -120,7 +120,7 @@ std::string clip(const std::string& s, std::size_t n) {
     return s.size() <= n ? s : s.substr(0, n - 3) + "...";
 }
 
-int jobs_list(store::job_store& st, const std::string& state_name, int limit) {
+int jobs_list(store::store_admin& st, const std::string& state_name, int limit) {
     std::optional<store::job_state> state;
     if (!state_name.empty()) {
         state = store::parse_job_state(state_name);
@@ -188,7 +188,7 @@ int jobs_show(store::job_store& st, long long id) {
     return 0;
 }
 
-int jobs_retry(store::job_store& st, std::optional<long long> id, bool all_dead) {
+int jobs_retry(store::store_admin& st, std::optional<long long> id, bool all_dead) {
     if (!id && !all_dead) {
         std::cerr << "give a job id or --all-dead\n";
         return 2;

@@ -158,7 +158,7 @@ int run_daemon(const std::string& config_path) {
     // Erasure and merge jobs on a worker of their own: an erasure is done within seconds of
     // its webhook even while every flow worker waits on a slow upstream.
     workers::handler_registry privacy_handlers;
-    flows::register_privacy(privacy_handlers);
+    flows::register_privacy(privacy_handlers, *store);
     workers::pool_options privacy_opts = pool_options_from(cfg);
     privacy_opts.threads = 1;
     privacy_opts.thread_name = "rb-privacy";
@@ -237,7 +237,8 @@ int run_daemon(const std::string& config_path) {
     // Reconciliation: waiting evaluations become `reconcile` jobs that the workers run (the
     // upstream calls stay off this thread); one replica schedules at a time.
     upkeep.add("reconcile", cfg.riskos.reconcile_interval, [&store, &cfg, &pool, upkeep_owner] {
-        auto n = flows::schedule_reconciliation(*store, cfg, upkeep_owner, system_clock().now());
+        auto n =
+            flows::schedule_reconciliation(*store, *store, cfg, upkeep_owner, system_clock().now());
         if (!n) {
             log::warn("reconcile_schedule_failed", {{"error", n.error().message}});
         } else if (*n > 0) {

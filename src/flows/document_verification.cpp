@@ -130,7 +130,7 @@ workers::job_outcome flow_service::run_document_verification(workers::job_contex
     }
     const std::string& eval_id = *evaluated;
 
-    auto existing = ctx.store().find_evaluation(eval_id);
+    auto existing = ctx.evaluations().find_evaluation(eval_id);
     if (!existing) {
         return store_failed("evaluation not read", existing.error());
     }
@@ -149,7 +149,7 @@ workers::job_outcome flow_service::run_document_verification(workers::job_contex
             // Not ours to decide (cannot happen with one job per application and flow, but
             // the one finish job keeps it single-writer whatever happened).
             if (is_waiting_state(rec.state)) {
-                auto queued = enqueue_finish(ctx.store(), *f, ctx.now_source().now());
+                auto queued = enqueue_finish(ctx.queue(), *f, ctx.now_source().now());
                 if (!queued) {
                     return store_failed("finish not queued", queued.error());
                 }
@@ -160,7 +160,7 @@ workers::job_outcome flow_service::run_document_verification(workers::job_contex
         if (!*existing) {
             rec.state = eval_state_names::deciding;
             rec.decision = f->decision;
-            if (auto r = ctx.store().upsert_evaluation(rec); !r) {
+            if (auto r = ctx.evaluations().upsert_evaluation(rec); !r) {
                 return store_failed("evaluation not recorded", r.error());
             }
         }
@@ -176,7 +176,7 @@ workers::job_outcome flow_service::run_document_verification(workers::job_contex
             it != cp.doc().end() && it->is_number_integer()) {
             rec.expires_at = from_unix_ms(it->get<std::int64_t>());
         }
-        if (auto r = ctx.store().upsert_evaluation(rec); !r) {
+        if (auto r = ctx.evaluations().upsert_evaluation(rec); !r) {
             return store_failed("evaluation not recorded", r.error());
         }
     }

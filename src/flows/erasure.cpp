@@ -18,7 +18,7 @@ namespace {
 using detail::text_of;
 using nlohmann::json;
 
-workers::job_outcome run_erase(workers::job_context& ctx) {
+workers::job_outcome run_erase(store::store_admin& admin, workers::job_context& ctx) {
     const store::job& job = ctx.current();
     const json payload = json::parse(job.payload, nullptr, /*allow_exceptions=*/false);
     const std::string candidate_id = text_of(payload, "candidate_id");
@@ -31,7 +31,7 @@ workers::job_outcome run_erase(workers::job_context& ctx) {
     req.candidate_id = candidate_id;
     req.at = ctx.now_source().now();
     req.requested_by = job.id;
-    auto report = ctx.store().erase_candidate(req);
+    auto report = admin.erase_candidate(req);
     if (!report) {
         ctx.audit("erasure", "error", to_string(report.error().code));
         return store_failed("erasure failed", report.error());
@@ -47,7 +47,7 @@ workers::job_outcome run_erase(workers::job_context& ctx) {
     return workers::job_outcome::done("erased: " + what);
 }
 
-workers::job_outcome run_merge(workers::job_context& ctx) {
+workers::job_outcome run_merge(store::store_admin& admin, workers::job_context& ctx) {
     const json payload = json::parse(ctx.current().payload, nullptr, /*allow_exceptions=*/false);
     const std::string from = text_of(payload, "deleted_candidate_id");
     const std::string into = text_of(payload, "merged_candidate_id");
@@ -56,7 +56,7 @@ workers::job_outcome run_merge(workers::job_context& ctx) {
         return workers::job_outcome::fail("payload lacks the merged candidates' ids");
     }
     ctx.log_field("candidate_id", into);
-    auto moved = ctx.store().merge_candidate(from, into, ctx.now_source().now());
+    auto moved = admin.merge_candidate(from, into, ctx.now_source().now());
     if (!moved) {
         ctx.audit("merge", "error", to_string(moved.error().code));
         return store_failed("merge failed", moved.error());
@@ -75,9 +75,11 @@ std::string describe(const store::erasure_report& r) {
            ", quarantined bodies " + std::to_string(r.quarantined);
 }
 
-void register_privacy(workers::handler_registry& registry) {
-    registry.add(store::erase_candidate_kind, run_erase);
-    registry.add(store::merge_candidates_kind, run_merge);
+void register_privacy(workers::handler_registry& registry, store::store_admin& admin) {
+    registry.add(store::erase_candidate_kind,
+                 [&admin](workers::job_context& ctx) { return run_erase(admin, ctx); });
+    registry.add(store::merge_candidates_kind,
+                 [&admin](workers::job_context& ctx) { return run_merge(admin, ctx); });
 }
 
 }  // namespace riskbridge::flows

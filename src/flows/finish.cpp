@@ -15,7 +15,7 @@ workers::job_outcome flow_service::run_finish_evaluation(workers::job_context& c
         return workers::job_outcome::fail("payload is not a finish request");
     }
     ctx.log_field("eval_id", f->eval_id);
-    auto found = ctx.store().find_evaluation(f->eval_id);
+    auto found = ctx.evaluations().find_evaluation(f->eval_id);
     if (!found) {
         return store_failed("evaluation not read", found.error());
     }
@@ -38,7 +38,7 @@ workers::job_outcome flow_service::run_finish_evaluation(workers::job_context& c
         }
         rec.state = eval_state_names::deciding;
         rec.updated_at = ctx.now_source().now();
-        if (auto r = ctx.store().upsert_evaluation(rec); !r) {
+        if (auto r = ctx.evaluations().upsert_evaluation(rec); !r) {
             return store_failed("evaluation not recorded", r.error());
         }
         cp.set_step("deciding");

@@ -122,7 +122,7 @@ std::string finish_job_key(std::string_view eval_id) {
     return "finish:" + std::string(eval_id);
 }
 
-result<store::job_id> enqueue_finish(store::job_store& st, const finish_request& f,
+result<store::job_id> enqueue_finish(store::job_queue& st, const finish_request& f,
                                      time_point now) {
     store::new_job j;
     j.kind = finish_evaluation_kind;
@@ -135,7 +135,7 @@ result<store::job_id> enqueue_finish(store::job_store& st, const finish_request&
 
 step<store::job_id> queue_finish(workers::job_context& ctx, const finish_request& f, time_point now,
                                  std::string_view audit_step) {
-    auto id = enqueue_finish(ctx.store(), f, now);
+    auto id = enqueue_finish(ctx.queue(), f, now);
     if (!id) {
         return store_failed("finish not queued", id.error());
     }

@@ -167,7 +167,7 @@ workers::job_outcome flow_service::apply_decision(workers::job_context& ctx, flo
 
     if (!in.eval_id.empty()) {
         store::evaluation_record rec;
-        if (auto existing = ctx.store().find_evaluation(in.eval_id); existing && *existing) {
+        if (auto existing = ctx.evaluations().find_evaluation(in.eval_id); existing && *existing) {
             rec = **existing;
         } else {
             rec = new_evaluation_record(in.eval_id, in.flow, in.application_id, in.candidate_id,
@@ -178,7 +178,7 @@ workers::job_outcome flow_service::apply_decision(workers::job_context& ctx, flo
             in.final_state.empty() ? std::string(eval_state_names::completed) : in.final_state;
         rec.decision = in.decision;
         rec.updated_at = ctx.now_source().now();
-        if (auto r = ctx.store().upsert_evaluation(rec); !r) {
+        if (auto r = ctx.evaluations().upsert_evaluation(rec); !r) {
             return store_failed("evaluation not recorded", r.error());
         }
     }
@@ -265,7 +265,7 @@ step<void> flow_service::push_status(workers::job_context& ctx, flow_checkpoint&
     };
     // The final status of the record, when it has one now.
     const auto final_now = [&]() -> std::optional<verification_status> {
-        auto found = ctx.store().find_evaluation(rec.eval_id);
+        auto found = ctx.evaluations().find_evaluation(rec.eval_id);
         if (!found || !*found) {
             return std::nullopt;
         }
@@ -275,7 +275,7 @@ step<void> flow_service::push_status(workers::job_context& ctx, flow_checkpoint&
 
     if (!is_final_status(status)) {
         // Once the evaluation is deciding or finished, the finish job writes the final status.
-        auto found = ctx.store().find_evaluation(rec.eval_id);
+        auto found = ctx.evaluations().find_evaluation(rec.eval_id);
         if (found && *found && !is_waiting_state((*found)->state)) {
             return {};
         }

@@ -13,7 +13,7 @@ void mirrored_context::audit(std::string_view step, std::string_view outcome,
         e.outcome = std::string(outcome);
         e.detail = "[" + inner_.current().kind + " job " + std::to_string(inner_.current().id) +
                    "]" + (detail.empty() ? std::string{} : " " + std::string(detail));
-        (void)inner_.store().append_audit(e);  // the job's own line is the one that counts
+        (void)inner_.audit_trail().append_audit(e);  // the job's own line is the one that counts
     }
 }
 

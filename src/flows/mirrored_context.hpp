@@ -24,7 +24,9 @@ public:
     }
     void audit(std::string_view step, std::string_view outcome,
                std::string_view detail = {}) override;
-    store::job_store& store() override { return inner_.store(); }
+    store::evaluation_store& evaluations() override { return inner_.evaluations(); }
+    store::job_queue& queue() override { return inner_.queue(); }
+    store::audit_log& audit_trail() override { return inner_.audit_trail(); }
     clock& now_source() override { return inner_.now_source(); }
     bool stopping() const override { return inner_.stopping(); }
     /// On the job's own context, so the fields outlive this wrapper.

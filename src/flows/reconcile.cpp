@@ -69,7 +69,7 @@ workers::job_outcome flow_service::run_reconcile(workers::job_context& ctx) {
         return workers::job_outcome::done("ignored: no eval_id");
     }
     ctx.log_field("eval_id", eval_id);
-    auto found = ctx.store().find_evaluation(eval_id);
+    auto found = ctx.evaluations().find_evaluation(eval_id);
     if (!found) {
         return store_failed("evaluation not read", found.error());
     }
@@ -127,8 +127,9 @@ workers::job_outcome flow_service::run_reconcile(workers::job_context& ctx) {
     return workers::job_outcome::done("finish queued: job " + std::to_string(*id));
 }
 
-result<int> schedule_reconciliation(store::job_store& st, const config::config& cfg,
-                                    std::string_view owner, time_point now, int limit) {
+result<int> schedule_reconciliation(store::job_queue& st, store::evaluation_store& evaluations,
+                                    const config::config& cfg, std::string_view owner,
+                                    time_point now, int limit) {
     const auto interval = std::max(cfg.riskos.reconcile_interval, min_reconcile_period);
     auto held = st.try_acquire_singleton(reconcile_lease_name, owner, now,
                                          interval * reconcile_lease_intervals);
@@ -139,8 +140,8 @@ result<int> schedule_reconciliation(store::job_store& st, const config::config& 
         return 0;
     }
     const auto after = std::max(cfg.riskos.reconcile_after, min_reconcile_period);
-    auto stale = st.stale_evaluations({eval_state_names::pending, eval_state_names::requested},
-                                      now - after, limit);
+    auto stale = evaluations.stale_evaluations(
+        {eval_state_names::pending, eval_state_names::requested}, now - after, limit);
     if (!stale) {
         return std::move(stale).error();
     }

@@ -152,8 +152,8 @@ workers::job_outcome flow_service::run_riskos_event(workers::job_context& ctx) {
         log::info("riskos_event_ignored", {{"event_type", v.type}, {"reason", "no_eval_id"}});
         return workers::job_outcome::done("ignored: no eval_id");
     }
-    auto found = v.eval_id.empty() ? ctx.store().find_evaluation_by_docv_token(v.token)
-                                   : ctx.store().find_evaluation(v.eval_id);
+    auto found = v.eval_id.empty() ? ctx.evaluations().find_evaluation_by_docv_token(v.token)
+                                   : ctx.evaluations().find_evaluation(v.eval_id);
     if (!found) {
         return store_failed("evaluation not read", found.error());
     }

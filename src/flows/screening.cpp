@@ -114,9 +114,9 @@ workers::job_outcome flow_service::run_screening(workers::job_context& ctx) {
         // Paused (a DocV step-up) or still running: RiskOS's evaluation_completed webhook
         // finishes it (riskos_event), or reconcile does.
         rec.state = eval_state_names::pending;
-        const auto existing = ctx.store().find_evaluation(eval_id);
+        const auto existing = ctx.evaluations().find_evaluation(eval_id);
         if (!(existing && *existing)) {  // e.g. already completed by the webhook: leave it
-            if (auto r = ctx.store().upsert_evaluation(rec); !r) {
+            if (auto r = ctx.evaluations().upsert_evaluation(rec); !r) {
                 return store_failed("evaluation not recorded", r.error());
             }
         }
@@ -125,10 +125,10 @@ workers::job_outcome flow_service::run_screening(workers::job_context& ctx) {
         return workers::job_outcome::done("waiting: evaluation " + cp.text("eval_state"));
     }
 
-    if (auto existing = ctx.store().find_evaluation(eval_id); existing && !*existing) {
+    if (auto existing = ctx.evaluations().find_evaluation(eval_id); existing && !*existing) {
         rec.state = eval_state_names::deciding;
         rec.decision = cp.text("decision");
-        if (auto r = ctx.store().upsert_evaluation(rec); !r) {
+        if (auto r = ctx.evaluations().upsert_evaluation(rec); !r) {
             return store_failed("evaluation not recorded", r.error());
         }
     }

@@ -89,7 +89,7 @@ stored_answer answer_for(const store::enqueue_result& r, bool with_job) {
 /// it keeps alive.
 struct webhook_handler::impl : std::enable_shared_from_this<webhook_handler::impl> {
     const config::config& cfg;
-    store::job_store& store;
+    store::ingest_store& store;
     readiness_probe workers_ready;
     observability::metrics* metrics;
     security::webhook_authenticator riskos_auth;
@@ -97,7 +97,7 @@ struct webhook_handler::impl : std::enable_shared_from_this<webhook_handler::imp
     std::mutex stored_mutex;
     std::function<void()> job_stored;
 
-    impl(const config::config& c, store::job_store& s, readiness_probe ready,
+    impl(const config::config& c, store::ingest_store& s, readiness_probe ready,
          observability::metrics* m)
         : cfg(c),
           store(s),
@@ -235,7 +235,7 @@ struct webhook_handler::impl : std::enable_shared_from_this<webhook_handler::imp
     }
 };
 
-webhook_handler::webhook_handler(const config::config& cfg, store::job_store& store,
+webhook_handler::webhook_handler(const config::config& cfg, store::ingest_store& store,
                                  readiness_probe workers_ready, observability::metrics* metrics)
     : impl_(std::make_shared<impl>(cfg, store, std::move(workers_ready), metrics)) {}
 

@@ -166,7 +166,9 @@ public:
         extend_lease();
     }
 
-    store::job_store& store() override { return store_; }
+    store::evaluation_store& evaluations() override { return store_; }
+    store::job_queue& queue() override { return store_; }
+    store::audit_log& audit_trail() override { return store_; }
     clock& now_source() override { return clock_; }
     bool stopping() const override { return stopping_.load(std::memory_order_acquire); }
 

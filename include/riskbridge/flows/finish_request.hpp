@@ -42,7 +42,7 @@ finish_request finish_from_evaluation(const clients::riskos::evaluation& e, std:
 /// "finish:<eval_id>": at most one finish job per evaluation.
 std::string finish_job_key(std::string_view eval_id);
 /// Enqueues the finish job (or finds the one already there). Returns its id.
-result<store::job_id> enqueue_finish(store::job_store& st, const finish_request& f, time_point now);
+result<store::job_id> enqueue_finish(store::job_queue& st, const finish_request& f, time_point now);
 /// enqueue_finish() from a job: audits `<audit_step>: finish_queued` on `ctx` (outcome,
 /// decision, the finish job's id). The finish job's id, or the outcome when the store failed.
 step<store::job_id> queue_finish(workers::job_context& ctx, const finish_request& f, time_point now,

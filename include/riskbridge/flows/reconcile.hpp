@@ -21,8 +21,8 @@ inline constexpr int max_reconciled_per_run = 500;
 /// read back at most once per window), when `owner` holds the "reconcile" singleton lease of
 /// the store (one replica schedules at a time). Quick: no upstream call. Returns the number of
 /// evaluations looked at (0 when another replica holds the lease).
-result<int> schedule_reconciliation(store::job_store& st, const config::config& cfg,
-                                    std::string_view owner, time_point now,
-                                    int limit = max_reconciled_per_run);
+result<int> schedule_reconciliation(store::job_queue& st, store::evaluation_store& evaluations,
+                                    const config::config& cfg, std::string_view owner,
+                                    time_point now, int limit = max_reconciled_per_run);
 
 }  // namespace riskbridge::flows

@@ -59,7 +59,7 @@ using readiness_probe = std::function<bool()>;
 
 class webhook_handler {
 public:
-    webhook_handler(const config::config& cfg, store::job_store& store,
+    webhook_handler(const config::config& cfg, store::ingest_store& store,
                     readiness_probe workers_ready = {}, observability::metrics* metrics = nullptr);
     ~webhook_handler();
     webhook_handler(const webhook_handler&) = delete;

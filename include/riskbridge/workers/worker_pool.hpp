@@ -51,7 +51,12 @@ public:
     virtual result<void> save_checkpoint(std::string checkpoint) = 0;
     virtual void audit(std::string_view step, std::string_view outcome,
                        std::string_view detail = {}) = 0;
-    virtual store::job_store& store() = 0;
+    /// The evaluations the flows record and look up.
+    virtual store::evaluation_store& evaluations() = 0;
+    /// For follow-up jobs (add_job).
+    virtual store::job_queue& queue() = 0;
+    /// The whole audit trail, for a line about another job than this one.
+    virtual store::audit_log& audit_trail() = 0;
     virtual clock& now_source() = 0;
     /// True once the pool is stopping: finish the current step and return retry.
     virtual bool stopping() const = 0;

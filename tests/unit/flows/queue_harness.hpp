@@ -50,7 +50,9 @@ public:
         e.detail = std::string(detail);
         (void)store_.append_audit(e);
     }
-    store::job_store& store() override { return store_; }
+    store::evaluation_store& evaluations() override { return store_; }
+    store::job_queue& queue() override { return store_; }
+    store::audit_log& audit_trail() override { return store_; }
     clock& now_source() override { return clock_; }
     bool stopping() const override { return false; }
 

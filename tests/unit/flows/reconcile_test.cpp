@@ -56,7 +56,7 @@ protected:
     }
 
     int schedule(const std::string& owner = "replica-a") {
-        auto n = schedule_reconciliation(*store_, cfg_, owner, clock_.now());
+        auto n = schedule_reconciliation(*store_, *store_, cfg_, owner, clock_.now());
         EXPECT_TRUE(n.has_value());
         return n ? *n : -1;
     }

@@ -42,7 +42,9 @@ public:
         audits.push_back(std::string(step) + ":" + std::string(outcome) + ":" +
                          std::string(detail));
     }
-    store::job_store& store() override { return store_; }
+    store::evaluation_store& evaluations() override { return store_; }
+    store::job_queue& queue() override { return store_; }
+    store::audit_log& audit_trail() override { return store_; }
     clock& now_source() override { return clock_; }
     bool stopping() const override { return false; }
 

@@ -16,7 +16,9 @@ public:
         return make_error(errc::internal, "not supported");
     }
     void audit(std::string_view, std::string_view, std::string_view) override {}
-    store::job_store& store() override { std::abort(); }
+    store::evaluation_store& evaluations() override { std::abort(); }
+    store::job_queue& queue() override { std::abort(); }
+    store::audit_log& audit_trail() override { std::abort(); }
     clock& now_source() override { return riskbridge::system_clock(); }
     bool stopping() const override { return false; }
 

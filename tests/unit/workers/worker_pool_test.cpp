@@ -211,7 +211,9 @@ TEST_F(WorkerPoolTest, SuccessfulHandlerMarksJobDone) {
         EXPECT_EQ(ctx.current().state, job_state::running);
         EXPECT_TRUE(ctx.checkpoint().empty());
         EXPECT_EQ(&ctx.now_source(), static_cast<clock*>(&clock_));
-        EXPECT_EQ(&ctx.store(), store_.get());
+        EXPECT_EQ(&ctx.evaluations(), static_cast<store::evaluation_store*>(store_.get()));
+        EXPECT_EQ(&ctx.queue(), static_cast<store::job_queue*>(store_.get()));
+        EXPECT_EQ(&ctx.audit_trail(), static_cast<store::audit_log*>(store_.get()));
         EXPECT_FALSE(ctx.stopping());
         runs.bump(std::to_string(ctx.current().id));
         return job_outcome::done("tagged");
