@@ -155,6 +155,13 @@ private:
 /// resources, shutdown, serialisation) is the database being unavailable.
 errc errc_from_sqlstate(std::string_view state) noexcept;
 
+/// Whether an SQLSTATE says the server refused the data of a statement (class 22, a data
+/// exception, or 23, a violated constraint) rather than failed itself.
+inline bool refused_data(std::string_view state) noexcept {
+    const std::string_view cls = state.substr(0, 2);
+    return cls == "22" || cls == "23";
+}
+
 /// The parsed connection string, and the option arrays PQconnectdbParams takes. Defaults the
 /// string may override come first; the string itself is expanded from "dbname".
 class pg_conninfo {

@@ -17,6 +17,7 @@ namespace riskbridge::store::detail {
 
 namespace {
 
+/// The parameters of the item's statement (enqueue or quarantine).
 pg_params params_for(const write_item& item) {
     pg_params p;
     if (item.is_quarantine) {
@@ -252,8 +253,7 @@ postgres_writer::batch_end postgres_writer::run_batch(const std::vector<write_it
         drop();
         return batch_end::again;
     }
-    const std::string_view cls = std::string_view(first_state).substr(0, 2);
-    if (cls == "22" || cls == "23") {
+    if (refused_data(first_state)) {
         return batch_end::item_failed;
     }
     if (first_state == "40001" || first_state == "40P01") {
@@ -277,8 +277,7 @@ bool postgres_writer::run_one_by_one(const std::vector<write_item*>& items) {
             }
         }
         const std::string state = r.sqlstate();
-        const std::string_view cls = std::string_view(state).substr(0, 2);
-        const bool refused = connection_.ok() && (cls == "22" || cls == "23");
+        const bool refused = connection_.ok() && refused_data(state);
         log::warn("store_write_refused", {{"sqlstate", state}, {"error", r.message()}});
         for (std::size_t j = i; j < (refused ? i + 1 : items.size()); ++j) {
             items[j]->outcome = {enqueue_status::unavailable, 0,
