@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "riskbridge/core/encoding.hpp"
+#include "riskbridge/store/job_lifecycle.hpp"
 
 namespace riskbridge::store::detail {
 
@@ -42,43 +43,58 @@ private:
     bool open_ = false;
 };
 
-// $1 candidate id, $2 time (ms), $3 the requesting job (0: none).
-constexpr const char* erase_sql =
-    "WITH evals AS ("
-    "  SELECT eval_id, job_id FROM evaluations"
-    "  WHERE candidate_id = $1::text AND candidate_id <> '' FOR UPDATE"
-    "), targets AS ("
-    "  SELECT id, state FROM jobs"
-    "  WHERE (subject = $1::text OR subject IN (SELECT eval_id FROM evals)"
-    "         OR id IN (SELECT job_id FROM evals)) AND id <> $3::bigint"
-    "  FOR UPDATE"
-    "), j AS ("
-    "  UPDATE jobs SET payload = '', checkpoint = '', last_error = '',"
-    "    correlation_id = 'erased', unique_key = NULL, subject = NULL,"
-    "    outcome = CASE WHEN t.state = 'done' THEN 'erased' ELSE 'cancelled: candidate erased' END,"
-    "    state = CASE WHEN t.state = 'done' THEN 'done' ELSE 'cancelled' END,"
-    "    lease_owner = '', lease_until = 0,"
-    "    finished_at = coalesce(jobs.finished_at, $2::bigint), updated_at = $2::bigint"
-    "  FROM targets t WHERE jobs.id = t.id RETURNING jobs.id, t.state AS was"
-    "), e AS ("
-    "  UPDATE evaluations SET candidate_id = '', application_id = '', decision = '',"
-    "    docv_token = '', state = 'erased', updated_at = $2::bigint"
-    "  WHERE eval_id IN (SELECT eval_id FROM evals) RETURNING 1"
-    "), a AS ("
-    "  UPDATE audit SET detail = '' WHERE job_id IN (SELECT id FROM j) AND detail <> ''"
-    "  RETURNING 1"
-    "), t2 AS ("
-    "  UPDATE job_attempts SET error = '' WHERE job_id IN (SELECT id FROM j) AND error <> ''"
-    "  RETURNING 1"
-    "), marks AS ("
-    "  INSERT INTO audit (job_id, at, step, outcome, detail)"
-    "  SELECT id, $2::bigint, 'erasure', 'erased', '' FROM j RETURNING 1"
-    "), me AS ("
-    "  UPDATE jobs SET payload = '' WHERE id = $3::bigint AND $3::bigint <> 0 RETURNING 1"
-    ") SELECT (SELECT count(*) FROM j), (SELECT count(*) FROM j WHERE was <> 'done'),"
-    "  (SELECT count(*) FROM e), (SELECT count(*) FROM a), (SELECT count(*) FROM t2),"
-    "  (SELECT count(*) FROM marks), (SELECT count(*) FROM me),"
-    "  (SELECT coalesce(array_agg(id), '{}') FROM j)";
+// $1 candidate id, $2 time (ms), $3 the requesting job (0: none). The jobs the cancel of the
+// state machine applies to (job_lifecycle.hpp) end cancelled; the others (done, or already
+// cancelled) keep their state. Composed once, on first use.
+const std::string& erase_sql() {
+    static const std::string sql = [] {
+        const std::string cancellable = "t." + guard_sql(job_op::cancel);
+        const std::string cancelled = state_sql(*transition(job_op::cancel).to);
+        return "WITH evals AS ("
+               "  SELECT eval_id, job_id FROM evaluations"
+               "  WHERE candidate_id = $1::text AND candidate_id <> '' FOR UPDATE"
+               "), targets AS ("
+               "  SELECT id, state FROM jobs"
+               "  WHERE (subject = $1::text OR subject IN (SELECT eval_id FROM evals)"
+               "         OR id IN (SELECT job_id FROM evals)) AND id <> $3::bigint"
+               "  FOR UPDATE"
+               "), j AS ("
+               "  UPDATE jobs SET payload = '', checkpoint = '', last_error = '',"
+               "    correlation_id = 'erased', unique_key = NULL, subject = NULL,"
+               "    outcome = CASE WHEN " +
+               cancellable + " OR t.state = " + cancelled +
+               " THEN 'cancelled: candidate erased' ELSE 'erased' END,"
+               "    state = CASE WHEN " +
+               cancellable + " THEN " + cancelled +
+               " ELSE t.state END,"
+               "    lease_owner = '', lease_until = 0,"
+               "    finished_at = coalesce(jobs.finished_at, $2::bigint), updated_at = $2::bigint"
+               "  FROM targets t WHERE jobs.id = t.id RETURNING jobs.id, jobs.state"
+               "), e AS ("
+               "  UPDATE evaluations SET candidate_id = '', application_id = '', decision = '',"
+               "    docv_token = '', state = 'erased', updated_at = $2::bigint"
+               "  WHERE eval_id IN (SELECT eval_id FROM evals) RETURNING 1"
+               "), a AS ("
+               "  UPDATE audit SET detail = '' WHERE job_id IN (SELECT id FROM j) AND detail <> ''"
+               "  RETURNING 1"
+               "), t2 AS ("
+               "  UPDATE job_attempts SET error = '' WHERE job_id IN (SELECT id FROM j)"
+               "  AND error <> '' RETURNING 1"
+               "), marks AS ("
+               "  INSERT INTO audit (job_id, at, step, outcome, detail)"
+               "  SELECT id, $2::bigint, 'erasure', 'erased', '' FROM j RETURNING 1"
+               "), me AS ("
+               "  UPDATE jobs SET payload = '' WHERE id = $3::bigint AND $3::bigint <> 0"
+               "  RETURNING 1"
+               ") SELECT (SELECT count(*) FROM j), (SELECT count(*) FROM j WHERE state = " +
+               cancelled +
+               "),"
+               "  (SELECT count(*) FROM e), (SELECT count(*) FROM a), (SELECT count(*) FROM t2),"
+               "  (SELECT count(*) FROM marks), (SELECT count(*) FROM me),"
+               "  (SELECT coalesce(array_agg(id), '{}') FROM j)";
+    }();
+    return sql;
+}
 
 // What a job of the candidate recorded while the statement above ran (a worker's evaluation
 // or audit line that waited for a job row it had locked): this statement's snapshot is newer.
@@ -92,6 +108,37 @@ constexpr const char* erase_late_sql =
     "  UPDATE audit SET detail = '' WHERE job_id = ANY($1::bigint[]) AND detail <> ''"
     "  RETURNING 1"
     ") SELECT (SELECT count(*) FROM e), (SELECT count(*) FROM a)";
+
+// $1 the time (ms) before which what ended is cleared. Each step touches only rows that still
+// hold something, so a pass over an already purged store changes nothing. Composed once, on
+// first use: the finished states are the state machine's (job_lifecycle.hpp).
+const std::string& purge_sql() {
+    static const std::string sql =
+        "WITH j AS ("
+        "  UPDATE jobs SET payload = '', checkpoint = '', last_error = '', outcome = '',"
+        "  subject = NULL WHERE finished_at IS NOT NULL AND finished_at < $1::bigint"
+        "  AND " +
+        finished_states_sql() +
+        " AND (payload <> '' OR checkpoint <> ''"
+        "  OR last_error <> '' OR outcome <> '' OR subject IS NOT NULL) RETURNING 1"
+        "), t AS ("
+        "  UPDATE job_attempts SET error = '' WHERE finished_at < $1::bigint AND error <> ''"
+        "  RETURNING 1"
+        "), a AS ("
+        "  UPDATE audit SET detail = '' WHERE at < $1::bigint AND detail <> '' RETURNING 1"
+        "), d AS ("
+        "  DELETE FROM deliveries WHERE received_at < $1::bigint RETURNING 1"
+        "), e AS ("
+        "  UPDATE evaluations SET candidate_id = '', application_id = '', docv_token = ''"
+        "  WHERE updated_at < $1::bigint AND state NOT IN ('pending', 'requested', 'deciding')"
+        "  AND (candidate_id <> '' OR application_id <> '' OR docv_token <> '') RETURNING 1"
+        "), q AS ("
+        "  UPDATE quarantine SET body = NULL WHERE received_at < $1::bigint"
+        "  AND body IS NOT NULL RETURNING 1"
+        ") SELECT (SELECT count(*) FROM j) + (SELECT count(*) FROM t) + (SELECT count(*) FROM a)"
+        "  + (SELECT count(*) FROM d) + (SELECT count(*) FROM e) + (SELECT count(*) FROM q)";
+    return sql;
+}
 
 /// "{1,2,3}" (an int8[] in text form) → {"1", "2", "3"}.
 std::vector<std::string> array_items(std::string_view text) {
@@ -125,7 +172,7 @@ result<erasure_report> pg_erase_candidate(const pg_connection& c, const erasure_
     {
         pg_params p;
         p.text(req.candidate_id).int64(to_unix_ms(req.at)).int64(req.requested_by);
-        pg_result r = c.exec_params(erase_sql, p);
+        pg_result r = c.exec_params(erase_sql().c_str(), p);
         if (!r.ok()) {
             return c.fail(r, "erase_candidate");
         }
@@ -218,31 +265,7 @@ result<int> pg_merge_candidate(const pg_connection& c, std::string_view from, st
 result<int> pg_purge(const pg_connection& c, time_point older_than) {
     pg_params p;
     p.int64(to_unix_ms(older_than));
-    // Each step touches only rows that still hold something, so a pass over an already
-    // purged store changes nothing.
-    pg_result r = c.exec_params(
-        "WITH j AS ("
-        "  UPDATE jobs SET payload = '', checkpoint = '', last_error = '', outcome = '',"
-        "  subject = NULL WHERE finished_at IS NOT NULL AND finished_at < $1::bigint"
-        "  AND state IN ('done', 'dead', 'cancelled') AND (payload <> '' OR checkpoint <> ''"
-        "  OR last_error <> '' OR outcome <> '' OR subject IS NOT NULL) RETURNING 1"
-        "), t AS ("
-        "  UPDATE job_attempts SET error = '' WHERE finished_at < $1::bigint AND error <> ''"
-        "  RETURNING 1"
-        "), a AS ("
-        "  UPDATE audit SET detail = '' WHERE at < $1::bigint AND detail <> '' RETURNING 1"
-        "), d AS ("
-        "  DELETE FROM deliveries WHERE received_at < $1::bigint RETURNING 1"
-        "), e AS ("
-        "  UPDATE evaluations SET candidate_id = '', application_id = '', docv_token = ''"
-        "  WHERE updated_at < $1::bigint AND state NOT IN ('pending', 'requested', 'deciding')"
-        "  AND (candidate_id <> '' OR application_id <> '' OR docv_token <> '') RETURNING 1"
-        "), q AS ("
-        "  UPDATE quarantine SET body = NULL WHERE received_at < $1::bigint"
-        "  AND body IS NOT NULL RETURNING 1"
-        ") SELECT (SELECT count(*) FROM j) + (SELECT count(*) FROM t) + (SELECT count(*) FROM a)"
-        "  + (SELECT count(*) FROM d) + (SELECT count(*) FROM e) + (SELECT count(*) FROM q)",
-        p);
+    pg_result r = c.exec_params(purge_sql().c_str(), p);
     if (!r.ok()) {
         return c.fail(r, "purge_finished");
     }
