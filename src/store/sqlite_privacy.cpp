@@ -1,6 +1,8 @@
 // Erasure, merge and retention for the SQLite store (sqlite_privacy.hpp). These run rarely
 // (an erasure request, a merge, an hourly retention pass), so their statements are prepared
-// per call instead of being kept on the connection.
+// per call instead of being kept on the connection; the text of those that follow the job
+// state machine (the erasure's cancel, retention's finished states) is composed once from
+// job_lifecycle.hpp.
 
 #include "store/sqlite_privacy.hpp"
 
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "riskbridge/observability/log.hpp"
+#include "riskbridge/store/job_lifecycle.hpp"
 
 namespace riskbridge::store::detail {
 
@@ -86,53 +89,29 @@ result<void> collect_jobs(const database& db, std::string_view sql, std::string_
     return {};
 }
 
-}  // namespace
-
-result<void> allow_cancelled_state(const database& db) {
-    // SQLite cannot alter a CHECK constraint. A change that leaves every stored row valid may
-    // edit the table's definition in place, with the schema version bumped in the same
-    // transaction (https://www.sqlite.org/lang_altertable.html#otheralter): widening the
-    // state check is such a change.
-    auto version = db.query_text("PRAGMA schema_version");
-    if (!version) {
-        return std::move(version).error();
+/// Clears one job the erasure reaches (?1: its id, ?2: the erasure's time). The erasure
+/// cancels it (job_lifecycle.hpp) when the cancel transition applies, and a job it cancelled
+/// before stays cancelled; a done job stays done, its outcome "erased".
+std::string erase_job_sql() {
+    const job_transition& cancel = transition(job_op::cancel);
+    const std::string cancelled = state_sql(cancel.to.value_or(job_state::cancelled));
+    const std::string ends_cancelled =
+        "(" + guard_sql(job_op::cancel) + " OR state = " + cancelled + ")";
+    std::string sql =
+        "UPDATE jobs SET payload = '', checkpoint = '', last_error = '', "
+        "correlation_id = 'erased', unique_key = NULL, subject = NULL, outcome = iif(" +
+        ends_cancelled + ", 'cancelled: candidate erased', 'erased'), state = iif(" +
+        ends_cancelled + ", " + cancelled + ", state), ";
+    if (cancel.lease == lease_effect::clear) {
+        sql += "lease_owner = '', lease_until = 0, ";
     }
-    long long next = 0;
-    try {
-        next = std::stoll(*version) + 1;
-    } catch (const std::exception&) {
-        return make_error(errc::io_error, "the SQLite schema version is not a number");
+    if (cancel.finishes) {
+        sql += "finished_at = coalesce(finished_at, ?2), ";
     }
-    if (auto r = db.exec("PRAGMA writable_schema=ON"); !r) {
-        return r;
-    }
-    auto changed = run(db, "allow_cancelled_state",
-                       "UPDATE sqlite_schema SET sql = replace(sql, "
-                       "'''retry_wait'', ''done'', ''dead'')', "
-                       "'''retry_wait'', ''done'', ''dead'', ''cancelled'')') "
-                       "WHERE type = 'table' AND name = 'jobs'");
-    if (!changed) {
-        (void)db.exec("PRAGMA writable_schema=OFF");
-        return std::move(changed).error();
-    }
-    if (auto r = db.exec("PRAGMA schema_version=" + std::to_string(next)); !r) {
-        (void)db.exec("PRAGMA writable_schema=OFF");
-        return r;
-    }
-    if (auto r = db.exec("PRAGMA writable_schema=OFF"); !r) {
-        return r;
-    }
-    auto check = db.query_text(
-        "SELECT sql FROM sqlite_schema WHERE type = 'table' AND "
-        "name = 'jobs'");
-    if (!check) {
-        return std::move(check).error();
-    }
-    if (check->find("'cancelled'") == std::string::npos) {
-        return make_error(errc::io_error, "the jobs table's state check was not widened");
-    }
-    return {};
+    return sql + "updated_at = ?2 WHERE id = ?1";
 }
+
+}  // namespace
 
 result<erasure_report> sqlite_erase_candidate(const database& db, const erasure_request& req) {
     if (req.candidate_id.empty()) {
@@ -184,20 +163,13 @@ result<erasure_report> sqlite_erase_candidate(const database& db, const erasure_
     jobs.erase(req.requested_by);
 
     for (const auto& [id, state] : jobs) {
-        auto cleared =
-            run(db, "erase_candidate",
-                "UPDATE jobs SET payload = '', checkpoint = '', last_error = '', "
-                "correlation_id = 'erased', unique_key = NULL, subject = NULL, "
-                "outcome = iif(state = 'done', 'erased', 'cancelled: candidate erased'), "
-                "state = iif(state = 'done', 'done', 'cancelled'), lease_owner = '', "
-                "lease_until = 0, finished_at = coalesce(finished_at, ?2), updated_at = ?2 "
-                "WHERE id = ?1",
-                id, at);
+        static const std::string clear_job = erase_job_sql();
+        auto cleared = run(db, "erase_candidate", clear_job, id, at);
         if (!cleared) {
             return std::move(cleared).error();
         }
         report.jobs += *cleared;
-        if (state != "done") {
+        if (parse_job_state(state) != job_state::done) {
             ++report.jobs_cancelled;
         }
         auto attempts =
@@ -336,11 +308,14 @@ result<int> sqlite_purge(const database& db, time_point older_than) {
     }
     // Each statement touches only rows that still hold something, so a pass over an already
     // purged store changes nothing.
-    constexpr std::string_view steps[] = {
+    static const std::string finished_jobs =
         "UPDATE jobs SET payload = '', checkpoint = '', last_error = '', outcome = '', "
-        "subject = NULL WHERE finished_at IS NOT NULL AND finished_at < ?1 "
-        "AND state IN ('done', 'dead', 'cancelled') AND (payload <> '' OR checkpoint <> '' "
-        "OR last_error <> '' OR outcome <> '' OR subject IS NOT NULL)",
+        "subject = NULL WHERE finished_at IS NOT NULL AND finished_at < ?1 AND " +
+        finished_states_sql() +
+        " AND (payload <> '' OR checkpoint <> '' OR last_error <> '' OR outcome <> '' OR "
+        "subject IS NOT NULL)";
+    const std::string_view steps[] = {
+        finished_jobs,
         "UPDATE job_attempts SET error = '' WHERE finished_at < ?1 AND error <> ''",
         "UPDATE audit SET detail = '' WHERE at < ?1 AND detail <> ''",
         "DELETE FROM deliveries WHERE received_at < ?1",
