@@ -100,6 +100,28 @@ private:
     bool active_ = false;
 };
 
+/// A write transaction with its own BEGIN IMMEDIATE / COMMIT / ROLLBACK, prepared when it
+/// begins: for what runs rarely (migrations, erasure, merge, retention).
+class occasional_transaction {
+public:
+    explicit occasional_transaction(const database& db) : db_(db), t_(db, tx_) {}
+    occasional_transaction(const occasional_transaction&) = delete;
+    occasional_transaction& operator=(const occasional_transaction&) = delete;
+
+    result<void> begin() {
+        if (auto r = tx_.prepare(db_); !r) {
+            return r;
+        }
+        return t_.begin();
+    }
+    result<void> commit() { return t_.commit(); }
+
+private:
+    const database& db_;
+    tx_statements tx_;
+    transaction t_;  ///< after tx_, which it uses until it goes
+};
+
 /// While it lives, commits on `db` are flushed (synchronous=FULL); NORMAL again afterwards.
 /// The sync connection runs at NORMAL (see sqlite_store.cpp) except for checkpoint saves.
 class full_sync {

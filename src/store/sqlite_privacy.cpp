@@ -13,61 +13,11 @@
 
 #include "riskbridge/observability/log.hpp"
 #include "riskbridge/store/job_lifecycle.hpp"
+#include "store/sqlite_connection.hpp"
 
 namespace riskbridge::store::detail {
 
 namespace {
-
-/// BEGIN IMMEDIATE ... COMMIT on one connection; rolls back unless committed.
-class immediate_transaction {
-public:
-    explicit immediate_transaction(const database& db) : db_(db) {}
-    ~immediate_transaction() {
-        if (open_) {
-            (void)db_.exec("ROLLBACK");
-        }
-    }
-    immediate_transaction(const immediate_transaction&) = delete;
-    immediate_transaction& operator=(const immediate_transaction&) = delete;
-
-    result<void> begin() {
-        auto r = db_.exec("BEGIN IMMEDIATE");
-        open_ = r.has_value();
-        return r;
-    }
-    result<void> commit() {
-        auto r = db_.exec("COMMIT");
-        if (r) {
-            open_ = false;
-        }
-        return r;
-    }
-
-private:
-    const database& db_;
-    bool open_ = false;
-};
-
-/// Prepares `sql`, binds the arguments in order (1, 2, ...), steps it to the end and returns
-/// the rows changed. For statements run once or a few times per call.
-template <typename... Args>
-result<int> run(const database& db, std::string_view what, std::string_view sql,
-                const Args&... args) {
-    auto s = db.prepare(sql, false);
-    if (!s) {
-        return std::move(s).error();
-    }
-    int i = 0;
-    (s->bind(++i, args), ...);
-    int rc = SQLITE_ROW;
-    while (rc == SQLITE_ROW) {
-        rc = s->step();
-    }
-    if (rc != SQLITE_DONE) {
-        return db.fail(rc, what);
-    }
-    return sqlite3_changes(db.get());
-}
 
 /// The jobs one erasure reaches, by id, with their state.
 using job_states = std::map<job_id, std::string>;
@@ -119,7 +69,7 @@ result<erasure_report> sqlite_erase_candidate(const database& db, const erasure_
     }
     const std::int64_t at = to_unix_ms(req.at);
     erasure_report report;
-    immediate_transaction t(db);
+    occasional_transaction t(db);
     if (auto r = t.begin(); !r) {
         return std::move(r).error();
     }
@@ -164,7 +114,7 @@ result<erasure_report> sqlite_erase_candidate(const database& db, const erasure_
 
     for (const auto& [id, state] : jobs) {
         static const std::string clear_job = erase_job_sql();
-        auto cleared = run(db, "erase_candidate", clear_job, id, at);
+        auto cleared = db.run("erase_candidate", clear_job, id, at);
         if (!cleared) {
             return std::move(cleared).error();
         }
@@ -173,40 +123,40 @@ result<erasure_report> sqlite_erase_candidate(const database& db, const erasure_
             ++report.jobs_cancelled;
         }
         auto attempts =
-            run(db, "erase_candidate",
-                "UPDATE job_attempts SET error = '' WHERE job_id = ?1 AND error <> ''", id);
+            db.run("erase_candidate",
+                   "UPDATE job_attempts SET error = '' WHERE job_id = ?1 AND error <> ''", id);
         if (!attempts) {
             return std::move(attempts).error();
         }
         report.attempts += *attempts;
-        auto audit = run(db, "erase_candidate",
-                         "UPDATE audit SET detail = '' WHERE job_id = ?1 AND detail <> ''", id);
+        auto audit = db.run("erase_candidate",
+                            "UPDATE audit SET detail = '' WHERE job_id = ?1 AND detail <> ''", id);
         if (!audit) {
             return std::move(audit).error();
         }
         report.audit_entries += *audit;
-        if (auto r = run(db, "erase_candidate",
-                         "INSERT INTO audit (job_id, at, step, outcome, detail) "
-                         "VALUES (?1, ?2, 'erasure', 'erased', '')",
-                         id, at);
+        if (auto r = db.run("erase_candidate",
+                            "INSERT INTO audit (job_id, at, step, outcome, detail) "
+                            "VALUES (?1, ?2, 'erasure', 'erased', '')",
+                            id, at);
             !r) {
             return std::move(r).error();
         }
     }
     for (const auto& e : evals) {
-        auto tomb = run(db, "erase_candidate",
-                        "UPDATE evaluations SET candidate_id = '', application_id = '', "
-                        "decision = '', docv_token = '', state = 'erased', updated_at = ?2 "
-                        "WHERE eval_id = ?1",
-                        e.first, at);
+        auto tomb = db.run("erase_candidate",
+                           "UPDATE evaluations SET candidate_id = '', application_id = '', "
+                           "decision = '', docv_token = '', state = 'erased', updated_at = ?2 "
+                           "WHERE eval_id = ?1",
+                           e.first, at);
         if (!tomb) {
             return std::move(tomb).error();
         }
         report.evaluations += *tomb;
     }
     if (req.requested_by != 0) {
-        if (auto r = run(db, "erase_candidate", "UPDATE jobs SET payload = '' WHERE id = ?1",
-                         req.requested_by);
+        if (auto r = db.run("erase_candidate", "UPDATE jobs SET payload = '' WHERE id = ?1",
+                            req.requested_by);
             !r) {
             return std::move(r).error();
         }
@@ -242,7 +192,7 @@ result<erasure_report> sqlite_erase_candidate(const database& db, const erasure_
         }
     }
     for (const std::int64_t id : named) {
-        auto gone = run(db, "erase_candidate", "DELETE FROM quarantine WHERE id = ?1", id);
+        auto gone = db.run("erase_candidate", "DELETE FROM quarantine WHERE id = ?1", id);
         if (!gone) {
             return std::move(gone).error();
         }
@@ -263,7 +213,7 @@ result<int> sqlite_merge_candidate(const database& db, std::string_view from, st
         return 0;
     }
     const std::int64_t at_ms = to_unix_ms(at);
-    immediate_transaction t(db);
+    occasional_transaction t(db);
     if (auto r = t.begin(); !r) {
         return std::move(r).error();
     }
@@ -272,24 +222,24 @@ result<int> sqlite_merge_candidate(const database& db, std::string_view from, st
         !r) {
         return std::move(r).error();
     }
-    auto evals = run(db, "merge_candidate",
-                     "UPDATE evaluations SET candidate_id = ?2, updated_at = ?3 "
-                     "WHERE candidate_id = ?1",
-                     from, into, at_ms);
+    auto evals = db.run("merge_candidate",
+                        "UPDATE evaluations SET candidate_id = ?2, updated_at = ?3 "
+                        "WHERE candidate_id = ?1",
+                        from, into, at_ms);
     if (!evals) {
         return std::move(evals).error();
     }
-    auto moved =
-        run(db, "merge_candidate",
-            "UPDATE jobs SET subject = ?2, updated_at = ?3 WHERE subject = ?1", from, into, at_ms);
+    auto moved = db.run("merge_candidate",
+                        "UPDATE jobs SET subject = ?2, updated_at = ?3 WHERE subject = ?1", from,
+                        into, at_ms);
     if (!moved) {
         return std::move(moved).error();
     }
     for (const auto& j : jobs) {
-        if (auto r = run(db, "merge_candidate",
-                         "INSERT INTO audit (job_id, at, step, outcome, detail) "
-                         "VALUES (?1, ?2, 'merge', 'merged', '')",
-                         j.first, at_ms);
+        if (auto r = db.run("merge_candidate",
+                            "INSERT INTO audit (job_id, at, step, outcome, detail) "
+                            "VALUES (?1, ?2, 'merge', 'merged', '')",
+                            j.first, at_ms);
             !r) {
             return std::move(r).error();
         }
@@ -302,7 +252,7 @@ result<int> sqlite_merge_candidate(const database& db, std::string_view from, st
 
 result<int> sqlite_purge(const database& db, time_point older_than) {
     const std::int64_t cutoff = to_unix_ms(older_than);
-    immediate_transaction t(db);
+    occasional_transaction t(db);
     if (auto r = t.begin(); !r) {
         return std::move(r).error();
     }
@@ -326,7 +276,7 @@ result<int> sqlite_purge(const database& db, time_point older_than) {
     };
     int touched = 0;
     for (const auto sql : steps) {
-        auto n = run(db, "purge_finished", sql, cutoff);
+        auto n = db.run("purge_finished", sql, cutoff);
         if (!n) {
             return std::move(n).error();
         }

@@ -2,8 +2,8 @@
 
 // What the SQLite store does for privacy: erasure of one candidate, the move of a merged
 // candidate's rows, and retention over every table (the schema step that lets a job end
-// cancelled is in sqlite_schema.hpp). Private to the store; the callers hold the connection's locks
-// and none of these runs inside another transaction (each begins its own).
+// cancelled is in sqlite_schema.hpp). Private to the store; the callers hold the connection's
+// locks and none of these runs inside another transaction (each begins its own).
 
 #include "riskbridge/core/clock.hpp"
 #include "riskbridge/core/error.hpp"

@@ -155,18 +155,6 @@ result<int> read_schema_version(const database& db) {
     }
 }
 
-/// Runs `sql` (no parameters, no rows) and returns the rows it changed.
-result<int> changes(const database& db, std::string_view what, std::string_view sql) {
-    auto s = db.prepare(sql, false);
-    if (!s) {
-        return std::move(s).error();
-    }
-    if (const int rc = s->step(); rc != SQLITE_DONE) {
-        return db.fail(rc, what);
-    }
-    return sqlite3_changes(db.get());
-}
-
 }  // namespace
 
 int sqlite_latest_schema_version() noexcept {
@@ -184,11 +172,7 @@ result<void> sqlite_migrate(const database& db, clock& clk) {
     if (*current == latest_schema_version) {
         return {};
     }
-    tx_statements tx;
-    if (auto r = tx.prepare(db); !r) {
-        return r;
-    }
-    transaction t(db, tx);
+    occasional_transaction t(db);
     if (auto r = t.begin(); !r) {
         return r;
     }
@@ -255,11 +239,11 @@ result<void> allow_cancelled_state(const database& db) {
     if (auto r = db.exec("PRAGMA writable_schema=ON"); !r) {
         return r;
     }
-    auto changed = changes(db, "allow_cancelled_state",
-                           "UPDATE sqlite_schema SET sql = replace(sql, "
-                           "'''retry_wait'', ''done'', ''dead'')', "
-                           "'''retry_wait'', ''done'', ''dead'', ''cancelled'')') "
-                           "WHERE type = 'table' AND name = 'jobs'");
+    auto changed = db.run("allow_cancelled_state",
+                          "UPDATE sqlite_schema SET sql = replace(sql, "
+                          "'''retry_wait'', ''done'', ''dead'')', "
+                          "'''retry_wait'', ''done'', ''dead'', ''cancelled'')') "
+                          "WHERE type = 'table' AND name = 'jobs'");
     if (!changed) {
         (void)db.exec("PRAGMA writable_schema=OFF");
         return std::move(changed).error();

@@ -170,6 +170,9 @@ std::string insert_job_sql() {
            ", ?3, ?4, ?5, ?6, ?6, ?7) ON CONFLICT (unique_key) DO NOTHING";
 }
 
+/// The job holding a unique key (?1), after an insert_job_sql() that found it taken.
+constexpr std::string_view find_job_by_key_sql = "SELECT id FROM jobs WHERE unique_key = ?1";
+
 /// "EXISTS (...)": the job `job_param` was cancelled by an erasure.
 std::string job_cancelled(std::string_view job_param) {
     return "EXISTS (SELECT 1 FROM jobs WHERE id = " + std::string(job_param) +
@@ -195,7 +198,7 @@ result<void> writer_statements::prepare(const database& writer) {
     w(insert_delivery,
       "INSERT INTO deliveries (source, key, job_id, received_at) VALUES (?1, ?2, ?3, ?4)");
     w(insert_job, insert_job_sql());
-    w(find_job_by_key, "SELECT id FROM jobs WHERE unique_key = ?1");
+    w(find_job_by_key, find_job_by_key_sql);
     w(insert_quarantine,
       "INSERT INTO quarantine (source, reason, request_id, body, body_bytes, received_at) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
@@ -242,7 +245,7 @@ result<void> queue_statements::prepare(const database& sync) {
                      "?3"));
     s(release, transition_update(job_op::release, released_by, "updated_at = ?2", no_params));
     s(insert_job, insert_job_sql());
-    s(find_job_by_key, "SELECT id FROM jobs WHERE unique_key = ?1");
+    s(find_job_by_key, find_job_by_key_sql);
     // Taken when free or expired, renewed when ours; no change: someone else holds it.
     s(singleton,
       "INSERT INTO singletons AS s (name, owner, lease_until, acquired_at) "
