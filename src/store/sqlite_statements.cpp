@@ -75,6 +75,8 @@ constexpr transition_params lease_taken{"?2", "?3", ""};
 constexpr transition_params lease_held{"?2", "", ""};
 constexpr transition_params lease_held_ends_at_4{"?2", "", "?4"};
 
+/// A statement that lacks a parameter its transition reads is a mistake in this file: it
+/// throws when the store opens, and make_sqlite_store answers that the store cannot start.
 std::string_view required(std::string_view param, job_op op, const char* what) {
     if (param.empty()) {
         throw std::logic_error(std::string("the statement of ") + to_string(op) + " has no " +
