@@ -176,6 +176,26 @@ public:
         return s;
     }
 
+    /// Prepares `sql` for this one use, binds `args` in order (?1, ?2, ...), steps it to the end
+    /// and returns the rows it changed. For statements run once or a few times per call.
+    template <typename... Args>
+    result<int> run(std::string_view what, std::string_view sql, const Args&... args) const {
+        auto s = prepare(sql, false);
+        if (!s) {
+            return std::move(s).error();
+        }
+        int i = 0;
+        (s->bind(++i, args), ...);
+        int rc = SQLITE_ROW;
+        while (rc == SQLITE_ROW) {
+            rc = s->step();
+        }
+        if (rc != SQLITE_DONE) {
+            return fail(rc, what);
+        }
+        return sqlite3_changes(db_);
+    }
+
     /// Runs constant SQL text (one or several statements, no parameters): pragmas and DDL.
     result<void> exec(std::string_view sql) const {
         const char* p = sql.data();

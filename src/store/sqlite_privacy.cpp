@@ -1,6 +1,8 @@
 // Erasure, merge and retention for the SQLite store (sqlite_privacy.hpp). These run rarely
 // (an erasure request, a merge, an hourly retention pass), so their statements are prepared
-// per call instead of being kept on the connection.
+// per call instead of being kept on the connection; the text of those that follow the job
+// state machine (the erasure's cancel, retention's finished states) is composed once from
+// job_lifecycle.hpp.
 
 #include "store/sqlite_privacy.hpp"
 
@@ -10,61 +12,12 @@
 #include <vector>
 
 #include "riskbridge/observability/log.hpp"
+#include "riskbridge/store/job_lifecycle.hpp"
+#include "store/sqlite_connection.hpp"
 
 namespace riskbridge::store::detail {
 
 namespace {
-
-/// BEGIN IMMEDIATE ... COMMIT on one connection; rolls back unless committed.
-class immediate_transaction {
-public:
-    explicit immediate_transaction(const database& db) : db_(db) {}
-    ~immediate_transaction() {
-        if (open_) {
-            (void)db_.exec("ROLLBACK");
-        }
-    }
-    immediate_transaction(const immediate_transaction&) = delete;
-    immediate_transaction& operator=(const immediate_transaction&) = delete;
-
-    result<void> begin() {
-        auto r = db_.exec("BEGIN IMMEDIATE");
-        open_ = r.has_value();
-        return r;
-    }
-    result<void> commit() {
-        auto r = db_.exec("COMMIT");
-        if (r) {
-            open_ = false;
-        }
-        return r;
-    }
-
-private:
-    const database& db_;
-    bool open_ = false;
-};
-
-/// Prepares `sql`, binds the arguments in order (1, 2, ...), steps it to the end and returns
-/// the rows changed. For statements run once or a few times per call.
-template <typename... Args>
-result<int> run(const database& db, std::string_view what, std::string_view sql,
-                const Args&... args) {
-    auto s = db.prepare(sql, false);
-    if (!s) {
-        return std::move(s).error();
-    }
-    int i = 0;
-    (s->bind(++i, args), ...);
-    int rc = SQLITE_ROW;
-    while (rc == SQLITE_ROW) {
-        rc = s->step();
-    }
-    if (rc != SQLITE_DONE) {
-        return db.fail(rc, what);
-    }
-    return sqlite3_changes(db.get());
-}
 
 /// The jobs one erasure reaches, by id, with their state.
 using job_states = std::map<job_id, std::string>;
@@ -86,53 +39,29 @@ result<void> collect_jobs(const database& db, std::string_view sql, std::string_
     return {};
 }
 
-}  // namespace
-
-result<void> allow_cancelled_state(const database& db) {
-    // SQLite cannot alter a CHECK constraint. A change that leaves every stored row valid may
-    // edit the table's definition in place, with the schema version bumped in the same
-    // transaction (https://www.sqlite.org/lang_altertable.html#otheralter): widening the
-    // state check is such a change.
-    auto version = db.query_text("PRAGMA schema_version");
-    if (!version) {
-        return std::move(version).error();
+/// Clears one job the erasure reaches (?1: its id, ?2: the erasure's time). The erasure
+/// cancels it (job_lifecycle.hpp) when the cancel transition applies, and a job it cancelled
+/// before stays cancelled; a done job stays done, its outcome "erased".
+std::string erase_job_sql() {
+    const job_transition& cancel = transition(job_op::cancel);
+    const std::string cancelled = state_sql(cancel.to.value_or(job_state::cancelled));
+    const std::string ends_cancelled =
+        "(" + guard_sql(job_op::cancel) + " OR state = " + cancelled + ")";
+    std::string sql =
+        "UPDATE jobs SET payload = '', checkpoint = '', last_error = '', "
+        "correlation_id = 'erased', unique_key = NULL, subject = NULL, outcome = iif(" +
+        ends_cancelled + ", 'cancelled: candidate erased', 'erased'), state = iif(" +
+        ends_cancelled + ", " + cancelled + ", state), ";
+    if (cancel.lease == lease_effect::clear) {
+        sql += "lease_owner = '', lease_until = 0, ";
     }
-    long long next = 0;
-    try {
-        next = std::stoll(*version) + 1;
-    } catch (const std::exception&) {
-        return make_error(errc::io_error, "the SQLite schema version is not a number");
+    if (cancel.finishes) {
+        sql += "finished_at = coalesce(finished_at, ?2), ";
     }
-    if (auto r = db.exec("PRAGMA writable_schema=ON"); !r) {
-        return r;
-    }
-    auto changed = run(db, "allow_cancelled_state",
-                       "UPDATE sqlite_schema SET sql = replace(sql, "
-                       "'''retry_wait'', ''done'', ''dead'')', "
-                       "'''retry_wait'', ''done'', ''dead'', ''cancelled'')') "
-                       "WHERE type = 'table' AND name = 'jobs'");
-    if (!changed) {
-        (void)db.exec("PRAGMA writable_schema=OFF");
-        return std::move(changed).error();
-    }
-    if (auto r = db.exec("PRAGMA schema_version=" + std::to_string(next)); !r) {
-        (void)db.exec("PRAGMA writable_schema=OFF");
-        return r;
-    }
-    if (auto r = db.exec("PRAGMA writable_schema=OFF"); !r) {
-        return r;
-    }
-    auto check = db.query_text(
-        "SELECT sql FROM sqlite_schema WHERE type = 'table' AND "
-        "name = 'jobs'");
-    if (!check) {
-        return std::move(check).error();
-    }
-    if (check->find("'cancelled'") == std::string::npos) {
-        return make_error(errc::io_error, "the jobs table's state check was not widened");
-    }
-    return {};
+    return sql + "updated_at = ?2 WHERE id = ?1";
 }
+
+}  // namespace
 
 result<erasure_report> sqlite_erase_candidate(const database& db, const erasure_request& req) {
     if (req.candidate_id.empty()) {
@@ -140,7 +69,7 @@ result<erasure_report> sqlite_erase_candidate(const database& db, const erasure_
     }
     const std::int64_t at = to_unix_ms(req.at);
     erasure_report report;
-    immediate_transaction t(db);
+    occasional_transaction t(db);
     if (auto r = t.begin(); !r) {
         return std::move(r).error();
     }
@@ -184,57 +113,50 @@ result<erasure_report> sqlite_erase_candidate(const database& db, const erasure_
     jobs.erase(req.requested_by);
 
     for (const auto& [id, state] : jobs) {
-        auto cleared =
-            run(db, "erase_candidate",
-                "UPDATE jobs SET payload = '', checkpoint = '', last_error = '', "
-                "correlation_id = 'erased', unique_key = NULL, subject = NULL, "
-                "outcome = iif(state = 'done', 'erased', 'cancelled: candidate erased'), "
-                "state = iif(state = 'done', 'done', 'cancelled'), lease_owner = '', "
-                "lease_until = 0, finished_at = coalesce(finished_at, ?2), updated_at = ?2 "
-                "WHERE id = ?1",
-                id, at);
+        static const std::string clear_job = erase_job_sql();
+        auto cleared = db.run("erase_candidate", clear_job, id, at);
         if (!cleared) {
             return std::move(cleared).error();
         }
         report.jobs += *cleared;
-        if (state != "done") {
+        if (parse_job_state(state) != job_state::done) {
             ++report.jobs_cancelled;
         }
         auto attempts =
-            run(db, "erase_candidate",
-                "UPDATE job_attempts SET error = '' WHERE job_id = ?1 AND error <> ''", id);
+            db.run("erase_candidate",
+                   "UPDATE job_attempts SET error = '' WHERE job_id = ?1 AND error <> ''", id);
         if (!attempts) {
             return std::move(attempts).error();
         }
         report.attempts += *attempts;
-        auto audit = run(db, "erase_candidate",
-                         "UPDATE audit SET detail = '' WHERE job_id = ?1 AND detail <> ''", id);
+        auto audit = db.run("erase_candidate",
+                            "UPDATE audit SET detail = '' WHERE job_id = ?1 AND detail <> ''", id);
         if (!audit) {
             return std::move(audit).error();
         }
         report.audit_entries += *audit;
-        if (auto r = run(db, "erase_candidate",
-                         "INSERT INTO audit (job_id, at, step, outcome, detail) "
-                         "VALUES (?1, ?2, 'erasure', 'erased', '')",
-                         id, at);
+        if (auto r = db.run("erase_candidate",
+                            "INSERT INTO audit (job_id, at, step, outcome, detail) "
+                            "VALUES (?1, ?2, 'erasure', 'erased', '')",
+                            id, at);
             !r) {
             return std::move(r).error();
         }
     }
     for (const auto& e : evals) {
-        auto tomb = run(db, "erase_candidate",
-                        "UPDATE evaluations SET candidate_id = '', application_id = '', "
-                        "decision = '', docv_token = '', state = 'erased', updated_at = ?2 "
-                        "WHERE eval_id = ?1",
-                        e.first, at);
+        auto tomb = db.run("erase_candidate",
+                           "UPDATE evaluations SET candidate_id = '', application_id = '', "
+                           "decision = '', docv_token = '', state = 'erased', updated_at = ?2 "
+                           "WHERE eval_id = ?1",
+                           e.first, at);
         if (!tomb) {
             return std::move(tomb).error();
         }
         report.evaluations += *tomb;
     }
     if (req.requested_by != 0) {
-        if (auto r = run(db, "erase_candidate", "UPDATE jobs SET payload = '' WHERE id = ?1",
-                         req.requested_by);
+        if (auto r = db.run("erase_candidate", "UPDATE jobs SET payload = '' WHERE id = ?1",
+                            req.requested_by);
             !r) {
             return std::move(r).error();
         }
@@ -270,7 +192,7 @@ result<erasure_report> sqlite_erase_candidate(const database& db, const erasure_
         }
     }
     for (const std::int64_t id : named) {
-        auto gone = run(db, "erase_candidate", "DELETE FROM quarantine WHERE id = ?1", id);
+        auto gone = db.run("erase_candidate", "DELETE FROM quarantine WHERE id = ?1", id);
         if (!gone) {
             return std::move(gone).error();
         }
@@ -291,7 +213,7 @@ result<int> sqlite_merge_candidate(const database& db, std::string_view from, st
         return 0;
     }
     const std::int64_t at_ms = to_unix_ms(at);
-    immediate_transaction t(db);
+    occasional_transaction t(db);
     if (auto r = t.begin(); !r) {
         return std::move(r).error();
     }
@@ -300,24 +222,24 @@ result<int> sqlite_merge_candidate(const database& db, std::string_view from, st
         !r) {
         return std::move(r).error();
     }
-    auto evals = run(db, "merge_candidate",
-                     "UPDATE evaluations SET candidate_id = ?2, updated_at = ?3 "
-                     "WHERE candidate_id = ?1",
-                     from, into, at_ms);
+    auto evals = db.run("merge_candidate",
+                        "UPDATE evaluations SET candidate_id = ?2, updated_at = ?3 "
+                        "WHERE candidate_id = ?1",
+                        from, into, at_ms);
     if (!evals) {
         return std::move(evals).error();
     }
-    auto moved =
-        run(db, "merge_candidate",
-            "UPDATE jobs SET subject = ?2, updated_at = ?3 WHERE subject = ?1", from, into, at_ms);
+    auto moved = db.run("merge_candidate",
+                        "UPDATE jobs SET subject = ?2, updated_at = ?3 WHERE subject = ?1", from,
+                        into, at_ms);
     if (!moved) {
         return std::move(moved).error();
     }
     for (const auto& j : jobs) {
-        if (auto r = run(db, "merge_candidate",
-                         "INSERT INTO audit (job_id, at, step, outcome, detail) "
-                         "VALUES (?1, ?2, 'merge', 'merged', '')",
-                         j.first, at_ms);
+        if (auto r = db.run("merge_candidate",
+                            "INSERT INTO audit (job_id, at, step, outcome, detail) "
+                            "VALUES (?1, ?2, 'merge', 'merged', '')",
+                            j.first, at_ms);
             !r) {
             return std::move(r).error();
         }
@@ -330,17 +252,20 @@ result<int> sqlite_merge_candidate(const database& db, std::string_view from, st
 
 result<int> sqlite_purge(const database& db, time_point older_than) {
     const std::int64_t cutoff = to_unix_ms(older_than);
-    immediate_transaction t(db);
+    occasional_transaction t(db);
     if (auto r = t.begin(); !r) {
         return std::move(r).error();
     }
     // Each statement touches only rows that still hold something, so a pass over an already
     // purged store changes nothing.
-    constexpr std::string_view steps[] = {
+    static const std::string finished_jobs =
         "UPDATE jobs SET payload = '', checkpoint = '', last_error = '', outcome = '', "
-        "subject = NULL WHERE finished_at IS NOT NULL AND finished_at < ?1 "
-        "AND state IN ('done', 'dead', 'cancelled') AND (payload <> '' OR checkpoint <> '' "
-        "OR last_error <> '' OR outcome <> '' OR subject IS NOT NULL)",
+        "subject = NULL WHERE finished_at IS NOT NULL AND finished_at < ?1 AND " +
+        finished_states_sql() +
+        " AND (payload <> '' OR checkpoint <> '' OR last_error <> '' OR outcome <> '' OR "
+        "subject IS NOT NULL)";
+    const std::string_view steps[] = {
+        finished_jobs,
         "UPDATE job_attempts SET error = '' WHERE finished_at < ?1 AND error <> ''",
         "UPDATE audit SET detail = '' WHERE at < ?1 AND detail <> ''",
         "DELETE FROM deliveries WHERE received_at < ?1",
@@ -351,7 +276,7 @@ result<int> sqlite_purge(const database& db, time_point older_than) {
     };
     int touched = 0;
     for (const auto sql : steps) {
-        auto n = run(db, "purge_finished", sql, cutoff);
+        auto n = db.run("purge_finished", sql, cutoff);
         if (!n) {
             return std::move(n).error();
         }

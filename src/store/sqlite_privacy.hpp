@@ -1,9 +1,9 @@
 #pragma once
 
 // What the SQLite store does for privacy: erasure of one candidate, the move of a merged
-// candidate's rows, retention over every table, and the schema step that lets a job end
-// cancelled. Private to the store; the callers hold the connection's locks and none of these
-// runs inside another transaction (each begins its own).
+// candidate's rows, and retention over every table (the schema step that lets a job end
+// cancelled is in sqlite_schema.hpp). Private to the store; the callers hold the connection's
+// locks and none of these runs inside another transaction (each begins its own).
 
 #include "riskbridge/core/clock.hpp"
 #include "riskbridge/core/error.hpp"
@@ -11,10 +11,6 @@
 #include "store/sqlite_db.hpp"
 
 namespace riskbridge::store::detail {
-
-/// Schema step 3: adds 'cancelled' to the jobs table's state check (in the caller's
-/// migration transaction).
-result<void> allow_cancelled_state(const database& db);
 
 result<erasure_report> sqlite_erase_candidate(const database& db, const erasure_request& req);
 result<int> sqlite_merge_candidate(const database& db, std::string_view from, std::string_view into,
