@@ -53,6 +53,20 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace demo;
 
+// The simulated candidate opens the capture link shortly after it is sent and goes through
+// it at a pace a person can follow on the terminal.
+constexpr auto docv_auto_delay = std::chrono::milliseconds{400};
+constexpr auto docv_step_interval = std::chrono::milliseconds{120};
+constexpr auto webhook_retry_delay = std::chrono::milliseconds{200};
+/// The demo's own calls to the daemon (GET /readyz) on loopback.
+constexpr auto probe_connect_timeout = std::chrono::milliseconds{500};
+constexpr auto probe_total_timeout = std::chrono::milliseconds{2'000};
+/// How long the daemon may take to become ready.
+constexpr auto daemon_ready_timeout = std::chrono::seconds{20};
+/// How often the demo looks at the daemon and the flows, and prints who it is waiting for.
+constexpr auto poll_interval = std::chrono::milliseconds{50};
+constexpr auto progress_interval = std::chrono::seconds{3};
+
 /// One run of the demo: its directory, simulators, daemon and applicants. Each stage returns
 /// false (after saying why) when the run cannot go on; finish() always cleans up.
 class demo_run {
@@ -125,11 +139,9 @@ private:
         r.api_key = demo_riskos_key;
         r.webhook_bearer = demo_riskos_token;
         r.case_url_base = demo_case_url_base;
-        // The simulated candidate opens the capture link shortly after it is sent and goes
-        // through it at a pace a person can follow on the terminal.
-        r.docv_auto_delay = std::chrono::milliseconds(400);
-        r.docv_step_interval = std::chrono::milliseconds(120);
-        r.webhook_retry_delay = std::chrono::milliseconds(200);
+        r.docv_auto_delay = docv_auto_delay;
+        r.docv_step_interval = docv_step_interval;
+        r.webhook_retry_delay = webhook_retry_delay;
         ashby_ = std::make_unique<sim::ashby_simulator>(a);
         riskos_ = std::make_unique<sim::riskos_simulator>(r);
         if (auto s = ashby_->start(); !s) {
@@ -153,8 +165,8 @@ private:
             binary = "/proc/self/exe";
         }
         clients::curl_options co;
-        co.connect_timeout = std::chrono::milliseconds(500);
-        co.total_timeout = std::chrono::milliseconds(2000);
+        co.connect_timeout = probe_connect_timeout;
+        co.total_timeout = probe_total_timeout;
         auto http = clients::make_curl_client(co);
         std::ofstream(config_path()) << demo_config(ashby_->base_url(), riskos_->base_url(), dir_);
         // The store is encrypted as in production, under a key that lives as long as this run
@@ -168,7 +180,7 @@ private:
             return false;
         }
         bool ready = false;
-        const auto deadline = steady::now() + std::chrono::seconds(20);
+        const auto deadline = steady::now() + daemon_ready_timeout;
         while (!ready && steady::now() < deadline) {
             if (int status = 0; child_exited(daemon_pid_, status)) {
                 daemon_pid_ = -1;
@@ -184,7 +196,7 @@ private:
                 auto resp = http->send(call);
                 ready = resp && resp->status == 200;
             }
-            if (!ready && pause(std::chrono::milliseconds(50))) {
+            if (!ready && pause(poll_interval)) {
                 return false;
             }
         }
@@ -301,7 +313,7 @@ private:
                 std::cout << "  " << t_.red("the daemon exited before every flow finished") << '\n';
                 break;
             }
-            if (steady::now() - last_print_ >= std::chrono::seconds(3)) {
+            if (steady::now() - last_print_ >= progress_interval) {
                 std::vector<std::string> waiting;
                 for (const auto& rw : rows_) {
                     if (!rw.finished()) {
@@ -315,7 +327,7 @@ private:
                 last_print_ = steady::now();
             }
             std::cout.flush();
-            if (pause(std::chrono::milliseconds(50))) {
+            if (pause(poll_interval)) {
                 return false;
             }
         }

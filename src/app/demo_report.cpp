@@ -21,6 +21,13 @@ namespace riskbridge::app::demo {
 
 namespace {
 
+/// The longest note detail in the report's table, "..." included.
+constexpr std::size_t max_detail_chars = 100;
+/// A first explanation item shorter than this is followed by the second.
+constexpr std::size_t short_item_chars = 50;
+/// A note without a headline shows this much of its text.
+constexpr std::size_t headline_fallback_chars = 80;
+
 std::string html_unescape(std::string_view s) {
     static constexpr std::pair<std::string_view, char> entities[] = {
         {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&#39;", '\''}};
@@ -78,7 +85,8 @@ std::string note_detail(const std::string& html) {
     const auto codes_at = html.find("Top reason codes:");
     std::vector<std::string> details;
     for (auto at = html.find("<li>");
-         at != npos && (details.empty() || (details.size() == 1 && details[0].size() < 50));
+         at != npos &&
+         (details.empty() || (details.size() == 1 && details[0].size() < short_item_chars));
          at = html.find("<li>", at)) {
         at += 4;
         if (codes_at != npos && at > codes_at) {
@@ -116,7 +124,10 @@ std::string note_detail(const std::string& html) {
             out += (out.empty() ? "" : "; ") + std::string("reason codes ") + join(codes, " ");
         }
     }
-    return out.size() > 100 ? out.substr(0, 97) + "..." : out;
+    constexpr std::string_view ellipsis = "...";
+    return out.size() > max_detail_chars
+               ? out.substr(0, max_detail_chars - ellipsis.size()) + std::string(ellipsis)
+               : out;
 }
 
 }  // namespace
@@ -154,8 +165,8 @@ std::string join_or(const std::vector<std::string>& items, const char* sep, cons
 std::string headline(const std::string& html) {
     const auto open = html.find("<b>");
     const auto close = open == std::string::npos ? open : html.find("</b>", open);
-    std::string text =
-        close == std::string::npos ? html.substr(0, 80) : html.substr(open + 3, close - open - 3);
+    std::string text = close == std::string::npos ? html.substr(0, headline_fallback_chars)
+                                                  : html.substr(open + 3, close - open - 3);
     return html_unescape(text);
 }
 

@@ -256,8 +256,8 @@ failure_code error_code_of(const json& body) {
         }
     }
     failure_code out{code.value_or("unknown")};
-    if (out.code.size() > 64) {
-        out.code.resize(64);
+    if (out.code.size() > max_token_chars) {
+        out.code.resize(max_token_chars);  // so a long code is still a machine code
     }
     out.transient = classify_ashby_code(out.code);
     out.named = code.has_value() && is_machine_code(out.code);

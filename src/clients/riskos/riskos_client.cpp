@@ -4,15 +4,17 @@
 #include <cctype>
 
 #include "clients/observed_call.hpp"
+#include "riskbridge/core/encoding.hpp"
 
 namespace riskbridge::clients::riskos {
 
 namespace {
 
 bool plain_id(std::string_view id) {
-    return !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_';
-    });
+    return !id.empty() && id.size() <= max_peer_id_chars &&
+           std::all_of(id.begin(), id.end(), [](char c) {
+               return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_';
+           });
 }
 
 }  // namespace
