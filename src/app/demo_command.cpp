@@ -52,12 +52,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace demo;
-
-// The simulated candidate opens the capture link shortly after it is sent and goes through
-// it at a pace a person can follow on the terminal.
-constexpr auto docv_auto_delay = std::chrono::milliseconds{400};
-constexpr auto docv_step_interval = std::chrono::milliseconds{120};
-constexpr auto webhook_retry_delay = std::chrono::milliseconds{200};
 /// The demo's own calls to the daemon (GET /readyz) on loopback.
 constexpr auto probe_connect_timeout = std::chrono::milliseconds{500};
 constexpr auto probe_total_timeout = std::chrono::milliseconds{2'000};
@@ -130,20 +124,8 @@ private:
     std::string daemon_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
     bool start_simulators() {
-        sim::ashby_sim_options a;
-        a.threads = 2;
-        a.api_key = demo_ashby_key;
-        a.webhook_secret = demo_webhook_secret;
-        sim::riskos_sim_options r;
-        r.threads = 2;
-        r.api_key = demo_riskos_key;
-        r.webhook_bearer = demo_riskos_token;
-        r.case_url_base = demo_case_url_base;
-        r.docv_auto_delay = docv_auto_delay;
-        r.docv_step_interval = docv_step_interval;
-        r.webhook_retry_delay = webhook_retry_delay;
-        ashby_ = std::make_unique<sim::ashby_simulator>(a);
-        riskos_ = std::make_unique<sim::riskos_simulator>(r);
+        ashby_ = std::make_unique<sim::ashby_simulator>(demo_ashby_options());
+        riskos_ = std::make_unique<sim::riskos_simulator>(demo_riskos_options());
         if (auto s = ashby_->start(); !s) {
             std::cerr << "riskbridge demo: Ashby simulator: " << s.error().message << '\n';
             return false;
@@ -296,7 +278,9 @@ private:
         last_print_ = steady::now();
         while (
             !std::all_of(rows_.begin(), rows_.end(), [](const row& r) { return r.finished(); })) {
-            print_riskos_webhooks();
+            if (print_riskos_webhooks(rows_, *riskos_, deliveries_seen_, w_name_, t_)) {
+                last_print_ = steady::now();
+            }
             look_at_flows();
             if (std::all_of(rows_.begin(), rows_.end(),
                             [](const row& r) { return r.finished(); })) {
@@ -337,39 +321,6 @@ private:
             }
         }
         return true;
-    }
-
-    /// RiskOS's webhooks to the daemon since the last look (DocV progress and completion).
-    void print_riskos_webhooks() {
-        for (auto& rw : rows_) {  // whose evaluation is whose, to name them
-            if (!rw.finished() && rw.eval_id.empty()) {
-                if (auto e = riskos_->eval_id_for(
-                        flows::evaluation_request_id(rw.expect->flow, rw.sample.application_id))) {
-                    rw.eval_id = *e;
-                }
-            }
-        }
-        const auto deliveries = riskos_->deliveries();
-        for (; deliveries_seen_ < deliveries.size(); ++deliveries_seen_) {
-            const auto& d = deliveries[deliveries_seen_];
-            std::string who = d.eval_id;
-            for (const auto& rw : rows_) {
-                if (!rw.eval_id.empty() && rw.eval_id == d.eval_id) {
-                    who = rw.name;
-                }
-            }
-            std::string what = d.event_type;
-            if (!d.notes.empty()) {
-                what += " \"" + d.notes + "\"";
-            }
-            const std::string result = d.delivered() ? std::to_string(d.http_status)
-                                       : d.http_status != 0
-                                           ? t_.red(std::to_string(d.http_status))
-                                           : t_.red(d.error.empty() ? "not delivered" : d.error);
-            std::cout << "  " << pad(who, w_name_) << "  RiskOS webhook: " << what << " -> "
-                      << result << '\n';
-            last_print_ = steady::now();
-        }
     }
 
     /// Each unfinished flow: the job first (once it is finished, its tags and notes are

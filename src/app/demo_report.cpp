@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "riskbridge/core/text.hpp"
+#include "riskbridge/flows/flow_service.hpp"
 
 namespace riskbridge::app::demo {
 
@@ -168,6 +169,41 @@ std::string headline(const std::string& html) {
     std::string text = close == std::string::npos ? html.substr(0, headline_fallback_chars)
                                                   : html.substr(open + 3, close - open - 3);
     return html_unescape(text);
+}
+
+bool print_riskos_webhooks(std::vector<row>& rows, const sim::riskos_simulator& riskos,
+                           std::size_t& seen, std::size_t name_width, const term& t) {
+    for (auto& rw : rows) {  // whose evaluation is whose, to name them
+        if (!rw.finished() && rw.eval_id.empty()) {
+            if (auto e = riskos.eval_id_for(
+                    flows::evaluation_request_id(rw.expect->flow, rw.sample.application_id))) {
+                rw.eval_id = *e;
+            }
+        }
+    }
+    const auto deliveries = riskos.deliveries();
+    bool printed = false;
+    for (; seen < deliveries.size(); ++seen) {
+        const auto& d = deliveries[seen];
+        std::string who = d.eval_id;
+        for (const auto& rw : rows) {
+            if (!rw.eval_id.empty() && rw.eval_id == d.eval_id) {
+                who = rw.name;
+            }
+        }
+        std::string what = d.event_type;
+        if (!d.notes.empty()) {
+            what += " \"" + d.notes + "\"";
+        }
+        const std::string result = d.delivered() ? std::to_string(d.http_status)
+                                   : d.http_status != 0
+                                       ? t.red(std::to_string(d.http_status))
+                                       : t.red(d.error.empty() ? "not delivered" : d.error);
+        std::cout << "  " << pad(who, name_width) << "  RiskOS webhook: " << what << " -> "
+                  << result << '\n';
+        printed = true;
+    }
+    return printed;
 }
 
 std::string case_link_of(const row& r) {

@@ -40,6 +40,12 @@ std::string headline(const std::string& html);
 /// The RiskOS case link in the row's notes (the last one that has one), or empty.
 std::string case_link_of(const row& r);
 
+/// RiskOS's webhooks to the daemon since delivery `seen` (which it advances), one line each,
+/// naming the applicant whose evaluation it is (rows learn their eval_id here). True when it
+/// printed a line.
+bool print_riskos_webhooks(std::vector<row>& rows, const sim::riskos_simulator& riskos,
+                           std::size_t& seen, std::size_t name_width, const term& t);
+
 /// What riskbridge wrote to Ashby for each applicant: decision, tags, notes, case link, time.
 void print_table(const std::vector<row>& rows, const term& t);
 
