@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -27,6 +28,13 @@
 namespace riskbridge::app {
 
 namespace {
+
+/// `jobs list --limit`: its default and its largest value.
+constexpr int default_list_limit = 100;
+constexpr int max_list_limit = 100'000;
+/// `demo --timeout-s`: at most an hour.
+constexpr int max_demo_timeout_s = 3600;
+constexpr int max_port = std::numeric_limits<std::uint16_t>::max();
 
 int check_config(const std::string& path, bool dump) {
     auto loaded = config::load_config(path);
@@ -333,11 +341,11 @@ int run_cli(int argc, char** argv) {
         cmd->add_option("--db", db_path, "an SQLite store file, instead of --config");
     };
     std::string state;
-    int limit = 100;
+    int limit = default_list_limit;
     auto* list = jobs->add_subcommand("list", "list jobs, newest first");
     add_store_options(list);
     list->add_option("--state", state, "queued | running | retry_wait | done | dead | cancelled");
-    list->add_option("--limit", limit, "at most this many")->check(CLI::Range(1, 100000));
+    list->add_option("--limit", limit, "at most this many")->check(CLI::Range(1, max_list_limit));
     long long show_id = 0;
     auto* show = jobs->add_subcommand("show", "one job: state, history, audit (no personal data)");
     add_store_options(show);
@@ -374,9 +382,9 @@ int run_cli(int argc, char** argv) {
     auto* sim_cmd = app.add_subcommand("sim", "run the Ashby and RiskOS simulators");
     sim_cmd->add_option("-c,--config", sim_options.config_path, "configuration file")->required();
     sim_cmd->add_option("--ashby-port", sim_options.ashby_port, "default: ashby.api_base_url's")
-        ->check(CLI::Range(1, 65535));
+        ->check(CLI::Range(1, max_port));
     sim_cmd->add_option("--riskos-port", sim_options.riskos_port, "default: riskos.api_base_url's")
-        ->check(CLI::Range(1, 65535));
+        ->check(CLI::Range(1, max_port));
     sim_cmd->add_option("--host", sim_options.host, "listen address (default 127.0.0.1)");
     sim_cmd->add_option("--daemon-url", sim_options.daemon_url,
                         "where webhooks go (default: the config's server.listen)");
@@ -391,8 +399,9 @@ int run_cli(int argc, char** argv) {
                        "keep the temporary directory (config, store, logs)");
     demo_cmd
         ->add_option("--timeout-s", demo_options.timeout_s,
-                     "how long to wait for every flow (default 60)")
-        ->check(CLI::Range(1, 3600));
+                     "how long to wait for every flow (default " +
+                         std::to_string(demo_command_options{}.timeout_s) + ")")
+        ->check(CLI::Range(1, max_demo_timeout_s));
     demo_cmd->add_flag("--verbose", demo_options.verbose, "show the daemon's log at the end");
 
     try {

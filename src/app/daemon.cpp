@@ -33,6 +33,14 @@ namespace riskbridge::app {
 
 namespace {
 
+/// Retention runs this often; its singleton lease outlives one run.
+constexpr auto retention_interval = std::chrono::hours{1};
+constexpr auto retention_lease = std::chrono::hours{2};
+/// The riskbridge_jobs gauges are refreshed this often.
+constexpr auto queue_metrics_interval = std::chrono::seconds{10};
+/// While draining, the main thread looks for a second signal this often.
+constexpr long forced_stop_poll_ns = 50'000'000;  // 50 ms
+
 sigset_t shutdown_signals() {
     sigset_t set;
     sigemptyset(&set);
@@ -43,15 +51,6 @@ sigset_t shutdown_signals() {
 
 const char* signal_name(int sig) {
     return sig == SIGTERM ? "SIGTERM" : "SIGINT";
-}
-
-/// host:pid, as the worker pool names its lease owners.
-std::string instance_id() {
-    char host[256] = {};
-    if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') {
-        std::snprintf(host, sizeof host, "%s", "localhost");
-    }
-    return std::string(host) + ":" + std::to_string(getpid());
 }
 
 workers::pool_options pool_options_from(const config::config& cfg) {
@@ -162,7 +161,8 @@ int run_daemon(const std::string& config_path) {
     workers::pool_options privacy_opts = pool_options_from(cfg);
     privacy_opts.threads = 1;
     privacy_opts.thread_name = "rb-privacy";
-    privacy_opts.owner_id = instance_id() + "/privacy";  // leases apart from the flow workers'
+    privacy_opts.owner_id =
+        workers::host_pid_id() + "/privacy";  // leases apart from the flow workers'
     privacy_opts.metrics = &metrics;
     auto privacy_pool = workers::make_worker_pool(*store, std::move(privacy_handlers),
                                                   std::move(privacy_opts), system_clock(), *rng);
@@ -208,22 +208,21 @@ int run_daemon(const std::string& config_path) {
     // Background upkeep, off the request path: retention and the queue-depth gauges.
     workers::periodic_runner upkeep;
     // Replicas sharing PostgreSQL purge once: the holder of the "retention" lease does it.
-    const std::string upkeep_owner = instance_id();
-    upkeep.add("retention", std::chrono::hours(1), [&store, &cfg, upkeep_owner] {
+    const std::string upkeep_owner = workers::host_pid_id();
+    upkeep.add("retention", retention_interval, [&store, &cfg, upkeep_owner] {
         auto held = store->try_acquire_singleton("retention", upkeep_owner, system_clock().now(),
-                                                 std::chrono::hours(2));
+                                                 retention_lease);
         if (!held || !*held) {
             return;
         }
-        const auto cutoff =
-            system_clock().now() - std::chrono::hours(24) * cfg.store.retention_days;
+        const auto cutoff = system_clock().now() - std::chrono::days(cfg.store.retention_days);
         if (auto purged = store->purge_finished(cutoff); !purged) {
             log::warn("retention_failed", {{"error", purged.error().message}});
         } else if (*purged > 0) {
             log::info("retention_purged", {{"rows", *purged}, {"days", cfg.store.retention_days}});
         }
     });
-    upkeep.add("queue_metrics", std::chrono::seconds(10), [&store, &metrics] {
+    upkeep.add("queue_metrics", queue_metrics_interval, [&store, &metrics] {
         if (auto stats = store->stats(); stats) {
             for (const auto state :
                  {store::job_state::queued, store::job_state::running, store::job_state::retry_wait,
@@ -275,7 +274,7 @@ int run_daemon(const std::string& config_path) {
         drained.store(true);
     });
     while (!drained.load()) {
-        timespec tick{0, 50'000'000};
+        timespec tick{0, forced_stop_poll_ns};
         const int again = sigtimedwait(&signals, nullptr, &tick);
         if (again > 0) {
             log::warn("forced_shutdown", {{"signal", signal_name(again)}});

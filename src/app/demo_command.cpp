@@ -52,6 +52,14 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace demo;
+/// The demo's own calls to the daemon (GET /readyz) on loopback.
+constexpr auto probe_connect_timeout = std::chrono::milliseconds{500};
+constexpr auto probe_total_timeout = std::chrono::milliseconds{2'000};
+/// How long the daemon may take to become ready.
+constexpr auto daemon_ready_timeout = std::chrono::seconds{20};
+/// How often the demo looks at the daemon and the flows, and prints who it is waiting for.
+constexpr auto poll_interval = std::chrono::milliseconds{50};
+constexpr auto progress_interval = std::chrono::seconds{3};
 
 /// One run of the demo: its directory, simulators, daemon and applicants. Each stage returns
 /// false (after saying why) when the run cannot go on; finish() always cleans up.
@@ -116,22 +124,8 @@ private:
     std::string daemon_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
     bool start_simulators() {
-        sim::ashby_sim_options a;
-        a.threads = 2;
-        a.api_key = demo_ashby_key;
-        a.webhook_secret = demo_webhook_secret;
-        sim::riskos_sim_options r;
-        r.threads = 2;
-        r.api_key = demo_riskos_key;
-        r.webhook_bearer = demo_riskos_token;
-        r.case_url_base = demo_case_url_base;
-        // The simulated candidate opens the capture link shortly after it is sent and goes
-        // through it at a pace a person can follow on the terminal.
-        r.docv_auto_delay = std::chrono::milliseconds(400);
-        r.docv_step_interval = std::chrono::milliseconds(120);
-        r.webhook_retry_delay = std::chrono::milliseconds(200);
-        ashby_ = std::make_unique<sim::ashby_simulator>(a);
-        riskos_ = std::make_unique<sim::riskos_simulator>(r);
+        ashby_ = std::make_unique<sim::ashby_simulator>(demo_ashby_options());
+        riskos_ = std::make_unique<sim::riskos_simulator>(demo_riskos_options());
         if (auto s = ashby_->start(); !s) {
             std::cerr << "riskbridge demo: Ashby simulator: " << s.error().message << '\n';
             return false;
@@ -153,8 +147,8 @@ private:
             binary = "/proc/self/exe";
         }
         clients::curl_options co;
-        co.connect_timeout = std::chrono::milliseconds(500);
-        co.total_timeout = std::chrono::milliseconds(2000);
+        co.connect_timeout = probe_connect_timeout;
+        co.total_timeout = probe_total_timeout;
         auto http = clients::make_curl_client(co);
         std::ofstream(config_path()) << demo_config(ashby_->base_url(), riskos_->base_url(), dir_);
         // The store is encrypted as in production, under a key that lives as long as this run
@@ -168,7 +162,7 @@ private:
             return false;
         }
         bool ready = false;
-        const auto deadline = steady::now() + std::chrono::seconds(20);
+        const auto deadline = steady::now() + daemon_ready_timeout;
         while (!ready && steady::now() < deadline) {
             if (int status = 0; child_exited(daemon_pid_, status)) {
                 daemon_pid_ = -1;
@@ -184,7 +178,7 @@ private:
                 auto resp = http->send(call);
                 ready = resp && resp->status == 200;
             }
-            if (!ready && pause(std::chrono::milliseconds(50))) {
+            if (!ready && pause(poll_interval)) {
                 return false;
             }
         }
@@ -284,7 +278,9 @@ private:
         last_print_ = steady::now();
         while (
             !std::all_of(rows_.begin(), rows_.end(), [](const row& r) { return r.finished(); })) {
-            print_riskos_webhooks();
+            if (print_riskos_webhooks(rows_, *riskos_, deliveries_seen_, w_name_, t_)) {
+                last_print_ = steady::now();
+            }
             look_at_flows();
             if (std::all_of(rows_.begin(), rows_.end(),
                             [](const row& r) { return r.finished(); })) {
@@ -301,7 +297,7 @@ private:
                 std::cout << "  " << t_.red("the daemon exited before every flow finished") << '\n';
                 break;
             }
-            if (steady::now() - last_print_ >= std::chrono::seconds(3)) {
+            if (steady::now() - last_print_ >= progress_interval) {
                 std::vector<std::string> waiting;
                 for (const auto& rw : rows_) {
                     if (!rw.finished()) {
@@ -315,7 +311,7 @@ private:
                 last_print_ = steady::now();
             }
             std::cout.flush();
-            if (pause(std::chrono::milliseconds(50))) {
+            if (pause(poll_interval)) {
                 return false;
             }
         }
@@ -325,30 +321,6 @@ private:
             }
         }
         return true;
-    }
-
-    /// RiskOS's webhooks to the daemon since the last look (DocV progress and completion).
-    void print_riskos_webhooks() {
-        for (auto& rw : rows_) {  // whose evaluation is whose, to name them
-            if (!rw.finished() && rw.eval_id.empty()) {
-                if (auto e = riskos_->eval_id_for(
-                        flows::evaluation_request_id(rw.expect->flow, rw.sample.application_id))) {
-                    rw.eval_id = *e;
-                }
-            }
-        }
-        const auto deliveries = riskos_->deliveries();
-        for (; deliveries_seen_ < deliveries.size(); ++deliveries_seen_) {
-            const auto& d = deliveries[deliveries_seen_];
-            std::string who = d.eval_id;
-            for (const auto& rw : rows_) {
-                if (!rw.eval_id.empty() && rw.eval_id == d.eval_id) {
-                    who = rw.name;
-                }
-            }
-            std::cout << "  " << riskos_webhook_text(d, who, w_name_, t_) << '\n';
-            last_print_ = steady::now();
-        }
     }
 
     /// Each unfinished flow: the job first (once it is finished, its tags and notes are

@@ -18,12 +18,30 @@
 
 #include <nlohmann/json.hpp>
 
+#include "riskbridge/config/config.hpp"
+
 extern char** environ;
 
 namespace riskbridge::app::demo {
 
 namespace fs = std::filesystem;
 using steady = std::chrono::steady_clock;
+
+namespace {
+
+/// The daemon gets as long to drain as it gives itself (server.drain_timeout_ms, which the
+/// demo's config leaves at its default) before SIGKILL.
+const auto daemon_stop_timeout = config::server_config{}.drain_timeout;
+/// How often stop_daemon looks whether the daemon has exited.
+constexpr auto exit_poll_interval = std::chrono::milliseconds{20};
+/// A shell's exit status for a process killed by signal N: 128 + N.
+constexpr int signal_exit_base = 128;
+
+int exit_code_of(int status) {
+    return WIFEXITED(status) ? WEXITSTATUS(status) : signal_exit_base + WTERMSIG(status);
+}
+
+}  // namespace
 
 /// The port of the daemon's `ready` log line, once it has written it.
 std::optional<std::uint16_t> ready_port(const fs::path& log_path) {
@@ -83,28 +101,30 @@ bool child_exited(pid_t pid, int& status) {
 /// The demo's only pause, between two looks at observable state.
 bool interrupted_within(const sigset_t& signals, std::chrono::milliseconds timeout) {
     timespec ts{};
-    ts.tv_sec = static_cast<time_t>(timeout.count() / 1000);
-    ts.tv_nsec = static_cast<long>((timeout.count() % 1000) * 1'000'000);
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(timeout);
+    ts.tv_sec = static_cast<time_t>(secs.count());
+    ts.tv_nsec = static_cast<long>(std::chrono::nanoseconds(timeout - secs).count());
     return ::sigtimedwait(&signals, nullptr, &ts) > 0;
 }
 
-/// SIGTERM, then waits for the daemon to drain (SIGKILL after 15 s). Its exit code.
+/// SIGTERM, then waits for the daemon to drain (SIGKILL after its drain timeout, 15 s). Its
+/// exit code.
 int stop_daemon(pid_t pid, const sigset_t& signals) {
     int status = 0;
     if (child_exited(pid, status)) {
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        return exit_code_of(status);
     }
     ::kill(pid, SIGTERM);
-    const auto deadline = steady::now() + std::chrono::seconds(15);
+    const auto deadline = steady::now() + daemon_stop_timeout;
     while (!child_exited(pid, status)) {
         if (steady::now() >= deadline) {
             ::kill(pid, SIGKILL);
             ::waitpid(pid, &status, 0);
             break;
         }
-        interrupted_within(signals, std::chrono::milliseconds(20));
+        interrupted_within(signals, exit_poll_interval);
     }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return exit_code_of(status);
 }
 
 std::string read_text(const fs::path& path) {

@@ -29,7 +29,8 @@ bool child_exited(pid_t pid, int& status);
 /// Waits up to `timeout` for SIGINT or SIGTERM (blocked in this process): true when one came.
 bool interrupted_within(const sigset_t& signals, std::chrono::milliseconds timeout);
 
-/// SIGTERM, then waits for the daemon to drain (SIGKILL after 15 s). Its exit code.
+/// SIGTERM, then waits for the daemon to drain (SIGKILL after its drain timeout, 15 s). Its
+/// exit code.
 int stop_daemon(pid_t pid, const sigset_t& signals);
 
 /// The whole file; empty when it cannot be read.

@@ -16,10 +16,18 @@
 #include <vector>
 
 #include "riskbridge/core/text.hpp"
+#include "riskbridge/flows/flow_service.hpp"
 
 namespace riskbridge::app::demo {
 
 namespace {
+
+/// The longest note detail in the report's table, "..." included.
+constexpr std::size_t max_detail_chars = 100;
+/// A first explanation item shorter than this is followed by the second.
+constexpr std::size_t short_item_chars = 50;
+/// A note without a headline shows this much of its text.
+constexpr std::size_t headline_fallback_chars = 80;
 
 std::string html_unescape(std::string_view s) {
     static constexpr std::pair<std::string_view, char> entities[] = {
@@ -78,7 +86,8 @@ std::string note_detail(const std::string& html) {
     const auto codes_at = html.find("Top reason codes:");
     std::vector<std::string> details;
     for (auto at = html.find("<li>");
-         at != npos && (details.empty() || (details.size() == 1 && details[0].size() < 50));
+         at != npos &&
+         (details.empty() || (details.size() == 1 && details[0].size() < short_item_chars));
          at = html.find("<li>", at)) {
         at += 4;
         if (codes_at != npos && at > codes_at) {
@@ -116,7 +125,10 @@ std::string note_detail(const std::string& html) {
             out += (out.empty() ? "" : "; ") + std::string("reason codes ") + join(codes, " ");
         }
     }
-    return out.size() > 100 ? out.substr(0, 97) + "..." : out;
+    constexpr std::string_view ellipsis = "...";
+    return out.size() > max_detail_chars
+               ? out.substr(0, max_detail_chars - ellipsis.size()) + std::string(ellipsis)
+               : out;
 }
 
 }  // namespace
@@ -154,9 +166,44 @@ std::string join_or(const std::vector<std::string>& items, const char* sep, cons
 std::string headline(const std::string& html) {
     const auto open = html.find("<b>");
     const auto close = open == std::string::npos ? open : html.find("</b>", open);
-    std::string text =
-        close == std::string::npos ? html.substr(0, 80) : html.substr(open + 3, close - open - 3);
+    std::string text = close == std::string::npos ? html.substr(0, headline_fallback_chars)
+                                                  : html.substr(open + 3, close - open - 3);
     return html_unescape(text);
+}
+
+bool print_riskos_webhooks(std::vector<row>& rows, const sim::riskos_simulator& riskos,
+                           std::size_t& seen, std::size_t name_width, const term& t) {
+    for (auto& rw : rows) {  // whose evaluation is whose, to name them
+        if (!rw.finished() && rw.eval_id.empty()) {
+            if (auto e = riskos.eval_id_for(
+                    flows::evaluation_request_id(rw.expect->flow, rw.sample.application_id))) {
+                rw.eval_id = *e;
+            }
+        }
+    }
+    const auto deliveries = riskos.deliveries();
+    bool printed = false;
+    for (; seen < deliveries.size(); ++seen) {
+        const auto& d = deliveries[seen];
+        std::string who = d.eval_id;
+        for (const auto& rw : rows) {
+            if (!rw.eval_id.empty() && rw.eval_id == d.eval_id) {
+                who = rw.name;
+            }
+        }
+        std::string what = d.event_type;
+        if (!d.notes.empty()) {
+            what += " \"" + d.notes + "\"";
+        }
+        const std::string result = d.delivered() ? std::to_string(d.http_status)
+                                   : d.http_status != 0
+                                       ? t.red(std::to_string(d.http_status))
+                                       : t.red(d.error.empty() ? "not delivered" : d.error);
+        std::cout << "  " << pad(who, name_width) << "  RiskOS webhook: " << what << " -> "
+                  << result << '\n';
+        printed = true;
+    }
+    return printed;
 }
 
 std::string case_link_of(const row& r) {
@@ -256,19 +303,6 @@ std::string finished_text(const row& r, std::size_t done, std::size_t total) {
     return "[" + std::to_string(done) + "/" + std::to_string(total) + "] " + r.name + ": " +
            config::to_string(r.expect->flow) + " -> " + result + ", tags " +
            join_or(r.tags, ", ", "none") + " (" + seconds_text(took) + ")";
-}
-
-std::string riskos_webhook_text(const sim::webhook_delivery& d, const std::string& who,
-                                std::size_t name_width, const term& t) {
-    std::string what = d.event_type;
-    if (!d.notes.empty()) {
-        what += " \"" + d.notes + "\"";
-    }
-    const std::string result = d.delivered() ? std::to_string(d.http_status)
-                               : d.http_status != 0
-                                   ? t.red(std::to_string(d.http_status))
-                                   : t.red(d.error.empty() ? "not delivered" : d.error);
-    return pad(who, name_width) + "  RiskOS webhook: " + what + " -> " + result;
 }
 
 /// The width of the "Expected vs got" story column.

@@ -41,16 +41,17 @@ std::string headline(const std::string& html);
 /// The RiskOS case link in the row's notes (the last one that has one), or empty.
 std::string case_link_of(const row& r);
 
+/// RiskOS's webhooks to the daemon since delivery `seen` (which it advances), one line each,
+/// naming the applicant whose evaluation it is (rows learn their eval_id here). True when it
+/// printed a line.
+bool print_riskos_webhooks(std::vector<row>& rows, const sim::riskos_simulator& riskos,
+                           std::size_t& seen, std::size_t name_width, const term& t);
+
 /// What riskbridge wrote to Ashby for each applicant: decision, tags, notes, case link, time.
 void print_table(const std::vector<row>& rows, const term& t);
 
 /// "[3/7] <name>: screening -> ACCEPT, tags LOW_RISK_IDENTITY (1.2 s)": a flow that finished.
 std::string finished_text(const row& r, std::size_t done, std::size_t total);
-
-/// "<name>  RiskOS webhook: evaluation_completed -> 200": one webhook the RiskOS simulator
-/// sent the daemon.
-std::string riskos_webhook_text(const sim::webhook_delivery& d, const std::string& who,
-                                std::size_t name_width, const term& t);
 
 /// The table, the verdict per applicant, the summary and how to go live; `name_width` aligns
 /// the names. True when every outcome matched.

@@ -48,6 +48,36 @@ const std::vector<demo_case>& demo_cases() {
 
 // ---- the configuration ---------------------------------------------------------------------
 
+namespace {
+
+// The simulated candidate opens the capture link shortly after it is sent and goes through
+// it at a pace a person can follow on the terminal.
+constexpr auto docv_auto_delay = std::chrono::milliseconds{400};
+constexpr auto docv_step_interval = std::chrono::milliseconds{120};
+constexpr auto webhook_retry_delay = std::chrono::milliseconds{200};
+
+}  // namespace
+
+sim::ashby_sim_options demo_ashby_options() {
+    sim::ashby_sim_options a;
+    a.threads = 2;
+    a.api_key = demo_ashby_key;
+    a.webhook_secret = demo_webhook_secret;
+    return a;
+}
+
+sim::riskos_sim_options demo_riskos_options() {
+    sim::riskos_sim_options r;
+    r.threads = 2;
+    r.api_key = demo_riskos_key;
+    r.webhook_bearer = demo_riskos_token;
+    r.case_url_base = demo_case_url_base;
+    r.docv_auto_delay = docv_auto_delay;
+    r.docv_step_interval = docv_step_interval;
+    r.webhook_retry_delay = webhook_retry_delay;
+    return r;
+}
+
 std::string demo_config(const std::string& ashby_url, const std::string& riskos_url,
                         const fs::path& dir) {
     std::string y =

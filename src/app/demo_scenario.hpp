@@ -78,6 +78,11 @@ struct row {
 
 /// The daemon's configuration: the simulators at `ashby_url` and `riskos_url`, the store in
 /// `dir`.
+/// The simulators as the demo runs them: the demo's credentials; DocV captures that run by
+/// themselves at a pace a person can follow.
+sim::ashby_sim_options demo_ashby_options();
+sim::riskos_sim_options demo_riskos_options();
+
 std::string demo_config(const std::string& ashby_url, const std::string& riskos_url,
                         const std::filesystem::path& dir);
 

@@ -9,6 +9,7 @@
 
 #include <charconv>
 #include <iostream>
+#include <limits>
 
 #include "riskbridge/config/loader.hpp"
 #include "riskbridge/observability/log.hpp"
@@ -19,6 +20,9 @@
 namespace riskbridge::app {
 
 namespace {
+
+/// Between the events of an automatic DocV capture: slow enough to follow in the logs.
+constexpr auto docv_step_interval = milliseconds{200};
 
 /// The explicit port of an http(s) URL, if it has one.
 std::optional<std::uint16_t> url_port(std::string_view url) {
@@ -38,7 +42,8 @@ std::optional<std::uint16_t> url_port(std::string_view url) {
     unsigned value = 0;
     const auto digits = rest.substr(colon + 1);
     const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-    if (ec != std::errc{} || ptr != digits.data() + digits.size() || value == 0 || value > 65535) {
+    if (ec != std::errc{} || ptr != digits.data() + digits.size() || value == 0 ||
+        value > std::numeric_limits<std::uint16_t>::max()) {
         return std::nullopt;
     }
     return static_cast<std::uint16_t>(value);
@@ -84,7 +89,8 @@ int run_sim(const sim_command_options& options) {
 
     sim::ashby_sim_options a;
     a.host = options.host;
-    a.port = options.ashby_port.value_or(url_port(cfg.ashby.api_base_url).value_or(9101));
+    a.port = options.ashby_port.value_or(
+        url_port(cfg.ashby.api_base_url).value_or(default_ashby_sim_port));
     a.threads = 2;
     a.api_key = cfg.ashby.api_key.reveal();
     a.webhook_secret = first_secret(cfg.ashby.webhook_secrets, "sim-ashby-webhook-secret");
@@ -93,7 +99,8 @@ int run_sim(const sim_command_options& options) {
 
     sim::riskos_sim_options r;
     r.host = options.host;
-    r.port = options.riskos_port.value_or(url_port(cfg.riskos.api_base_url).value_or(9102));
+    r.port = options.riskos_port.value_or(
+        url_port(cfg.riskos.api_base_url).value_or(default_riskos_sim_port));
     r.threads = 2;
     r.api_key = cfg.riskos.api_key.reveal();
     r.docv_workflow = cfg.riskos.document_verification_workflow;
@@ -103,7 +110,7 @@ int run_sim(const sim_command_options& options) {
     if (options.docv_delay_ms >= 0) {
         r.docv_auto_delay = milliseconds{options.docv_delay_ms};
     }
-    r.docv_step_interval = milliseconds{200};
+    r.docv_step_interval = docv_step_interval;
     r.case_url_base = cfg.riskos.case_url_base;
     r.seed = options.seed;
 

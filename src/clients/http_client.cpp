@@ -12,6 +12,10 @@ namespace riskbridge::clients {
 namespace {
 
 constexpr std::int64_t max_retry_after_ms = 7LL * 24 * 3600 * 1000;
+/// A Retry-After value longer than this is neither seconds nor an HTTP-date.
+constexpr std::size_t max_retry_after_chars = 64;
+/// loggable_url keeps at most this much of the path.
+constexpr std::size_t max_logged_path_chars = 120;
 
 }  // namespace
 
@@ -68,7 +72,7 @@ bool is_transient_status(long status) noexcept {
 
 std::optional<milliseconds> parse_retry_after(std::string_view value, time_point now) {
     value = trim_ows(value);
-    if (value.empty() || value.size() > 64) {
+    if (value.empty() || value.size() > max_retry_after_chars) {
         return std::nullopt;
     }
     if (std::all_of(value.begin(), value.end(),
@@ -139,7 +143,8 @@ std::string describe_url(std::string_view url) {
     }
     std::string out;
     out.reserve(authority.size() + path.size());
-    for (const char c : std::string(authority) + std::string(path.substr(0, 120))) {
+    for (const char c :
+         std::string(authority) + std::string(path.substr(0, max_logged_path_chars))) {
         out.push_back(std::isgraph(static_cast<unsigned char>(c)) ? c : '?');
     }
     return out;

@@ -3,6 +3,8 @@
 // Times one upstream call and tells the client's upstream_observer about it exactly once,
 // when the call's scope ends: the clients say what came back (an HTTP status, a failure, or
 // Ashby's `success: false`) and this turns it into the bounded labels of upstream_call.
+// Also what the Ashby and RiskOS clients share around a call: sending it observed, and the
+// error for an answer they cannot use.
 
 #include <chrono>
 #include <string>
@@ -59,5 +61,30 @@ private:
     std::chrono::steady_clock::time_point ended_;
     std::string status_;
 };
+
+/// Sends `call` and tells `observed` what came back: the answer whatever its status, or the
+/// failure.
+inline upstream_result<http_response> send_observed(http_client& http, const http_call& call,
+                                                    observed_call& observed) {
+    auto sent = http.send(call);
+    if (!sent) {
+        observed.failed(sent.error());
+    } else {
+        observed.answered(sent->status);
+    }
+    return sent;
+}
+
+/// An answer (or a request) the client cannot use: permanent, `<what>: <text>`.
+inline upstream_error protocol_error(const std::string& what, std::string code,
+                                     std::string_view text, long status = 0) {
+    upstream_error e;
+    e.kind = failure_kind::protocol;
+    e.status = status;
+    e.transient = false;
+    e.code = std::move(code);
+    e.message = what + ": " + std::string(text);
+    return e;
+}
 
 }  // namespace riskbridge::clients::detail

@@ -13,6 +13,13 @@
 
 namespace riskbridge::config::detail {
 
+namespace {
+
+/// riskos.docv.link_lifetime_hours: at most a year.
+constexpr long long max_link_lifetime_hours = 24 * 365;
+
+}  // namespace
+
 void read_ashby(reader& r, const entry& e, ashby_config& a) {
     map_view m(r, e,
                {"api_base_url", "api_key", "webhook_secrets", "connect_timeout_ms",
@@ -119,7 +126,7 @@ void read_docv(reader& r, const entry& e, docv_config& d) {
     }
     read_bool(r, m, "link_in_note", d.link_in_note);
     long long hours = 0;
-    if (read_int(r, m, "link_lifetime_hours", hours, 1, 24 * 365) != 0) {
+    if (read_int(r, m, "link_lifetime_hours", hours, 1, max_link_lifetime_hours) != 0) {
         d.link_lifetime = std::chrono::hours(hours);
     }
     read_ms(r, m, "expiry_grace_ms", d.expiry_grace);

@@ -20,14 +20,27 @@ namespace riskbridge::config::detail {
 
 namespace {
 
+// Upper bounds of the numeric keys: far above any sensible value, low enough to catch a
+// typo (an extra digit or two) before it becomes a thread or memory explosion.
+constexpr int max_threads = 1024;  ///< server.threads and workers.threads
+constexpr int max_auth_failures = 1'000'000;
+constexpr std::size_t max_tracked_addresses = 10'000'000;
+constexpr std::uint32_t min_header_bytes = 1024;  ///< a request line and a few headers
+constexpr int max_connections = 1'000'000;
+constexpr int max_postgres_pool_size = 1000;
+constexpr std::size_t max_pending_writes = 100'000'000;
+constexpr int max_retention_days = 36'500;  ///< a hundred years
+constexpr int max_attempts = 1000;
+
 /// trusted_proxies, auth_failure_limit and tls.
 void read_server_protection(reader& r, const map_view& m, server_config& s) {
     read_string_list(r, m, "trusted_proxies", s.trusted_proxies, address_items);
     if (auto le = m.get("auth_failure_limit")) {
         map_view lm(r, *le, {"max", "window_ms", "max_addresses"});
-        read_int(r, lm, "max", s.auth_failure_limit.max, 0, 1'000'000);
+        read_int(r, lm, "max", s.auth_failure_limit.max, 0, max_auth_failures);
         read_ms(r, lm, "window_ms", s.auth_failure_limit.window);
-        read_int(r, lm, "max_addresses", s.auth_failure_limit.max_addresses, 1, 10'000'000);
+        read_int(r, lm, "max_addresses", s.auth_failure_limit.max_addresses, 1,
+                 max_tracked_addresses);
     }
     if (auto te = m.get("tls"); te && !te->node.IsNull()) {
         map_view tm(r, *te, {"cert_file", "key_file"});
@@ -108,15 +121,15 @@ void read_server(reader& r, const entry& e, server_config& s) {
             }
         }
     }
-    read_int(r, m, "threads", s.threads, 1, 1024);
+    read_int(r, m, "threads", s.threads, 1, max_threads);
     read_int(r, m, "max_body_bytes", s.max_body_bytes, 1, no_upper_bound);
-    read_int(r, m, "max_header_bytes", s.max_header_bytes, 1024,
+    read_int(r, m, "max_header_bytes", s.max_header_bytes, min_header_bytes,
              std::numeric_limits<std::uint32_t>::max());
     read_ms(r, m, "read_timeout_ms", s.read_timeout);
     read_ms(r, m, "idle_timeout_ms", s.idle_timeout);
     read_ms(r, m, "write_timeout_ms", s.write_timeout);
     read_ms(r, m, "drain_timeout_ms", s.drain_timeout);
-    read_int(r, m, "max_connections", s.max_connections, 1, 1'000'000);
+    read_int(r, m, "max_connections", s.max_connections, 1, max_connections);
     read_ms(r, m, "header_timeout_ms", s.header_timeout);
     read_server_protection(r, m, s);
     read_metrics_listen(r, m, s);
@@ -200,7 +213,7 @@ void read_encryption(reader& r, const map_view& parent, store_encryption_config&
         }
         // Never echo the value: it is the key.
         auto bytes = decode_data_key(v->text);
-        if (!bytes || bytes->size() != 32) {
+        if (!bytes || bytes->size() != data_key_bytes) {
             r.report(key_entry.line, key_entry.path,
                      "must be 32 bytes written as base64 (44 characters, e.g. from "
                      "`openssl rand -base64 32`) or as 64 hex digits");
@@ -257,10 +270,10 @@ void read_store(reader& r, const entry& e, store_config& s) {
                      "set exactly one of sqlite_path or postgres_url (both are empty)");
         }
     }
-    read_int(r, m, "postgres_pool_size", s.postgres_pool_size, 1, 1000);
-    read_int(r, m, "max_pending_writes", s.max_pending_writes, 1, 100'000'000);
+    read_int(r, m, "postgres_pool_size", s.postgres_pool_size, 1, max_postgres_pool_size);
+    read_int(r, m, "max_pending_writes", s.max_pending_writes, 1, max_pending_writes);
     read_ms(r, m, "lease_ms", s.lease);
-    read_int(r, m, "retention_days", s.retention_days, 1, 36'500);
+    read_int(r, m, "retention_days", s.retention_days, 1, max_retention_days);
     read_encryption(r, m, s.encryption);
     read_bool(r, m, "allow_unencrypted", s.allow_unencrypted);
     // Encryption is the default, not an option: the store holds names, emails, phones and
@@ -278,8 +291,8 @@ void read_store(reader& r, const entry& e, store_config& s) {
 void read_workers(reader& r, const entry& e, workers_config& w) {
     map_view m(
         r, e, {"threads", "max_attempts", "backoff_base_ms", "backoff_max_ms", "poll_interval_ms"});
-    read_int(r, m, "threads", w.threads, 1, 1024);
-    read_int(r, m, "max_attempts", w.max_attempts, 1, 1000);
+    read_int(r, m, "threads", w.threads, 1, max_threads);
+    read_int(r, m, "max_attempts", w.max_attempts, 1, max_attempts);
     // 0 is allowed: retries at once (tests, or an upstream known to recover quickly).
     const int base_line = read_ms(r, m, "backoff_base_ms", w.backoff_base, 0);
     const int max_line = read_ms(r, m, "backoff_max_ms", w.backoff_max, 0);

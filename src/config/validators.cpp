@@ -8,12 +8,23 @@
 #include <charconv>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include "riskbridge/core/encoding.hpp"
 #include "riskbridge/core/ip_address.hpp"
 #include "riskbridge/core/text.hpp"
 
 namespace riskbridge::config::detail {
+
+namespace {
+
+/// A DNS name and one of its labels (RFC 1035 §2.3.4).
+constexpr std::size_t max_hostname_chars = 253;
+constexpr std::size_t max_hostname_label_chars = 63;
+/// How much of a TLS file is read to find its PEM header.
+constexpr std::size_t pem_sniff_bytes = 4096;
+
+}  // namespace
 
 bool is_decision_name(std::string_view s) {
     if (s.empty() || !std::isupper(static_cast<unsigned char>(s.front()))) {
@@ -99,7 +110,7 @@ bool is_ipv6(const std::string& s) {
 }
 
 bool is_hostname(std::string_view s) {
-    if (s.empty() || s.size() > 253) {
+    if (s.empty() || s.size() > max_hostname_chars) {
         return false;
     }
     bool all_numeric = true;
@@ -107,7 +118,8 @@ bool is_hostname(std::string_view s) {
     while (start <= s.size()) {
         const std::size_t dot = std::min(s.find('.', start), s.size());
         const std::string_view label = s.substr(start, dot - start);
-        if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
+        if (label.empty() || label.size() > max_hostname_label_chars || label.front() == '-' ||
+            label.back() == '-') {
             return false;
         }
         for (char c : label) {
@@ -160,7 +172,8 @@ std::optional<std::string> parse_listen(const std::string& s, std::string& host,
     }
     unsigned value = 0;
     const auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
-    if (p.empty() || ec != std::errc() || end != p.data() + p.size() || value > 65535) {
+    if (p.empty() || ec != std::errc() || end != p.data() + p.size() ||
+        value > std::numeric_limits<std::uint16_t>::max()) {
         return "port must be a number from 0 to 65535";
     }
     host = h;
@@ -177,7 +190,7 @@ bool is_any_address(const std::string& host) {
 }
 
 std::optional<std::string> decode_data_key(std::string_view s) {
-    if (s.size() == 64) {
+    if (s.size() == 2 * data_key_bytes) {  // hex: two digits per byte
         if (auto bytes = hex_decode(s)) {
             return bytes;
         }
@@ -212,7 +225,7 @@ void check_pem_file(reader& r, const entry& e, const std::string& path, const ch
         return;
     }
     std::ifstream in(path, std::ios::binary);
-    std::string head(4096, '\0');
+    std::string head(pem_sniff_bytes, '\0');
     in.read(head.data(), static_cast<std::streamsize>(head.size()));
     head.resize(static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
     if (!in && !in.eof()) {

@@ -7,6 +7,11 @@ namespace riskbridge {
 
 namespace {
 
+/// "YYYY-MM-DDTHH:MM:SS" (19 characters for years 0-9999) with room to spare, and with
+/// ".mmmZ" added.
+constexpr std::size_t rfc3339_seconds_buffer_bytes = 40;
+constexpr std::size_t rfc3339_buffer_bytes = 48;
+
 class real_clock final : public clock {
 public:
     time_point now() const override { return std::chrono::system_clock::now(); }
@@ -49,9 +54,9 @@ std::string format_rfc3339(time_point t) {
     }
     std::tm tm{};
     gmtime_r(&secs, &tm);
-    char buf[40];
+    char buf[rfc3339_seconds_buffer_bytes];
     const auto n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    char out[48];
+    char out[rfc3339_buffer_bytes];
     std::snprintf(out, sizeof out, "%.*s.%03dZ", static_cast<int>(n), buf, millis);
     return out;
 }

@@ -8,6 +8,13 @@
 
 namespace riskbridge {
 
+namespace {
+
+/// The longest text form of an IPv6 address (an IPv4-mapped one written in full).
+constexpr std::size_t max_ip_text_chars = 45;
+
+}  // namespace
+
 bool is_v4_mapped(const ip_bytes& ip) noexcept {
     return std::all_of(ip.begin(), ip.begin() + 10, [](std::uint8_t b) { return b == 0; }) &&
            ip[10] == 0xff && ip[11] == 0xff;
@@ -35,7 +42,7 @@ bool ip_range::contains(const ip_bytes& ip) const noexcept {
 }
 
 std::optional<ip_bytes> parse_ip(std::string_view text) {
-    if (text.empty() || text.size() > 45) {  // the longest IPv6 text form
+    if (text.empty() || text.size() > max_ip_text_chars) {
         return std::nullopt;
     }
     const std::string s(text);

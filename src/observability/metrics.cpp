@@ -52,6 +52,11 @@ const prometheus::Histogram::BucketBoundaries upstream_buckets{0.005, 0.01, 0.02
                                                                0.5,   1,    2.5,   5,    10,  30};
 const prometheus::Histogram::BucketBoundaries job_buckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
                                                           1,     2.5,  5,     10,   30,  60,   120};
+/// Requests per store commit.
+const prometheus::Histogram::BucketBoundaries batch_size_buckets{1,  2,  4,   8,   16,
+                                                                 32, 64, 128, 256, 512};
+const prometheus::Histogram::BucketBoundaries commit_buckets{
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1};
 
 }  // namespace
 
@@ -103,11 +108,8 @@ struct metrics::impl {
             .Name("riskbridge_jobs_dead_total")
             .Help("Jobs moved to the dead-letter state, by flow (job kind)")
             .Register(*registry);
-    prometheus::Histogram& batch_hist = batch.Add(
-        {}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128, 256, 512});
-    prometheus::Histogram& commit_hist = commit_latency.Add(
-        {}, prometheus::Histogram::BucketBoundaries{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
-                                                    0.01, 0.025, 0.05, 0.1, 0.25, 1});
+    prometheus::Histogram& batch_hist = batch.Add({}, batch_size_buckets);
+    prometheus::Histogram& commit_hist = commit_latency.Add({}, commit_buckets);
 };
 
 metrics::metrics() : impl_(std::make_unique<impl>()) {}

@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "riskbridge/core/text.hpp"
 #include "riskbridge/observability/log.hpp"
 #include "riskbridge/security/digest.hpp"
 
@@ -58,6 +59,54 @@ std::string email_local_part(std::string_view email) {
     return out;
 }
 
+std::string now_text(const clock* clk) {
+    return format_rfc3339(clk != nullptr ? clk->now() : system_clock().now());
+}
+
+const std::string* string_field(const json& body, const char* key) {
+    if (!body.is_object()) {
+        return nullptr;
+    }
+    auto it = body.find(key);
+    if (it == body.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) {
+        return nullptr;
+    }
+    return &it->get_ref<const std::string&>();
+}
+
+std::string text_at(const json& body, const char* key) {
+    const std::string* value = string_field(body, key);
+    return value != nullptr ? *value : std::string{};
+}
+
+std::optional<std::string_view> credentials_after(std::string_view header,
+                                                  std::string_view scheme) {
+    if (header.size() <= scheme.size() || !iequals(header.substr(0, scheme.size()), scheme) ||
+        header[scheme.size()] != ' ') {
+        return std::nullopt;
+    }
+    return header.substr(scheme.size() + 1);
+}
+
+std::unique_ptr<clients::http_client> make_webhook_sender(std::string user_agent) {
+    clients::curl_options o;
+    o.connect_timeout = webhook_connect_timeout;
+    o.total_timeout = webhook_total_timeout;
+    o.user_agent = std::move(user_agent);
+    return clients::make_curl_client(o);
+}
+
+clients::http_call json_post(std::string url, std::string body, std::string header_name,
+                             std::string header_value) {
+    clients::http_call c;
+    c.method = clients::http_method::post;
+    c.url = std::move(url);
+    c.headers = {{"Content-Type", "application/json"},
+                 {std::move(header_name), std::move(header_value)}};
+    c.body = std::move(body);
+    return c;
+}
+
 sim_host::sim_host(std::string name, std::string host, std::uint16_t port, int threads,
                    std::uint64_t seed)
     : name_(std::move(name)),
@@ -76,18 +125,19 @@ result<void> sim_host::start(host_handlers handlers) {
     }
     handlers_ = std::move(handlers);
     delayed_ = std::make_unique<scheduler>();
-    config::server_config cfg;
+    outbox_ = std::make_unique<scheduler>();
+    config::server_config cfg;  // limits and timeouts: the server's defaults (config.hpp)
     cfg.host = host_;
     cfg.port = configured_port_;
     cfg.listen = host_ + ":" + std::to_string(configured_port_);
     cfg.threads = threads_;
-    cfg.read_timeout = std::chrono::milliseconds{10'000};
-    cfg.drain_timeout = std::chrono::milliseconds{1'000};
+    cfg.drain_timeout = drain_timeout;
     server_ = http::make_server(cfg, [this](http::request req, http::respond_fn respond) {
         handle(std::move(req), std::move(respond));
     });
     if (auto started = server_->start(); !started) {
         server_.reset();
+        outbox_.reset();
         delayed_.reset();
         return started.error();
     }
@@ -100,8 +150,9 @@ void sim_host::stop() {
     if (!running_.exchange(false)) {
         return;
     }
+    outbox_->stop();   // a webhook still queued is not sent; a DocV capture stops where it is
     delayed_->stop();  // answers owed are sent now
-    server_->drain(std::chrono::milliseconds{1'000});
+    server_->drain(drain_timeout);
     log::info("sim_stopped", {{"sim", name_}});
 }
 
@@ -125,6 +176,16 @@ std::map<std::string, int> sim_host::call_counts() const {
     return calls_;
 }
 
+std::string sim_host::state_text(json fields) const {
+    json calls = json::object();
+    for (const auto& [k, n] : call_counts()) {
+        calls[k] = n;
+    }
+    fields["calls"] = std::move(calls);
+    fields["faults"] = json::parse(faults_.to_json_text(), nullptr, false);
+    return dump(fields, 2);
+}
+
 void sim_host::handle(http::request req, http::respond_fn respond) {
     const std::string_view path = req.path();
     if (path.rfind("/_sim/", 0) == 0) {
@@ -145,6 +206,12 @@ void sim_host::handle(http::request req, http::respond_fn respond) {
             } else {
                 respond(http::json_error(405, "method_not_allowed", "GET or POST"));
             }
+            return;
+        }
+        if (path == "/_sim/state" && req.method == "GET" && handlers_.state) {
+            http::response r;
+            r.body = handlers_.state();
+            respond(std::move(r));
             return;
         }
         if (!handlers_.control || !handlers_.control(req, respond)) {

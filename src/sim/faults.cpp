@@ -11,6 +11,14 @@ namespace {
 
 using nlohmann::json;
 
+/// The longest "slow" delay and Retry-After the JSON form accepts (larger values are cut).
+constexpr std::uint64_t max_slow_ms = 3'600'000;           // an hour
+constexpr std::uint64_t max_retry_after_seconds = 86'400;  // a day
+/// An unknown key is quoted in the error up to this length.
+constexpr std::size_t max_key_in_error_chars = 40;
+/// Rounding slack when checking that the error rates add up to at most 1.
+constexpr double rate_sum_tolerance = 1e-9;
+
 double uniform(std::mt19937_64& rng) {
     // 53 random bits in [0, 1): the same on every platform for a given seed.
     return static_cast<double>(rng() >> 11) * (1.0 / 9007199254740992.0);
@@ -131,20 +139,20 @@ result<void> fault_injector::apply_json(std::string_view json_text) {
             }
             const auto n = value.get<std::uint64_t>();
             if (key == "slow_ms") {
-                s.slow_delay =
-                    milliseconds{static_cast<long long>(std::min<std::uint64_t>(n, 3'600'000))};
+                s.slow_delay = milliseconds{static_cast<long long>(std::min(n, max_slow_ms))};
             } else if (key == "retry_after_seconds") {
-                s.retry_after_seconds = static_cast<int>(std::min<std::uint64_t>(n, 86'400));
+                s.retry_after_seconds = static_cast<int>(std::min(n, max_retry_after_seconds));
             } else {
                 seed = n;
             }
         } else {
-            return make_error(errc::invalid_argument,
-                              "faults: unknown key '" + key.substr(0, 40) + "'");
+            return make_error(
+                errc::invalid_argument,
+                "faults: unknown key '" + key.substr(0, max_key_in_error_chars) + "'");
         }
     }
     const double total = s.error_rate + s.rate_limit_rate + s.drop_rate + s.lost_reply_rate;
-    if (total > 1.0 + 1e-9) {
+    if (total > 1.0 + rate_sum_tolerance) {
         return make_error(errc::invalid_argument, "faults: the error rates add up to more than 1");
     }
     settings_ = s;

@@ -6,6 +6,9 @@ namespace riskbridge::sim {
 
 namespace {
 
+/// A UUID-shaped id (36 characters) and its NUL, with room to spare.
+constexpr std::size_t id_buffer_bytes = 64;
+
 struct sample {
     const char* label;
     const char* name;
@@ -42,8 +45,8 @@ std::vector<sample_applicant> seed_sample_data(ashby_simulator& sim,
     int n = 0;
     for (const auto& s : samples) {
         ++n;
-        char cid[64];
-        char aid[64];
+        char cid[id_buffer_bytes];
+        char aid[id_buffer_bytes];
         std::snprintf(cid, sizeof cid, "c0000000-0000-4000-8000-%012d", n);
         std::snprintf(aid, sizeof aid, "a0000000-0000-4000-8000-%012d", n);
 

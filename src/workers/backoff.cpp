@@ -15,13 +15,17 @@ namespace riskbridge::workers {
 
 namespace {
 
+/// From this shift on, base * 2^shift is past any cap (2^62 ms is millions of years): the
+/// ceiling is the cap.
+constexpr int max_shift = 62;
+
 /// min(cap, base * 2^(attempt-1)) without overflow; base and cap are >= 0, attempt >= 1.
 std::int64_t exponential_ceiling(std::int64_t base, std::int64_t cap, int attempt) {
     if (base == 0 || cap == 0) {
         return 0;
     }
     const int shift = attempt - 1;
-    if (shift >= 62) {
+    if (shift >= max_shift) {
         return cap;
     }
     // base << shift <= cap  <=>  base <= cap >> shift (both non-negative)

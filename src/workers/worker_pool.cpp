@@ -28,13 +28,24 @@
 
 namespace riskbridge::workers {
 
+namespace {
+
+/// gethostname's buffer: HOST_NAME_MAX (255 on Linux) and the terminating NUL.
+constexpr std::size_t host_name_buffer_bytes = 256;
+/// The lease keeper extends running jobs' leases this many times per lease.
+constexpr int lease_extensions_per_lease = 3;
+/// The shortest wait of a loop whose period comes from the configuration.
+constexpr milliseconds min_period{1};
+
+}  // namespace
+
 void job_context::log_field(std::string_view key, std::string_view value) {
     if (key.empty() || value.empty()) {
         return;
     }
     // The ids come from webhooks and upstream answers: whatever is not an id's shape is never
     // written, so a name or an email in the wrong field cannot reach the logs.
-    if (!is_token(value, 128)) {
+    if (!is_token(value, max_peer_id_chars)) {
         value = "invalid";
     }
     for (auto it = log_values_.rbegin(); it != log_values_.rend(); ++it) {
@@ -69,15 +80,15 @@ std::vector<std::string> handler_registry::kinds() const {
     return out;
 }
 
-namespace {
-
-std::string default_owner_id() {
-    char host[256] = {};
+std::string host_pid_id() {
+    char host[host_name_buffer_bytes] = {};
     if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') {
         std::snprintf(host, sizeof host, "%s", "localhost");
     }
     return std::string(host) + ":" + std::to_string(getpid());
 }
+
+namespace {
 
 /// The demangled name of an exception's type: log-safe, unlike its message.
 std::string type_name(const std::type_info& type) {
@@ -199,11 +210,11 @@ public:
           clock_(clk),
           rng_(rng) {
         if (options_.owner_id.empty()) {
-            options_.owner_id = default_owner_id();
+            options_.owner_id = host_pid_id();
         }
         options_.threads = std::max(options_.threads, 1);
-        options_.lease = std::max(options_.lease, milliseconds{1});
-        options_.poll_interval = std::max(options_.poll_interval, milliseconds{1});
+        options_.lease = std::max(options_.lease, min_period);
+        options_.poll_interval = std::max(options_.poll_interval, min_period);
         for (int i = 0; i < options_.threads; ++i) {
             owners_.push_back(options_.owner_id + "/w" + std::to_string(i));
         }
@@ -440,7 +451,8 @@ private:
     }
 
     void keeper_loop() {
-        const milliseconds period = std::max(options_.lease / 3, milliseconds{1});
+        const milliseconds period =
+            std::max(options_.lease / lease_extensions_per_lease, min_period);
         std::unique_lock lock(mutex_);
         while (!keeper_stop_) {
             keeper_cv_.wait_for(lock, period, [&] { return keeper_stop_; });

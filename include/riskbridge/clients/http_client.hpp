@@ -23,6 +23,7 @@
 #include <variant>
 #include <vector>
 
+#include "riskbridge/config/config.hpp"
 #include "riskbridge/core/clock.hpp"
 #include "riskbridge/core/error.hpp"
 
@@ -125,11 +126,16 @@ public:
     virtual upstream_result<http_response> send(const http_call& call) = 0;
 };
 
+/// The largest answer a client accepts unless told otherwise.
+inline constexpr std::size_t default_max_response_bytes = 8 * 1024 * 1024;
+
 struct curl_options {
-    milliseconds connect_timeout{5'000};  ///< CURLOPT_CONNECTTIMEOUT_MS, every call
-    milliseconds total_timeout{30'000};   ///< CURLOPT_TIMEOUT_MS unless the call overrides it
-    std::optional<std::string> ca_file;   ///< CURLOPT_CAINFO; the system store otherwise
-    std::size_t max_response_bytes = 8 * 1024 * 1024;  ///< larger answers fail (protocol)
+    /// CURLOPT_CONNECTTIMEOUT_MS, every call
+    milliseconds connect_timeout{config::default_upstream_connect_timeout};
+    /// CURLOPT_TIMEOUT_MS unless the call overrides it
+    milliseconds total_timeout{config::default_upstream_request_timeout};
+    std::optional<std::string> ca_file;  ///< CURLOPT_CAINFO; the system store otherwise
+    std::size_t max_response_bytes = default_max_response_bytes;  ///< larger answers fail
     std::string user_agent = "riskbridge";
     const clock* clk = nullptr;  ///< for Retry-After dates; the system clock when null
 };

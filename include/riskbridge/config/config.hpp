@@ -88,12 +88,17 @@ struct server_config {
     std::string thread_name = "rb-http";
 };
 
+/// The timeouts of calls to Ashby and RiskOS unless the file sets them (and of any
+/// clients::curl_options left as it is).
+inline constexpr std::chrono::milliseconds default_upstream_connect_timeout{5'000};
+inline constexpr std::chrono::milliseconds default_upstream_request_timeout{30'000};
+
 struct ashby_config {
     std::string api_base_url = "https://api.ashbyhq.com";
     secret api_key;
     std::vector<secret> webhook_secrets;  ///< several accepted at once (rotation)
-    std::chrono::milliseconds connect_timeout{5'000};
-    std::chrono::milliseconds request_timeout{30'000};
+    std::chrono::milliseconds connect_timeout{default_upstream_connect_timeout};
+    std::chrono::milliseconds request_timeout{default_upstream_request_timeout};
     std::optional<std::string> status_custom_field;  ///< custom field id for verification state
     /// Accept an http:// api_base_url whose host is not loopback (the API key then crosses
     /// the network in clear): for a simulator in another container, never for the real API.
@@ -133,8 +138,8 @@ struct riskos_config {
     std::string screening_workflow = "workforce_verification";
     std::string document_verification_workflow = "workforce_docv";
     docv_config docv;
-    std::chrono::milliseconds connect_timeout{5'000};
-    std::chrono::milliseconds request_timeout{30'000};
+    std::chrono::milliseconds connect_timeout{default_upstream_connect_timeout};
+    std::chrono::milliseconds request_timeout{default_upstream_request_timeout};
     std::chrono::milliseconds reconcile_after{15LL * 60 * 1000};
     std::chrono::milliseconds reconcile_interval{60'000};
     /// As ashby_config::allow_http, for riskos.api_base_url.
@@ -203,10 +208,13 @@ struct mapping_config {
     std::vector<std::string> required_fields{"given_name", "family_name", "email", "phone_number"};
 };
 
+/// The size of a data key: AES-256 (security::data_key_bytes is this constant).
+inline constexpr std::size_t data_key_bytes = 32;
+
 /// One key for encrypting personal data at rest (store.encryption.keys[]).
 struct data_key_config {
     std::string id;  ///< written beside every value it encrypts: [A-Za-z0-9._-], 1-64 chars
-    secret key;      ///< the 32 key bytes (the file gives them as base64 or 64 hex digits)
+    secret key;      ///< the data_key_bytes key bytes (the file gives them as base64 or as hex)
     friend bool operator==(const data_key_config&, const data_key_config&) = default;
 };
 

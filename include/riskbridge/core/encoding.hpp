@@ -33,8 +33,13 @@ std::optional<std::string> base64_decode(std::string_view text,
 /// Hex digits (either case), two per byte; nullopt for anything else or an odd length.
 std::optional<std::string> hex_decode(std::string_view text);
 
+/// The longest token is_token accepts by default: an error code, a key id, a metric label.
+inline constexpr std::size_t max_token_chars = 64;
+/// The longest id from a peer (eval_id, candidate and application ids) taken as an id.
+inline constexpr std::size_t max_peer_id_chars = 128;
+
 /// 1 to `max_size` of A-Z a-z 0-9 '.' '_' '-': an identifier from code or a peer that is safe
 /// to log and to use as a metric label, never free text.
-bool is_token(std::string_view s, std::size_t max_size = 64) noexcept;
+bool is_token(std::string_view s, std::size_t max_size = max_token_chars) noexcept;
 
 }  // namespace riskbridge

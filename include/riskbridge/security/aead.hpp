@@ -30,7 +30,7 @@
 
 namespace riskbridge::security {
 
-inline constexpr std::size_t data_key_bytes = 32;
+inline constexpr std::size_t data_key_bytes = config::data_key_bytes;
 
 struct data_key {
     std::string id;               ///< [A-Za-z0-9._-], 1-64 characters; written into every envelope

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "riskbridge/config/config.hpp"
 #include "riskbridge/core/clock.hpp"
 #include "riskbridge/observability/log.hpp"
 #include "riskbridge/store/job_store.hpp"
@@ -86,11 +87,16 @@ private:
     std::unordered_map<std::string, job_handler> handlers_;
 };
 
+/// The defaults are the config's (workers.max_attempts, backoff_base_ms, backoff_max_ms).
 struct backoff_policy {
-    int max_attempts = 12;
-    milliseconds base{1'000};
-    milliseconds max{3'600'000};
+    int max_attempts = config::workers_config{}.max_attempts;
+    milliseconds base{config::workers_config{}.backoff_base};
+    milliseconds max{config::workers_config{}.backoff_max};
 };
+
+/// "<host>:<pid>": how this process names itself as a lease owner (host "localhost" when the
+/// host name is unknown).
+std::string host_pid_id();
 
 /// The delay before attempt `attempt + 1` after `attempt` failures (attempt >= 1): full
 /// jitter, uniform in [0, min(max, base * 2^(attempt-1))], and never less than retry_after
@@ -98,11 +104,12 @@ struct backoff_policy {
 milliseconds compute_backoff(const backoff_policy& policy, int attempt, random_source& rng,
                              std::optional<milliseconds> retry_after = {});
 
+/// The defaults are the config's (workers.threads, store.lease_ms, workers.poll_interval_ms).
 struct pool_options {
-    int threads = 16;
+    int threads = config::workers_config{}.threads;
     backoff_policy backoff;
-    milliseconds lease{60'000};
-    milliseconds poll_interval{500};        ///< longest idle wait between claims
+    milliseconds lease{config::store_config{}.lease};
+    milliseconds poll_interval{config::workers_config{}.poll_interval};  ///< longest idle wait
     std::string owner_id;                   ///< lease owner prefix; default host:pid
     std::string thread_name = "rb-worker";  ///< the threads are named <thread_name>-<i>
     /// Job attempts, durations and dead jobs are recorded here when set; must outlive the pool.

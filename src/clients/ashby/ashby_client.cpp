@@ -19,6 +19,7 @@ using detail::array_member;
 using detail::json;
 using detail::member;
 using detail::object_member;
+using detail::protocol_error;
 using detail::string_member;
 using detail::string_or_empty;
 
@@ -26,15 +27,6 @@ using detail::string_or_empty;
 /// request id, not free text (no spaces, no '@', no '+').
 bool is_machine_code(std::string_view s) {
     return is_token(s) && std::isalnum(static_cast<unsigned char>(s.front()));
-}
-
-upstream_error protocol_error(const std::string& what, std::string code, std::string_view text) {
-    upstream_error e;
-    e.kind = failure_kind::protocol;
-    e.transient = false;
-    e.code = std::move(code);
-    e.message = what + ": " + std::string(text);
-    return e;
 }
 
 std::vector<custom_field> parse_custom_fields(const json& obj) {
@@ -256,8 +248,8 @@ failure_code error_code_of(const json& body) {
         }
     }
     failure_code out{code.value_or("unknown")};
-    if (out.code.size() > 64) {
-        out.code.resize(64);
+    if (out.code.size() > max_token_chars) {
+        out.code.resize(max_token_chars);  // so a long code is still a machine code
     }
     out.transient = classify_ashby_code(out.code);
     out.named = code.has_value() && is_machine_code(out.code);
@@ -342,13 +334,11 @@ upstream_result<ashby_client::envelope> ashby_client::post(const std::string& en
     const std::string what = "POST " + describe_url(c.url);
 
     detail::observed_call observed(options_.observer, "ashby", endpoint);
-    auto sent = http_.send(c);
+    auto sent = detail::send_observed(http_, c, observed);
     if (!sent) {
-        observed.failed(sent.error());
         return std::move(sent).error();
     }
     const http_response& r = *sent;
-    observed.answered(r.status);
     const time_point now = options_.clk != nullptr ? options_.clk->now() : system_clock().now();
     if (r.status < 200 || r.status > 299) {
         upstream_error e = status_error(r, what, now);

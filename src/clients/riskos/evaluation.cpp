@@ -373,8 +373,8 @@ std::string clip_utf8(std::string_view text, std::size_t max_chars) {
 std::string to_json_text(const evaluation_request& request) {
     const individual& p = request.individual;
     json ind{{"id", p.id},
-             {"given_name", clip_utf8(p.given_name, 240)},
-             {"family_name", clip_utf8(p.family_name, 240)}};
+             {"given_name", clip_utf8(p.given_name, max_name_chars)},
+             {"family_name", clip_utf8(p.family_name, max_name_chars)}};
     if (p.email) {
         ind["email"] = *p.email;
     }

@@ -4,15 +4,17 @@
 #include <cctype>
 
 #include "clients/observed_call.hpp"
+#include "riskbridge/core/encoding.hpp"
 
 namespace riskbridge::clients::riskos {
 
 namespace {
 
 bool plain_id(std::string_view id) {
-    return !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_';
-    });
+    return !id.empty() && id.size() <= max_peer_id_chars &&
+           std::all_of(id.begin(), id.end(), [](char c) {
+               return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_';
+           });
 }
 
 }  // namespace
@@ -34,12 +36,8 @@ upstream_result<evaluation> riskos_client::evaluate_json(const std::string& requ
 
 upstream_result<evaluation> riskos_client::get_evaluation(const std::string& eval_id) {
     if (!plain_id(eval_id)) {
-        upstream_error e;
-        e.kind = failure_kind::protocol;
-        e.transient = false;
-        e.code = "invalid_eval_id";
-        e.message = "GET /api/evaluation: the eval_id is not a plain id";
-        return e;
+        return detail::protocol_error("GET /api/evaluation", "invalid_eval_id",
+                                      "the eval_id is not a plain id");
     }
     return exchange(http_method::get, "/api/evaluation/" + eval_id, {});
 }
@@ -63,26 +61,18 @@ upstream_result<evaluation> riskos_client::exchange(http_method method, const st
     detail::observed_call observed(
         options_.observer, "riskos",
         method == http_method::post ? "evaluation_create" : "evaluation_get");
-    auto sent = http_.send(c);
+    auto sent = detail::send_observed(http_, c, observed);
     if (!sent) {
-        observed.failed(sent.error());
         return std::move(sent).error();
     }
     const http_response& r = *sent;
-    observed.answered(r.status);
     if (r.status < 200 || r.status > 299) {
         const time_point now = options_.clk != nullptr ? options_.clk->now() : system_clock().now();
         return status_error(r, what, now);
     }
     auto parsed = parse_evaluation(std::string_view{r.body});
     if (!parsed) {
-        upstream_error e;
-        e.kind = failure_kind::protocol;
-        e.status = r.status;
-        e.transient = false;
-        e.code = "bad_evaluation";
-        e.message = what + ": " + parsed.error().message;
-        return e;
+        return detail::protocol_error(what, "bad_evaluation", parsed.error().message, r.status);
     }
     evaluation ev = std::move(parsed).value();
     ev.http_status = r.status;

@@ -152,8 +152,8 @@ struct docv_config {
 
 struct individual {
     std::string id;
-    std::string given_name;   ///< clipped to 240 characters
-    std::string family_name;  ///< clipped to 240 characters
+    std::string given_name;   ///< clipped to max_name_chars characters
+    std::string family_name;  ///< clipped to max_name_chars characters
     std::optional<std::string> email;
     std::optional<std::string> phone_number;  ///< E.164
     std::optional<riskos::address> address;
@@ -174,6 +174,9 @@ struct evaluation_request {
 
 /// The request as JSON text.
 std::string to_json_text(const evaluation_request& request);
+
+/// The longest given or family name sent to RiskOS, in UTF-8 characters.
+inline constexpr std::size_t max_name_chars = 240;
 
 /// Clips to at most `max_chars` UTF-8 characters without splitting one.
 std::string clip_utf8(std::string_view text, std::size_t max_chars);

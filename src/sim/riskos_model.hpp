@@ -1,0 +1,112 @@
+#pragma once
+
+// The RiskOS simulator's state and the functions that serve it, defined across
+//   riskos_decisions.cpp  the decision rules and the evaluation documents they produce
+//   riskos_api.cpp        the API: authentication, routing, starting and reading evaluations
+//   riskos_webhooks.cpp   the DocV capture's webhooks (building, sending, retrying, recording)
+//   riskos_sim.cpp        the public class, POST /_sim/docv/{eval_id} and GET /_sim/state
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "riskbridge/clients/http_client.hpp"
+#include "riskbridge/sim/riskos_sim.hpp"
+#include "sim/common.hpp"
+
+namespace riskbridge::sim::detail {
+
+/// One event of a DocV capture: a case note, or the completion.
+struct docv_step {
+    bool completion = false;
+    std::string notes;
+};
+
+/// The events a capture with this outcome sends, in order.
+std::vector<docv_step> docv_script(docv_outcome o);
+
+/// One evaluation: the request that started it, its current document and its DocV capture.
+struct evaluation {
+    std::string eval_id;
+    std::string request_id;
+    std::string workflow;
+    json request;
+    json doc;
+    bool docv = false;
+    docv_outcome outcome = docv_outcome::accept;
+    std::vector<docv_step> steps;
+    std::size_t next_step = 0;  ///< the first step not sent yet
+    std::string token;          ///< docvTransactionToken
+};
+
+/// One webhook event ready to send, and what became of it.
+struct outgoing_event {
+    webhook_delivery record;
+    std::string body;
+    std::string url;
+    std::string bearer;
+};
+
+}  // namespace riskbridge::sim::detail
+
+namespace riskbridge::sim {
+
+struct riskos_simulator::impl {
+    using json = detail::json;
+
+    using eval_rec = detail::evaluation;
+
+    using outgoing = detail::outgoing_event;
+
+    explicit impl(riskos_sim_options o);
+
+    riskos_sim_options opt;
+    detail::sim_host host;
+    detail::id_source ids;
+
+    mutable std::mutex mu;
+    mutable std::condition_variable delivered_cv;
+    std::map<std::string, eval_rec> evals;
+    std::map<std::string, std::string> by_request;
+    std::vector<std::string> order;
+    std::vector<webhook_delivery> deliveries;
+    std::string webhook_url;
+    std::string webhook_bearer;
+
+    std::unique_ptr<clients::http_client> outbox_client;  // used on the outbox thread only
+
+    std::string now_text() const { return detail::now_text(opt.clk); }
+
+    // ---- documents (riskos_decisions.cpp) ------------------------------------------------
+    /// Builds the first document of a new evaluation from the rules.
+    void decide(eval_rec& e);
+    /// The final document of a DocV evaluation (under mu).
+    void complete(eval_rec& e);
+
+    // ---- the API (riskos_api.cpp) ----------------------------------------------------------
+    /// The counting key of a request: "POST /api/evaluation", "GET /api/evaluation", ...
+    static std::string call_key(const http::request& r);
+    http::response api(const http::request& req);
+    http::response start_evaluation(const std::string& body_text);
+
+    // ---- DocV webhooks (riskos_webhooks.cpp) -----------------------------------------------
+    /// Takes the next step of the evaluation's capture; nullopt when nothing is left.
+    std::optional<outgoing> claim(const std::string& eval_id);
+    /// Records a delivery and wakes wait_for_deliveries.
+    void record(const webhook_delivery& d);
+    /// One step of an automatic capture, on the outbox thread.
+    void auto_step(const std::string& eval_id, std::optional<outgoing> pending, int attempt);
+    /// The remaining capture, on the caller's thread, each event sent once.
+    std::vector<webhook_delivery> run_now(const std::string& eval_id);
+
+    // ---- control and inspection (riskos_sim.cpp) -------------------------------------------
+    /// POST /_sim/docv/{eval_id}; false for any other control request.
+    bool control(const http::request& req, const http::respond_fn& respond);
+    std::string state() const;
+};
+
+}  // namespace riskbridge::sim
