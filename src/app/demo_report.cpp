@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "riskbridge/core/text.hpp"
+#include "riskbridge/flows/request_ids.hpp"
 #include "riskbridge/flows/flow_service.hpp"
 
 namespace riskbridge::app::demo {

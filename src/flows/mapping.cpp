@@ -20,9 +20,6 @@ namespace {
 
 using nlohmann::json;
 
-/// Names sent to RiskOS are clipped to this many characters (mapping.hpp).
-constexpr std::size_t max_name_chars = 240;
-
 std::string trim(std::string_view s) {
     return std::string(trim_space(s));
 }
@@ -548,8 +545,9 @@ std::string build_request_json(const mapped_applicant& m, const std::string& req
     individual["id"] = m.candidate_id;
     for (const auto& [path, value] : m.fields) {
         const bool is_name = path == "given_name" || path == "family_name";
-        set_path(individual, path,
-                 is_name ? clients::riskos::clip_utf8(value, max_name_chars) : value);
+        set_path(
+            individual, path,
+            is_name ? clients::riskos::clip_utf8(value, clients::riskos::max_name_chars) : value);
     }
     json data{{"event_type", "application_submitted"},
               {"event_category", "workforce_verification"}};

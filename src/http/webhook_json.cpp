@@ -7,6 +7,8 @@
 #include <initializer_list>
 #include <utility>
 
+#include "riskbridge/core/encoding.hpp"
+
 namespace riskbridge::http::detail {
 
 namespace {
@@ -15,10 +17,6 @@ using nlohmann::json;
 
 /// Deeper documents than this are refused before parsing (no webhook nests more than ~10).
 constexpr int max_json_depth = 64;
-
-/// The longest id logged or stored as a key (webhookActionId, event ids, application,
-/// candidate and evaluation ids).
-constexpr std::size_t max_id_chars = 200;
 
 /// Checks the nesting depth of a JSON text without parsing it, so hostile input cannot make
 /// the parser recurse or allocate deeply. Strings (with escapes) are skipped.
@@ -86,7 +84,7 @@ std::optional<std::string> string_member(const json& obj, std::string_view key) 
 }
 
 bool plausible_id(std::string_view id) {
-    return !id.empty() && id.size() <= max_id_chars &&
+    return !id.empty() && id.size() <= max_peer_id_chars &&
            std::all_of(id.begin(), id.end(),
                        [](char c) { return std::isgraph(static_cast<unsigned char>(c)) != 0; });
 }

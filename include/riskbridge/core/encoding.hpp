@@ -35,7 +35,9 @@ std::optional<std::string> hex_decode(std::string_view text);
 
 /// The longest token is_token accepts by default: an error code, a key id, a metric label.
 inline constexpr std::size_t max_token_chars = 64;
-/// The longest id from a peer (eval_id, candidate and application ids) taken as an id.
+/// The longest id from a peer taken as an id: webhookActionId, event ids, application,
+/// candidate and evaluation ids. The webhook intake quarantines a delivery whose ids are
+/// longer; the clients refuse them; log fields show them as "invalid".
 inline constexpr std::size_t max_peer_id_chars = 128;
 
 /// 1 to `max_size` of A-Z a-z 0-9 '.' '_' '-': an identifier from code or a peer that is safe

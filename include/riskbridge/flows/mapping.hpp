@@ -47,8 +47,8 @@ mapped_applicant map_applicant(const config::mapping_config& cfg,
                                const clients::ashby::application& application);
 
 /// The evaluation request as JSON text: {"id","timestamp","workflow","data":{"event_type",
-/// "event_category","ip_address"?,"individual":{...}}}. Names are clipped to 240 characters.
-/// `pretty` indents it (for the preview).
+/// "event_category","ip_address"?,"individual":{...}}}. Names are clipped to
+/// clients::riskos::max_name_chars. `pretty` indents it (for the preview).
 std::string build_request_json(const mapped_applicant& m, const std::string& request_id,
                                const std::string& timestamp, const std::string& workflow,
                                bool pretty = false);

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "riskbridge/core/encoding.hpp"
 #include "riskbridge/security/digest.hpp"
 #include "webhook_requests.hpp"
 
@@ -223,9 +224,11 @@ TEST_F(AshbyIntakeTest, SignedButMalformedIsQuarantinedWithItsReason) {
     json no_candidate = submit("w-6");
     no_candidate["data"]["application"].erase("candidate");
     EXPECT_EQ(quarantine_reason(no_candidate.dump()), ids_required);
-    EXPECT_EQ(quarantine_reason(submit("w-7", std::string(201, 'a')).dump()), ids_required);
+    EXPECT_EQ(quarantine_reason(submit("w-7", std::string(max_peer_id_chars + 1, 'a')).dump()),
+              ids_required);
     // 200 characters is still an id.
-    expect<enqueue_decision>(decide_signed(submit("w-8", std::string(200, 'a')).dump()));
+    expect<enqueue_decision>(
+        decide_signed(submit("w-8", std::string(max_peer_id_chars, 'a')).dump()));
 }
 
 TEST_F(AshbyIntakeTest, CandidateDeleteIsAnErasureJobWhateverTheTriggers) {

@@ -183,7 +183,7 @@ TEST_F(RiskosIntakeTest, MalformedEventsAreQuarantinedWithTheirReason) {
     EXPECT_EQ(quarantine_reason(R"({"event_type":"case_notes_added","event_id":"a b","data":{}})"),
               "event_id is not a plausible id");
     const json long_id = {{"event_type", "case_notes_added"},
-                          {"event_id", std::string(201, 'e')},
+                          {"event_id", std::string(max_peer_id_chars + 1, 'e')},
                           {"data", json::object()}};
     EXPECT_EQ(quarantine_reason(long_id.dump()), "event_id is not a plausible id");
 }
