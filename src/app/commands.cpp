@@ -232,7 +232,7 @@ int evaluations_show(store::job_store& st, const std::string& candidate_id) {
     std::printf("candidate %s: %zu evaluation(s)\n", candidate_id.c_str(), list->size());
     for (const auto& e : *list) {
         std::printf("\nevaluation %s\n  flow:        %s\n  state:       %s\n  decision:    %s\n",
-                    e.eval_id.c_str(), e.flow.c_str(), e.state.c_str(),
+                    e.eval_id.c_str(), e.flow.c_str(), store::to_string(e.state),
                     e.decision.empty() ? "-" : e.decision.c_str());
         std::printf(
             "  application: %s\n  job:         %lld\n  created:     %s\n"

@@ -155,10 +155,11 @@ workers::job_outcome flow_service::run_document_verification(workers::job_contex
                 }
                 return workers::job_outcome::done("finish queued: job " + std::to_string(*queued));
             }
-            return workers::job_outcome::done("already " + rec.state);
+            return workers::job_outcome::done("already " +
+                                              std::string(store::to_string(rec.state)));
         }
         if (!*existing) {
-            rec.state = eval_state_names::deciding;
+            rec.state = store::evaluation_state::deciding;
             rec.decision = f->decision;
             if (auto r = ctx.evaluations().upsert_evaluation(rec); !r) {
                 return store_failed("evaluation not recorded", r.error());
@@ -170,7 +171,7 @@ workers::job_outcome flow_service::run_document_verification(workers::job_contex
     // Paused (capture requested) or still running: wait for RiskOS.
     if (!*existing) {
         const std::string token = cp.text("docv_token");
-        rec.state = eval_state_names::requested;
+        rec.state = store::evaluation_state::requested;
         rec.docv_token = token;
         if (const auto it = cp.doc().find("expires_at_ms");
             it != cp.doc().end() && it->is_number_integer()) {
@@ -181,9 +182,10 @@ workers::job_outcome flow_service::run_document_verification(workers::job_contex
         }
     }
     ctx.audit("wait", cp.text("eval_state"), eval_id);
-    if (is_final_state(rec.state) || rec.state == eval_state_names::deciding) {
+    if (is_final_state(rec.state) || rec.state == store::evaluation_state::deciding) {
         // RiskOS's webhook was faster than this job: the decision is (being) written already.
-        ctx.audit("note", "skipped", "evaluation already " + rec.state);
+        ctx.audit("note", "skipped",
+                  "evaluation already " + std::string(store::to_string(rec.state)));
     } else {
         // Also without a DocV token in the answer (the workflow paused before its DocV step, or
         // is still running): the recruiter learns that verification has started.

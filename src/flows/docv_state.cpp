@@ -32,13 +32,13 @@ store::evaluation_record new_evaluation_record(std::string_view eval_id, config:
     return rec;
 }
 
-bool is_waiting_state(std::string_view state) noexcept {
-    return state == eval_state_names::pending || state == eval_state_names::requested;
+bool is_waiting_state(store::evaluation_state state) noexcept {
+    return state == store::evaluation_state::pending || state == store::evaluation_state::requested;
 }
 
-bool is_final_state(std::string_view state) noexcept {
-    return state == eval_state_names::completed || state == eval_state_names::declined ||
-           state == eval_state_names::expired;
+bool is_final_state(store::evaluation_state state) noexcept {
+    return state == store::evaluation_state::completed ||
+           state == store::evaluation_state::declined || state == store::evaluation_state::expired;
 }
 
 case_note parse_case_note(std::string_view text) noexcept {
@@ -145,13 +145,15 @@ verification_status status_for_decision(std::string_view decision) noexcept {
 }
 
 std::optional<verification_status> status_for_record(const store::evaluation_record& r) noexcept {
-    if (r.state == eval_state_names::requested || r.state == eval_state_names::pending) {
+    if (r.state == store::evaluation_state::requested ||
+        r.state == store::evaluation_state::pending) {
         return verification_status::requested;
     }
-    if (r.state == eval_state_names::declined || r.state == eval_state_names::expired) {
+    if (r.state == store::evaluation_state::declined ||
+        r.state == store::evaluation_state::expired) {
         return verification_status::failed;
     }
-    if (r.state == eval_state_names::completed) {
+    if (r.state == store::evaluation_state::completed) {
         return status_for_decision(r.decision);
     }
     return std::nullopt;
@@ -169,16 +171,16 @@ const char* to_string(finish_outcome o) noexcept {
     return "decision";
 }
 
-const char* final_state_for(finish_outcome o) noexcept {
+store::evaluation_state final_state_for(finish_outcome o) noexcept {
     switch (o) {
         case finish_outcome::decision:
-            return eval_state_names::completed;
+            return store::evaluation_state::completed;
         case finish_outcome::declined:
-            return eval_state_names::declined;
+            return store::evaluation_state::declined;
         case finish_outcome::expired:
-            return eval_state_names::expired;
+            return store::evaluation_state::expired;
     }
-    return eval_state_names::completed;
+    return store::evaluation_state::completed;
 }
 
 }  // namespace riskbridge::flows

@@ -31,12 +31,14 @@ workers::job_outcome flow_service::run_finish_evaluation(workers::job_context& c
     if (cp.step().empty()) {
         // First attempt: only a waiting evaluation is ours to finish ("deciding" here means an
         // earlier attempt of this job died before saving its checkpoint).
-        if (!is_waiting_state(rec.state) && rec.state != eval_state_names::deciding) {
-            mctx.audit("finish", "skipped", "evaluation already " + rec.state);
-            log::info("finish_skipped", {{"state", rec.state}});
-            return workers::job_outcome::done("already " + rec.state);
+        if (!is_waiting_state(rec.state) && rec.state != store::evaluation_state::deciding) {
+            mctx.audit("finish", "skipped",
+                       "evaluation already " + std::string(store::to_string(rec.state)));
+            log::info("finish_skipped", {{"state", store::to_string(rec.state)}});
+            return workers::job_outcome::done("already " +
+                                              std::string(store::to_string(rec.state)));
         }
-        rec.state = eval_state_names::deciding;
+        rec.state = store::evaluation_state::deciding;
         rec.updated_at = ctx.now_source().now();
         if (auto r = ctx.evaluations().upsert_evaluation(rec); !r) {
             return store_failed("evaluation not recorded", r.error());

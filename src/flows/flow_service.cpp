@@ -174,8 +174,7 @@ workers::job_outcome flow_service::apply_decision(workers::job_context& ctx, flo
                                         ctx.current().id);
             rec.created_at = ctx.now_source().now();
         }
-        rec.state =
-            in.final_state.empty() ? std::string(eval_state_names::completed) : in.final_state;
+        rec.state = in.final_state;
         rec.decision = in.decision;
         rec.updated_at = ctx.now_source().now();
         if (auto r = ctx.evaluations().upsert_evaluation(rec); !r) {

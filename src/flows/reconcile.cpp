@@ -79,8 +79,10 @@ workers::job_outcome flow_service::run_reconcile(workers::job_context& ctx) {
     }
     const store::evaluation_record rec = **found;
     if (!is_waiting_state(rec.state)) {
-        ctx.audit("reconcile", "skipped", "evaluation already " + rec.state);
-        return workers::job_outcome::done("no change: evaluation already " + rec.state);
+        ctx.audit("reconcile", "skipped",
+                  "evaluation already " + std::string(store::to_string(rec.state)));
+        return workers::job_outcome::done("no change: evaluation already " +
+                                          std::string(store::to_string(rec.state)));
     }
     ctx.log_field("application_id", rec.application_id);
     ctx.log_field("candidate_id", rec.candidate_id);
@@ -141,7 +143,7 @@ result<int> schedule_reconciliation(store::job_queue& st, store::evaluation_stor
     }
     const auto after = std::max(cfg.riskos.reconcile_after, min_reconcile_period);
     auto stale = evaluations.stale_evaluations(
-        {eval_state_names::pending, eval_state_names::requested}, now - after, limit);
+        {store::evaluation_state::pending, store::evaluation_state::requested}, now - after, limit);
     if (!stale) {
         return std::move(stale).error();
     }

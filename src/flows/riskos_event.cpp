@@ -181,9 +181,11 @@ workers::job_outcome flow_service::run_riskos_event(workers::job_context& ctx) {
     const time_point now = ctx.now_source().now();
 
     const auto late = [&](std::string_view what) {
-        mctx.audit(what, "late", "evaluation already " + rec.state);
-        log::info("riskos_event_late", {{"event_type", v.type}, {"state", rec.state}});
-        return workers::job_outcome::done("no change: evaluation already " + rec.state);
+        mctx.audit(what, "late", "evaluation already " + std::string(store::to_string(rec.state)));
+        log::info("riskos_event_late",
+                  {{"event_type", v.type}, {"state", store::to_string(rec.state)}});
+        return workers::job_outcome::done("no change: evaluation already " +
+                                          std::string(store::to_string(rec.state)));
     };
     const auto queue = [&](const finish_request& f, std::string_view what) {
         const auto id = queue_finish(mctx, f, now, what);
@@ -310,10 +312,11 @@ workers::job_outcome flow_service::run_riskos_event(workers::job_context& ctx) {
     }
 
     mctx.audit("docv_progress", to_string(note), v.event_id);
-    log::info("docv_progress", {{"note", to_string(note)}, {"state", rec.state}});
+    log::info("docv_progress", {{"note", to_string(note)}, {"state", store::to_string(rec.state)}});
     if (!is_waiting_state(rec.state)) {
         return workers::job_outcome::done(std::string("progress recorded: ") + to_string(note) +
-                                          " (evaluation already " + rec.state + ")");
+                                          " (evaluation already " +
+                                          std::string(store::to_string(rec.state)) + ")");
     }
     if (note != case_note::process_initiated && note != case_note::other) {
         flow_checkpoint cp = flow_checkpoint::parse(ctx.checkpoint());

@@ -113,7 +113,7 @@ workers::job_outcome flow_service::run_screening(workers::job_context& ctx) {
     if (cp.text("eval_state") != "completed") {
         // Paused (a DocV step-up) or still running: RiskOS's evaluation_completed webhook
         // finishes it (riskos_event), or reconcile does.
-        rec.state = eval_state_names::pending;
+        rec.state = store::evaluation_state::pending;
         const auto existing = ctx.evaluations().find_evaluation(eval_id);
         if (!(existing && *existing)) {  // e.g. already completed by the webhook: leave it
             if (auto r = ctx.evaluations().upsert_evaluation(rec); !r) {
@@ -126,7 +126,7 @@ workers::job_outcome flow_service::run_screening(workers::job_context& ctx) {
     }
 
     if (auto existing = ctx.evaluations().find_evaluation(eval_id); existing && !*existing) {
-        rec.state = eval_state_names::deciding;
+        rec.state = store::evaluation_state::deciding;
         rec.decision = cp.text("decision");
         if (auto r = ctx.evaluations().upsert_evaluation(rec); !r) {
             return store_failed("evaluation not recorded", r.error());

@@ -204,9 +204,8 @@ public:
         std::string_view candidate_id) override {
         return inner_->evaluations_for_candidate(candidate_id);
     }
-    result<std::vector<evaluation_record>> stale_evaluations(const std::vector<std::string>& states,
-                                                             time_point before,
-                                                             int limit) override {
+    result<std::vector<evaluation_record>> stale_evaluations(
+        const std::vector<evaluation_state>& states, time_point before, int limit) override {
         return inner_->stale_evaluations(states, before, limit);
     }
     result<void> append_audit(const audit_entry& e) override { return inner_->append_audit(e); }

@@ -24,6 +24,33 @@ const char* to_string(job_state s) noexcept {
     return "unknown";
 }
 
+namespace {
+constexpr std::pair<evaluation_state, const char*> evaluation_state_names[] = {
+    {evaluation_state::pending, "pending"},   {evaluation_state::requested, "requested"},
+    {evaluation_state::deciding, "deciding"}, {evaluation_state::completed, "completed"},
+    {evaluation_state::declined, "declined"}, {evaluation_state::expired, "expired"},
+    {evaluation_state::erased, "erased"},
+};
+}  // namespace
+
+const char* to_string(evaluation_state s) noexcept {
+    for (const auto& [state, name] : evaluation_state_names) {
+        if (state == s) {
+            return name;
+        }
+    }
+    return "unknown";
+}
+
+std::optional<evaluation_state> parse_evaluation_state(std::string_view s) noexcept {
+    for (const auto& [state, name] : evaluation_state_names) {
+        if (s == name) {
+            return state;
+        }
+    }
+    return std::nullopt;
+}
+
 std::optional<job_state> parse_job_state(std::string_view s) noexcept {
     if (s == "queued") {
         return job_state::queued;

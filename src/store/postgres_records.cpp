@@ -18,7 +18,7 @@ result<void> postgres_records::upsert_evaluation(const evaluation_record& e) {
         .text(e.application_id)
         .text(e.candidate_id)
         .int64(e.job)
-        .text(e.state)
+        .text(to_string(e.state))
         .text(e.decision)
         .text(e.docv_token)
         .int64(unix_ms_or(e.created_at, now))
@@ -56,12 +56,16 @@ result<std::vector<evaluation_record>> postgres_records::evaluations_for_candida
 }
 
 result<std::vector<evaluation_record>> postgres_records::stale_evaluations(
-    const std::vector<std::string>& states, time_point before, int limit) {
+    const std::vector<evaluation_state>& states, time_point before, int limit) {
     if (states.empty()) {
         return std::vector<evaluation_record>{};
     }
+    std::vector<std::string> names;
+    for (auto s : states) {
+        names.emplace_back(to_string(s));
+    }
     pg_params p;
-    p.text_array(states).int64(to_unix_ms(before)).int64(sql_limit(limit));
+    p.text_array(names).int64(to_unix_ms(before)).int64(sql_limit(limit));
     auto r = run(pool_, stmt::stale_evaluations, p, true);
     if (!r) {
         return std::move(r).error();

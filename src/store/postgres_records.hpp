@@ -25,8 +25,8 @@ public:
     result<std::optional<evaluation_record>> find_evaluation(std::string_view eval_id);
     result<std::optional<evaluation_record>> find_evaluation_by_docv_token(std::string_view token);
     result<std::vector<evaluation_record>> evaluations_for_candidate(std::string_view candidate_id);
-    result<std::vector<evaluation_record>> stale_evaluations(const std::vector<std::string>& states,
-                                                             time_point before, int limit);
+    result<std::vector<evaluation_record>> stale_evaluations(
+        const std::vector<evaluation_state>& states, time_point before, int limit);
 
     result<void> append_audit(const audit_entry& e);
     result<std::vector<audit_entry>> audit_for_job(job_id id);

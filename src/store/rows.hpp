@@ -48,7 +48,7 @@ evaluation_record read_evaluation(const Row& row) {
     e.application_id = row.text(2);
     e.candidate_id = row.text(3);
     e.job = row.int64(4);
-    e.state = row.text(5);
+    e.state = parse_evaluation_state(row.text(5)).value_or(evaluation_state::pending);
     e.decision = row.text(6);
     e.docv_token = row.text(7);
     e.created_at = from_unix_ms(row.int64(8));

@@ -25,7 +25,7 @@ result<void> sqlite_records::upsert_evaluation(const evaluation_record& e) {
     u->bind(3, e.application_id);
     u->bind(4, e.candidate_id);
     u->bind(5, e.job);
-    u->bind(6, e.state);
+    u->bind(6, to_string(e.state));
     u->bind(7, e.decision);
     u->bind(8, e.docv_token);
     u->bind(9, unix_ms_or(e.created_at, now));
@@ -61,13 +61,13 @@ result<std::vector<evaluation_record>> sqlite_records::evaluations_for_candidate
 }
 
 result<std::vector<evaluation_record>> sqlite_records::stale_evaluations(
-    const std::vector<std::string>& states, time_point before, int limit) {
+    const std::vector<evaluation_state>& states, time_point before, int limit) {
     std::vector<evaluation_record> all;
     std::lock_guard lock(c_.read_mutex);
     // One indexed query per state (state, updated_at), merged: no SQL built from values.
     for (const auto& state : states) {
         use u(s_.stale_evaluations);
-        u->bind(1, state);
+        u->bind(1, to_string(state));
         u->bind(2, to_unix_ms(before));
         u->bind(3, sql_limit(limit));
         auto part = collect<evaluation_record>(c_.read.db(), *u, read_evaluation<statement>,

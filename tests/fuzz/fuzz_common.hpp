@@ -130,8 +130,8 @@ public:
         std::string_view) override {
         return no();
     }
-    result<std::vector<store::evaluation_record>> stale_evaluations(const std::vector<std::string>&,
-                                                                    time_point, int) override {
+    result<std::vector<store::evaluation_record>> stale_evaluations(
+        const std::vector<store::evaluation_state>&, time_point, int) override {
         return no();
     }
     result<void> append_audit(const store::audit_entry&) override { return no(); }

@@ -452,7 +452,7 @@ TEST_F(DocvTest, TheSeedPayloadsArriveVerbatimAndAreHandled) {
             r.application_id = sample(label).application_id;
             r.candidate_id = sample(label).candidate_id;
             r.job = job;
-            r.state = "requested";
+            r.state = store::evaluation_state::requested;
             r.docv_token = token;
             ASSERT_TRUE(st->upsert_evaluation(r).has_value());
         };

@@ -404,7 +404,7 @@ TEST_F(FaultsTest, DocumentVerificationsThroughFaultsWriteEachStepOnce) {
         auto evals = (*st)->evaluations_for_candidate(a.candidate_id);
         ASSERT_TRUE(evals) << evals.error().message;
         ASSERT_EQ(evals->size(), 1U) << a.candidate_id;
-        EXPECT_EQ((*evals)[0].state, "completed") << a.candidate_id;
+        EXPECT_EQ((*evals)[0].state, store::evaluation_state::completed) << a.candidate_id;
         EXPECT_EQ((*evals)[0].decision, a.expected_decision) << a.candidate_id;
     }
     (*st)->shutdown();

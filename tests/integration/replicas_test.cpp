@@ -462,7 +462,7 @@ TEST(ReplicasTest, FlowsFinishOnceAcrossReplicasWhenOneIsKilledMidFlight) {
                 }
                 auto rec = st.find_evaluation(*id);
                 eval_id = *id;
-                return rec && rec->has_value() && (*rec)->state == "pending";
+                return rec && rec->has_value() && (*rec)->state == store::evaluation_state::pending;
             },
             30s))
             << a.application_id;
@@ -538,7 +538,7 @@ TEST(ReplicasTest, FlowsFinishOnceAcrossReplicasWhenOneIsKilledMidFlight) {
         auto evals = st.evaluations_for_candidate(a.candidate_id);
         ASSERT_TRUE(evals) << evals.error().message;
         ASSERT_EQ(evals->size(), 1U) << a.candidate_id;
-        EXPECT_EQ((*evals)[0].state, "completed") << a.candidate_id;
+        EXPECT_EQ((*evals)[0].state, store::evaluation_state::completed) << a.candidate_id;
         EXPECT_EQ((*evals)[0].decision, a.expected_decision) << a.candidate_id;
         EXPECT_EQ((*evals)[0].application_id, a.application_id);
     }

@@ -131,7 +131,7 @@ TEST_F(ScreeningTest, PausedEvaluationIsRecordedPendingForTheRiskosWebhook) {
     auto rec = (*st)->find_evaluation(*eval_id);
     (*st)->shutdown();
     ASSERT_TRUE(rec.has_value() && rec->has_value());
-    EXPECT_EQ((*rec)->state, "pending");
+    EXPECT_EQ((*rec)->state, store::evaluation_state::pending);
     EXPECT_EQ((*rec)->flow, "screening");
     EXPECT_EQ((*rec)->application_id, sample("docv").application_id);
     EXPECT_EQ((*rec)->candidate_id, sample("docv").candidate_id);

@@ -41,24 +41,15 @@ inline constexpr const char* riskos_event_kind = "riskos_event";
 inline constexpr const char* finish_evaluation_kind = "finish_evaluation";
 inline constexpr const char* reconcile_kind = "reconcile";
 
-namespace eval_state_names {
-inline constexpr const char* pending = "pending";
-inline constexpr const char* requested = "requested";
-inline constexpr const char* deciding = "deciding";
-inline constexpr const char* completed = "completed";
-inline constexpr const char* declined = "declined";
-inline constexpr const char* expired = "expired";
-}  // namespace eval_state_names
-
 /// The record of a flow's evaluation started by the job `job`, before it has a state.
 store::evaluation_record new_evaluation_record(std::string_view eval_id, config::flow_kind flow,
                                                std::string_view application_id,
                                                std::string_view candidate_id, store::job_id job);
 
 /// pending or requested: RiskOS has not given the final answer yet.
-bool is_waiting_state(std::string_view state) noexcept;
+bool is_waiting_state(store::evaluation_state state) noexcept;
 /// completed, declined or expired.
-bool is_final_state(std::string_view state) noexcept;
+bool is_final_state(store::evaluation_state state) noexcept;
 
 /// The DocV progress notes of `case_notes_added` (data.notes) and of the older envelope
 /// (event.message, or event.eventType such as WAITING_FOR_USER_TO_REDIRECT).
@@ -95,6 +86,6 @@ std::optional<verification_status> status_for_record(const store::evaluation_rec
 enum class finish_outcome { decision, declined, expired };
 const char* to_string(finish_outcome o) noexcept;  ///< "decision", "declined", "expired"
 /// The record's final state for an outcome: completed, declined, expired.
-const char* final_state_for(finish_outcome o) noexcept;
+store::evaluation_state final_state_for(finish_outcome o) noexcept;
 
 }  // namespace riskbridge::flows

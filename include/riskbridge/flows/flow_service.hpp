@@ -41,7 +41,7 @@ struct decision_input {
     /// Extra note lines (plain text), e.g. the DocV document type or why the flow ended.
     std::vector<std::string> details;
     /// The evaluation record's state once applied: completed, declined or expired.
-    std::string final_state = eval_state_names::completed;
+    store::evaluation_state final_state = store::evaluation_state::completed;
 };
 
 /// The tag title for a decision of a flow (tags.screening / tags.document_verification);

@@ -115,14 +115,20 @@ struct job_attempt {
     std::string error;
 };
 
+/// Where an evaluation a flow started stands (docs/ARCHITECTURE.md draws the machine):
+/// pending/requested wait for RiskOS, deciding is being applied by its finish job,
+/// completed/declined/expired are final, and erased is the tombstone of an erased candidate.
+enum class evaluation_state { pending, requested, deciding, completed, declined, expired, erased };
+const char* to_string(evaluation_state s) noexcept;
+std::optional<evaluation_state> parse_evaluation_state(std::string_view s) noexcept;
+
 struct evaluation_record {
     std::string eval_id;
     std::string flow;  ///< screening | document_verification
     std::string application_id;
     std::string candidate_id;
     job_id job = 0;
-    std::string
-        state;  ///< pending | requested | deciding | completed | declined | expired | erased
+    evaluation_state state = evaluation_state::pending;
     std::string decision;    ///< ACCEPT | REVIEW | REJECT | RESUBMIT | ... (empty while pending)
     std::string docv_token;  ///< DocV transaction token, for the older webhook envelope
     time_point created_at{};
@@ -183,10 +189,6 @@ struct erasure_report {
 /// "merged_candidate_id"}, plus the delivery's ids.
 inline constexpr const char* erase_candidate_kind = "erase_candidate";
 inline constexpr const char* merge_candidates_kind = "merge_candidates";
-
-/// The state of an evaluation whose candidate was erased: its eval_id stays, so that a later
-/// RiskOS event for it is recognised and acknowledged without any Ashby write.
-inline constexpr const char* erased_evaluation_state = "erased";
 
 struct store_stats {
     std::map<job_state, std::int64_t> jobs_by_state;
@@ -267,7 +269,7 @@ public:
         std::string_view candidate_id) = 0;
     /// Evaluations in one of `states` last updated before `before`, oldest first.
     virtual result<std::vector<evaluation_record>> stale_evaluations(
-        const std::vector<std::string>& states, time_point before, int limit) = 0;
+        const std::vector<evaluation_state>& states, time_point before, int limit) = 0;
 };
 
 /// The audit trail of each job's steps.

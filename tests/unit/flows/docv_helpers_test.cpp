@@ -50,18 +50,19 @@ TEST(CaseNotes, RiskosTextsAndTheOlderEventTypesAreRecognised) {
 }
 
 TEST(States, WaitingAndFinalStates) {
-    EXPECT_TRUE(is_waiting_state("pending"));
-    EXPECT_TRUE(is_waiting_state("requested"));
-    EXPECT_FALSE(is_waiting_state("deciding"));
-    EXPECT_FALSE(is_waiting_state("completed"));
-    for (const char* s : {"completed", "declined", "expired"}) {
-        EXPECT_TRUE(is_final_state(s)) << s;
+    EXPECT_TRUE(is_waiting_state(store::evaluation_state::pending));
+    EXPECT_TRUE(is_waiting_state(store::evaluation_state::requested));
+    EXPECT_FALSE(is_waiting_state(store::evaluation_state::deciding));
+    EXPECT_FALSE(is_waiting_state(store::evaluation_state::completed));
+    for (auto s : {store::evaluation_state::completed, store::evaluation_state::declined,
+                   store::evaluation_state::expired}) {
+        EXPECT_TRUE(is_final_state(s)) << store::to_string(s);
     }
-    EXPECT_FALSE(is_final_state("deciding"));
-    EXPECT_FALSE(is_final_state("requested"));
-    EXPECT_STREQ(final_state_for(finish_outcome::declined), "declined");
-    EXPECT_STREQ(final_state_for(finish_outcome::expired), "expired");
-    EXPECT_STREQ(final_state_for(finish_outcome::decision), "completed");
+    EXPECT_FALSE(is_final_state(store::evaluation_state::deciding));
+    EXPECT_FALSE(is_final_state(store::evaluation_state::requested));
+    EXPECT_EQ(final_state_for(finish_outcome::declined), store::evaluation_state::declined);
+    EXPECT_EQ(final_state_for(finish_outcome::expired), store::evaluation_state::expired);
+    EXPECT_EQ(final_state_for(finish_outcome::decision), store::evaluation_state::completed);
 }
 
 TEST(Statuses, DecisionsAndRecordsMapToTheCandidateStatus) {
@@ -71,13 +72,13 @@ TEST(Statuses, DecisionsAndRecordsMapToTheCandidateStatus) {
     EXPECT_EQ(status_for_decision("RESUBMIT"), verification_status::review);
     EXPECT_STREQ(to_string(verification_status::in_progress), "in progress");
     store::evaluation_record r;
-    r.state = "requested";
+    r.state = store::evaluation_state::requested;
     EXPECT_EQ(status_for_record(r), verification_status::requested);
-    r.state = "deciding";
+    r.state = store::evaluation_state::deciding;
     EXPECT_EQ(status_for_record(r), std::nullopt);
-    r.state = "expired";
+    r.state = store::evaluation_state::expired;
     EXPECT_EQ(status_for_record(r), verification_status::failed);
-    r.state = "completed";
+    r.state = store::evaluation_state::completed;
     r.decision = "ACCEPT";
     EXPECT_EQ(status_for_record(r), verification_status::passed);
     EXPECT_FALSE(is_final_status(verification_status::in_progress));

@@ -86,7 +86,7 @@ protected:
         run_until_idle();
         ASSERT_EQ(outcome(id).what, job_outcome::kind::done) << outcome(id).detail;
         ASSERT_TRUE(evaluation(docv_eval).has_value());
-        ASSERT_EQ(evaluation(docv_eval)->state, "requested");
+        ASSERT_EQ(evaluation(docv_eval)->state, store::evaluation_state::requested);
     }
 
     /// An evaluation_completed webhook that RiskOS's API confirms: from now on
@@ -154,7 +154,7 @@ TEST_F(DocvFlow, HireStartsADocvEvaluationRecordsItAndWritesTheRequestedNote) {
 
     const auto rec = evaluation(docv_eval);
     ASSERT_TRUE(rec.has_value());
-    EXPECT_EQ(rec->state, "requested");
+    EXPECT_EQ(rec->state, store::evaluation_state::requested);
     EXPECT_EQ(rec->flow, "document_verification");
     EXPECT_EQ(rec->application_id, "app-1");
     EXPECT_EQ(rec->candidate_id, "cand-1");
@@ -189,7 +189,7 @@ TEST_F(DocvFlow, APausedEvaluationWithoutACaptureTokenStillGetsTheRequestedNote)
     ASSERT_EQ(outcome(id).what, job_outcome::kind::done) << outcome(id).detail;
     const auto rec = evaluation(docv_eval);
     ASSERT_TRUE(rec.has_value());
-    EXPECT_EQ(rec->state, "requested");
+    EXPECT_EQ(rec->state, store::evaluation_state::requested);
     EXPECT_EQ(rec->docv_token, "");
     const auto notes = world_.notes("cand-1");
     ASSERT_EQ(notes.size(), 1U);
@@ -221,7 +221,7 @@ TEST_F(DocvFlow, AnEvaluationThatCompletesAtOnceIsTaggedAtOnce) {
     EXPECT_TRUE(contains(notes[0].content, "<code>I831</code>"));
     const auto rec = evaluation(docv_eval);
     ASSERT_TRUE(rec.has_value());
-    EXPECT_EQ(rec->state, "completed");
+    EXPECT_EQ(rec->state, store::evaluation_state::completed);
     EXPECT_EQ(rec->decision, "ACCEPT");
     EXPECT_EQ(statuses(), std::vector<std::string>{"\"passed\""});
     EXPECT_TRUE(jobs_of_kind(finish_evaluation_kind).empty());
@@ -294,7 +294,7 @@ TEST_F(DocvFlow, EvaluationCompletedFinishesWithTheTagAndOneDecisionNote) {
     EXPECT_TRUE(contains(note, "riskbridge:ref rb-document_verification-app-1/decision"));
     const auto rec = evaluation(docv_eval);
     ASSERT_TRUE(rec.has_value());
-    EXPECT_EQ(rec->state, "completed");
+    EXPECT_EQ(rec->state, store::evaluation_state::completed);
     EXPECT_EQ(rec->decision, "ACCEPT");
     EXPECT_EQ(statuses(), (std::vector<std::string>{"\"requested\"", "\"passed\""}));
 
@@ -412,7 +412,7 @@ TEST_F(DocvFlow, CompletionBeforeTheFlowRecordedTheEvaluationWaitsForIt) {
     ASSERT_EQ(outcome(ev).what, job_outcome::kind::done) << outcome(ev).detail;
     EXPECT_EQ(world_.tags_of("cand-1"), std::vector<std::string>{"DOCUMENT_VERIFICATION_FAILED"});
     EXPECT_EQ(world_.notes("cand-1").size(), 2U);
-    EXPECT_EQ(evaluation(docv_eval)->state, "completed");
+    EXPECT_EQ(evaluation(docv_eval)->state, store::evaluation_state::completed);
     EXPECT_EQ(evaluation(docv_eval)->decision, "REJECT");
 }
 
@@ -469,7 +469,8 @@ TEST_F(DocvFlow, ProgressNotesGoToTheAuditTrailAndTheStatus) {
         EXPECT_TRUE(trail_has(trail, step, event_id))
             << step << " in " << ::testing::PrintToString(trail);
     }
-    EXPECT_EQ(evaluation(docv_eval)->state, "requested");  // progress never writes the record
+    EXPECT_EQ(evaluation(docv_eval)->state,
+              store::evaluation_state::requested);  // progress never writes the record
     EXPECT_EQ(world_.notes("cand-1").size(), 1U);
     EXPECT_TRUE(world_.tags_of("cand-1").empty());
     const auto s = statuses();
@@ -490,7 +491,7 @@ TEST_F(DocvFlow, ConsentDeclinedEndsTheFlowWithTheRejectTagAndANoteSayingSo) {
     EXPECT_TRUE(contains(notes[1].content, "declined the consent")) << notes[1].content;
     EXPECT_TRUE(contains(notes[1].content, "Consent Declined"));
     const auto rec = evaluation(docv_eval);
-    EXPECT_EQ(rec->state, "declined");
+    EXPECT_EQ(rec->state, store::evaluation_state::declined);
     EXPECT_EQ(rec->decision, "REJECT");
     EXPECT_EQ(statuses().back(), "\"failed\"");
 }
@@ -503,7 +504,7 @@ TEST_F(DocvFlow, SessionExpiredEndsTheFlowWithTheRejectTagAndANoteSayingSo) {
     const auto notes = world_.notes("cand-1");
     ASSERT_EQ(notes.size(), 2U);
     EXPECT_TRUE(contains(notes[1].content, "Session Expired")) << notes[1].content;
-    EXPECT_EQ(evaluation(docv_eval)->state, "expired");
+    EXPECT_EQ(evaluation(docv_eval)->state, store::evaluation_state::expired);
     EXPECT_EQ(statuses().back(), "\"failed\"");
 }
 
@@ -513,7 +514,7 @@ TEST_F(DocvFlow, NotesWrittenByPeopleAreIgnored) {
         riskos_event(note_event(docv_eval, "Consent Declined", "human-0001", "reviewer-42"));
     run_until_idle();
     EXPECT_EQ(outcome(ev).detail, "ignored: a note written by a person");
-    EXPECT_EQ(evaluation(docv_eval)->state, "requested");
+    EXPECT_EQ(evaluation(docv_eval)->state, store::evaluation_state::requested);
     EXPECT_TRUE(world_.tags_of("cand-1").empty());
     EXPECT_TRUE(jobs_of_kind(finish_evaluation_kind).empty());
 }
@@ -530,7 +531,7 @@ TEST_F(DocvFlow, TheFirstOutcomeWinsWhateverTheOrder) {
     clock_.advance(service().reads().ttl());  // its next attempt, once the evaluation is declined
     run_until_idle();
     ASSERT_EQ(jobs_of_kind(finish_evaluation_kind).size(), 1U);
-    EXPECT_EQ(evaluation(docv_eval)->state, "declined");
+    EXPECT_EQ(evaluation(docv_eval)->state, store::evaluation_state::declined);
     EXPECT_EQ(world_.tags_of("cand-1"), std::vector<std::string>{"DOCUMENT_VERIFICATION_FAILED"});
     EXPECT_EQ(world_.notes("cand-1").size(), 2U);
     EXPECT_EQ(outcome(late).what, job_outcome::kind::done);
@@ -552,7 +553,7 @@ TEST_F(DocvFlow, AProgressStatusRacingTheFinishNeverHidesTheFinalStatus) {
         if (endpoint == "customField.setValues" &&
             body["values"][0]["fieldValue"] == "in progress") {
             auto rec = *evaluation(docv_eval);
-            rec.state = "completed";
+            rec.state = store::evaluation_state::completed;
             rec.decision = "ACCEPT";
             ASSERT_TRUE(store_->upsert_evaluation(rec).has_value());
         }
@@ -573,11 +574,11 @@ TEST_F(DocvFlow, AFinishJobThatCrashesAfterItsNoteResumesWithoutASecondNote) {
     riskos_event(confirmed_event(docv_eval, docv_request, "REVIEW", "review", "crash-0001"));
     run_until_idle();
     EXPECT_EQ(world_.notes("cand-1").size(), 2U);
-    EXPECT_EQ(evaluation(docv_eval)->state, "deciding");
+    EXPECT_EQ(evaluation(docv_eval)->state, store::evaluation_state::deciding);
     clock_.advance(std::chrono::seconds(61));
     run_until_idle();
     EXPECT_EQ(world_.notes("cand-1").size(), 2U);
-    EXPECT_EQ(evaluation(docv_eval)->state, "completed");
+    EXPECT_EQ(evaluation(docv_eval)->state, store::evaluation_state::completed);
     EXPECT_EQ(world_.tags_of("cand-1"), std::vector<std::string>{"DOCUMENT_VERIFICATION_REVIEW"});
     EXPECT_EQ(statuses().back(), "\"review\"");
 }
@@ -652,7 +653,7 @@ TEST_F(DocvFlow, TheOlderEnvelopeEndsTheFlowOnSessionExpired) {
     const auto ev = riskos_event(doc.dump());
     run_until_idle();
     EXPECT_TRUE(contains(outcome(ev).detail, "finish queued")) << outcome(ev).detail;
-    EXPECT_EQ(evaluation(docv_eval)->state, "expired");
+    EXPECT_EQ(evaluation(docv_eval)->state, store::evaluation_state::expired);
     EXPECT_EQ(world_.tags_of("cand-1"), std::vector<std::string>{"DOCUMENT_VERIFICATION_FAILED"});
 }
 
@@ -670,7 +671,7 @@ TEST_F(DocvFlow, APausedScreeningIsFinishedWithTheScreeningTags) {
     EXPECT_TRUE(contains(notes[0].content, "riskbridge:ref rb-screening-app-1/decision"));
     EXPECT_TRUE(contains(notes[0].content, "identity screening: REJECT"));
     EXPECT_TRUE(statuses().empty());  // the status field belongs to document verification
-    EXPECT_EQ(evaluation("eval-screen-1")->state, "completed");
+    EXPECT_EQ(evaluation("eval-screen-1")->state, store::evaluation_state::completed);
 }
 
 // ---- logs ------------------------------------------------------------------------------------

@@ -214,7 +214,7 @@ protected:
         r.application_id = app;
         r.candidate_id = cand;
         r.job = 1000;
-        r.state = state;
+        r.state = store::parse_evaluation_state(state).value();
         r.docv_token = token;
         r.created_at = clock_.now();
         r.updated_at = clock_.now();

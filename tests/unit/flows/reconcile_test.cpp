@@ -52,7 +52,7 @@ protected:
         const auto id = hire();
         run_until_idle();
         ASSERT_EQ(outcome(id).what, job_outcome::kind::done) << outcome(id).detail;
-        ASSERT_EQ(evaluation(docv_eval)->state, "requested");
+        ASSERT_EQ(evaluation(docv_eval)->state, store::evaluation_state::requested);
     }
 
     int schedule(const std::string& owner = "replica-a") {
@@ -119,7 +119,7 @@ TEST_F(Reconcile, AMissedCompletionWebhookIsFinishedByReconciliation) {
     const auto notes = world_.notes("cand-1");
     ASSERT_EQ(notes.size(), 2U);
     EXPECT_NE(notes[1].content.find("RiskOS document verification: REJECT"), std::string::npos);
-    EXPECT_EQ(evaluation(docv_eval)->state, "completed");
+    EXPECT_EQ(evaluation(docv_eval)->state, store::evaluation_state::completed);
     EXPECT_EQ(evaluation(docv_eval)->decision, "REJECT");
 
     // Finished: later windows leave it alone.
@@ -135,7 +135,7 @@ TEST_F(Reconcile, AStillPausedRequestWaitsUntilItsLinkExpiredPlusTheGrace) {
     clock_.advance(std::chrono::hours(24) + std::chrono::minutes(30));  // expired, within grace
     ASSERT_EQ(schedule(), 1);
     run_until_idle();
-    EXPECT_EQ(evaluation(docv_eval)->state, "requested");
+    EXPECT_EQ(evaluation(docv_eval)->state, store::evaluation_state::requested);
     EXPECT_TRUE(world_.tags_of("cand-1").empty());
     const auto first = jobs_of_kind(reconcile_kind);
     ASSERT_EQ(first.size(), 1U);
@@ -144,7 +144,7 @@ TEST_F(Reconcile, AStillPausedRequestWaitsUntilItsLinkExpiredPlusTheGrace) {
     clock_.advance(std::chrono::minutes(31));  // past the grace
     ASSERT_EQ(schedule(), 1);
     run_until_idle();
-    EXPECT_EQ(evaluation(docv_eval)->state, "expired");
+    EXPECT_EQ(evaluation(docv_eval)->state, store::evaluation_state::expired);
     EXPECT_EQ(evaluation(docv_eval)->decision, "REJECT");
     EXPECT_EQ(world_.tags_of("cand-1"), std::vector<std::string>{"DOCUMENT_VERIFICATION_FAILED"});
     const auto notes = world_.notes("cand-1");
@@ -165,7 +165,7 @@ TEST_F(Reconcile, ACompletedCaptureSessionIsNotExpiredWhileRiskosDecides) {
     clock_.advance(std::chrono::hours(30));
     ASSERT_EQ(schedule(), 1);
     run_until_idle();
-    EXPECT_EQ(evaluation(docv_eval)->state, "requested");
+    EXPECT_EQ(evaluation(docv_eval)->state, store::evaluation_state::requested);
     EXPECT_TRUE(jobs_of_kind(finish_evaluation_kind).empty());
 }
 
@@ -175,11 +175,11 @@ TEST_F(Reconcile, AScreeningStepUpWaitingForDocumentsExpiresAfterTheLinkLifetime
     clock_.advance(std::chrono::hours(2));
     ASSERT_EQ(schedule(), 1);
     run_until_idle();
-    EXPECT_EQ(evaluation("eval-screen-step-up")->state, "pending");
+    EXPECT_EQ(evaluation("eval-screen-step-up")->state, store::evaluation_state::pending);
     clock_.advance(std::chrono::hours(24));
     ASSERT_EQ(schedule(), 1);
     run_until_idle();
-    EXPECT_EQ(evaluation("eval-screen-step-up")->state, "expired");
+    EXPECT_EQ(evaluation("eval-screen-step-up")->state, store::evaluation_state::expired);
     EXPECT_EQ(world_.tags_of("cand-1"), std::vector<std::string>{"HIGH_RISK_IDENTITY"});
     ASSERT_EQ(world_.notes("cand-1").size(), 1U);
     EXPECT_NE(world_.notes("cand-1")[0].content.find("capture link expired"), std::string::npos);
@@ -200,7 +200,7 @@ TEST_F(Reconcile, AWebhookAndReconciliationRacingFinishOnce) {
     EXPECT_EQ(world_.tags_of("cand-1"), std::vector<std::string>{"DOCUMENT_VERIFICATION_PASSED"});
     EXPECT_EQ(world_.notes("cand-1").size(), 2U);
     EXPECT_EQ(world_.calls("candidate.addTag"), 1);
-    EXPECT_EQ(evaluation(docv_eval)->state, "completed");
+    EXPECT_EQ(evaluation(docv_eval)->state, store::evaluation_state::completed);
 }
 
 TEST_F(Reconcile, ReadFailuresRetryWhenTransientAndAreLeftForTheNextWindowOtherwise) {
@@ -216,7 +216,7 @@ TEST_F(Reconcile, ReadFailuresRetryWhenTransientAndAreLeftForTheNextWindowOtherw
     run_until_idle();
     EXPECT_EQ(outcome(job_id).what, job_outcome::kind::done) << outcome(job_id).detail;
     EXPECT_EQ(job(job_id)->state, store::job_state::done);
-    EXPECT_EQ(evaluation(docv_eval)->state, "requested");
+    EXPECT_EQ(evaluation(docv_eval)->state, store::evaluation_state::requested);
 }
 
 }  // namespace

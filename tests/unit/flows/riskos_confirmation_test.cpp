@@ -104,7 +104,7 @@ protected:
                             "document_verification:app-1");
         run_until_idle();
         ASSERT_EQ(outcome(id).what, job_outcome::kind::done) << outcome(id).detail;
-        ASSERT_EQ(evaluation(docv_eval)->state, "requested");
+        ASSERT_EQ(evaluation(docv_eval)->state, store::evaluation_state::requested);
         ASSERT_EQ(world_.notes("cand-1").size(), 1U);  // "document verification requested"
     }
 
@@ -138,7 +138,7 @@ protected:
         EXPECT_EQ(decision_notes(), 0U);
         EXPECT_EQ(world_.notes("cand-1").size(), 1U);
         EXPECT_TRUE(jobs_of_kind(finish_evaluation_kind).empty());
-        EXPECT_EQ(evaluation(docv_eval)->state, "requested");
+        EXPECT_EQ(evaluation(docv_eval)->state, store::evaluation_state::requested);
         EXPECT_EQ(world_.custom_value_history("cand-1"), std::vector<std::string>{"\"requested\""});
     }
 };
@@ -160,7 +160,7 @@ TEST_F(RiskosConfirmation, ACompletionTheApiConfirmsIsTaggedAndNotedAsBefore) {
     EXPECT_TRUE(contains(notes[1].content, "RiskOS document verification: ACCEPT"));
     EXPECT_TRUE(contains(notes[1].content, "Drivers License (USA, NY)")) << notes[1].content;
     EXPECT_TRUE(contains(notes[1].content, "<code>I831</code>")) << notes[1].content;
-    EXPECT_EQ(evaluation(docv_eval)->state, "completed");
+    EXPECT_EQ(evaluation(docv_eval)->state, store::evaluation_state::completed);
     EXPECT_EQ(evaluation(docv_eval)->decision, "ACCEPT");
     const auto finish = jobs_of_kind(finish_evaluation_kind);
     ASSERT_EQ(finish.size(), 1U);
@@ -354,7 +354,7 @@ TEST_F(RiskosConfirmation, ALateEventReadsNothing) {
     api_completed("ACCEPT", "accept");
     riskos_event(completed_event(docv_eval, "ACCEPT", "first"));
     run_until_idle();
-    ASSERT_EQ(evaluation(docv_eval)->state, "completed");
+    ASSERT_EQ(evaluation(docv_eval)->state, store::evaluation_state::completed);
     const int reads = world_.calls("GET /api/evaluation");
     clock_.advance(std::chrono::minutes(1));
     const auto late = riskos_event(completed_event(docv_eval, "REJECT", "late"));
@@ -373,7 +373,7 @@ TEST_F(RiskosConfirmation, ATerminalNoteForAnEvaluationTheApiCompletedUsesTheApi
     ASSERT_EQ(outcome(ev).what, job_outcome::kind::done) << outcome(ev).detail;
     EXPECT_TRUE(contains(outcome(ev).detail, "finish queued")) << outcome(ev).detail;
     EXPECT_EQ(world_.tags_of("cand-1"), std::vector<std::string>{"DOCUMENT_VERIFICATION_PASSED"});
-    EXPECT_EQ(evaluation(docv_eval)->state, "completed");
+    EXPECT_EQ(evaluation(docv_eval)->state, store::evaluation_state::completed);
     EXPECT_EQ(evaluation(docv_eval)->decision, "ACCEPT");
     ASSERT_EQ(decision_notes(), 1U);
     EXPECT_FALSE(contains(world_.notes("cand-1")[1].content, "declined the consent"));
@@ -386,7 +386,7 @@ TEST_F(RiskosConfirmation, ATerminalNoteForAPausedEvaluationEndsItAsBefore) {
     ASSERT_EQ(outcome(ev).what, job_outcome::kind::done) << outcome(ev).detail;
     EXPECT_EQ(world_.calls("GET /api/evaluation"), 1);
     EXPECT_EQ(world_.tags_of("cand-1"), std::vector<std::string>{"DOCUMENT_VERIFICATION_FAILED"});
-    EXPECT_EQ(evaluation(docv_eval)->state, "expired");
+    EXPECT_EQ(evaluation(docv_eval)->state, store::evaluation_state::expired);
     const auto f = parse_finish_request(jobs_of_kind(finish_evaluation_kind).at(0).payload);
     ASSERT_TRUE(f.has_value());
     EXPECT_EQ(f->workflow, "workforce_docv");
@@ -431,7 +431,7 @@ TEST_F(RiskosConfirmation, TheOlderEnvelopeReducedStillEndsTheFlow) {
     const auto ev = riskos_event(reduced.dump());
     run_until_idle();
     EXPECT_TRUE(contains(outcome(ev).detail, "finish queued")) << outcome(ev).detail;
-    EXPECT_EQ(evaluation(docv_eval)->state, "declined");
+    EXPECT_EQ(evaluation(docv_eval)->state, store::evaluation_state::declined);
     EXPECT_EQ(world_.tags_of("cand-1"), std::vector<std::string>{"DOCUMENT_VERIFICATION_FAILED"});
 }
 

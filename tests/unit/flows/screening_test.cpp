@@ -172,7 +172,7 @@ TEST_F(ScreeningFlow, AcceptTagsLowRiskAndWritesANoteWithTheCaseLink) {
     auto rec = store_->find_evaluation(eval_id);
     ASSERT_TRUE(rec.has_value());
     ASSERT_TRUE(rec->has_value());
-    EXPECT_EQ((*rec)->state, "completed");
+    EXPECT_EQ((*rec)->state, store::evaluation_state::completed);
     EXPECT_EQ((*rec)->decision, "ACCEPT");
     EXPECT_EQ((*rec)->flow, "screening");
     EXPECT_EQ((*rec)->application_id, "app-1");
@@ -283,7 +283,7 @@ TEST_F(ScreeningFlow, PausedEvaluationIsRecordedPendingAndWaits) {
     EXPECT_TRUE(world_.notes("cand-1").empty());
     auto rec = store_->find_evaluation("eval-rb-screening-app-1");
     ASSERT_TRUE(rec.has_value() && rec->has_value());
-    EXPECT_EQ((*rec)->state, "pending");
+    EXPECT_EQ((*rec)->state, store::evaluation_state::pending);
     EXPECT_EQ((*rec)->flow, "screening");
     EXPECT_EQ((*rec)->application_id, "app-1");
     EXPECT_EQ((*rec)->candidate_id, "cand-1");
@@ -315,7 +315,7 @@ TEST_F(ScreeningFlow, ApplyDecisionFinishesAPendingEvaluation) {
     ASSERT_EQ(world_.notes("cand-1").size(), 1U);
     auto rec = store_->find_evaluation("eval-rb-screening-app-1");
     ASSERT_TRUE(rec.has_value() && rec->has_value());
-    EXPECT_EQ((*rec)->state, "completed");
+    EXPECT_EQ((*rec)->state, store::evaluation_state::completed);
     EXPECT_EQ((*rec)->decision, "REJECT");
     EXPECT_EQ((*rec)->job, 42);  // still the screening job that started it
 

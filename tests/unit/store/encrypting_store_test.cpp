@@ -300,7 +300,7 @@ TEST_F(EncryptingStoreTest, AValueInClearIsRefusedOnceEncryptionIsOn) {
         evaluation_record e;
         e.eval_id = "eval-legacy";
         e.flow = "document_verification";
-        e.state = "requested";
+        e.state = store::evaluation_state::requested;
         e.docv_token = "legacy-token-1";
         ASSERT_TRUE(plain->upsert_evaluation(e));
         plain->shutdown();
@@ -333,14 +333,14 @@ TEST_F(EncryptingStoreTest, TheDocvTokenIsStoredAsAKeyedDigestAndStillFound) {
         e.flow = "document_verification";
         e.application_id = "app-1";
         e.candidate_id = "cand-1";
-        e.state = "requested";
+        e.state = store::evaluation_state::requested;
         e.docv_token = token;
         ASSERT_TRUE(st->upsert_evaluation(e));
         auto found = st->find_evaluation_by_docv_token(token);
         ASSERT_TRUE(found.has_value() && found->has_value());
         // Read back and written again (a state change) keeps it findable.
         evaluation_record updated = **found;
-        updated.state = "completed";
+        updated.state = store::evaluation_state::completed;
         ASSERT_TRUE(st->upsert_evaluation(updated));
         st->shutdown();
     }
@@ -350,7 +350,7 @@ TEST_F(EncryptingStoreTest, TheDocvTokenIsStoredAsAKeyedDigestAndStillFound) {
     auto found = st->find_evaluation_by_docv_token(token);
     ASSERT_TRUE(found.has_value() && found->has_value());
     EXPECT_EQ((*found)->eval_id, "eval-1");
-    EXPECT_EQ((*found)->state, "completed");
+    EXPECT_EQ((*found)->state, store::evaluation_state::completed);
     auto missing = st->find_evaluation_by_docv_token("another-token");
     ASSERT_TRUE(missing.has_value());
     EXPECT_FALSE(missing->has_value());

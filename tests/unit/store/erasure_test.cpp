@@ -62,8 +62,8 @@ std::string describe(const job& j) {
 }
 std::string describe(const evaluation_record& e) {
     return e.eval_id + "|" + e.flow + "|" + e.application_id + "|" + e.candidate_id + "|" +
-           std::to_string(e.job) + "|" + e.state + "|" + e.decision + "|" + e.docv_token + "|" +
-           std::to_string(to_unix_ms(e.updated_at));
+           std::to_string(e.job) + "|" + to_string(e.state) + "|" + e.decision + "|" +
+           e.docv_token + "|" + std::to_string(to_unix_ms(e.updated_at));
 }
 
 /// What personal data a job or an evaluation still holds ("" when none).
@@ -115,7 +115,8 @@ protected:
                           job_id job, const std::string& state, const std::string& decision = "",
                           const std::string& docv = "") {
         const time_point now = clock_.now();
-        return {id, flow, p.app, p.cand, job, state, decision, docv, now, now, {}};
+        return {id,       flow, p.app, p.cand, job, parse_evaluation_state(state).value(),
+                decision, docv, now,   now,    {}};
     }
     job get(job_id id) {
         auto j = store_->get_job(id);
@@ -294,7 +295,7 @@ TEST_P(erasure, clears_everything_about_one_candidate_and_nothing_about_another)
 
     for (const auto& id : {a.eval1, a.eval2}) {
         const evaluation_record e = eval(id);
-        EXPECT_EQ(e.state + "/" + e.decision + held_by(e), "erased/") << id;
+        EXPECT_EQ(to_string(e.state) + ("/" + e.decision + held_by(e)), "erased/") << id;
         EXPECT_FALSE(e.flow.empty());
     }
     EXPECT_EQ(eval(a.eval2).job, a.legacy);
@@ -304,7 +305,7 @@ TEST_P(erasure, clears_everything_about_one_candidate_and_nothing_about_another)
 
     // A later event for the erased evaluation finds the tombstone and cannot refill it.
     upsert(rec(a.eval1, "screening", alpha, 0, "completed", "REJECT"));
-    EXPECT_EQ(eval(a.eval1).state + held_by(eval(a.eval1)), erased_evaluation_state);
+    EXPECT_EQ(to_string(eval(a.eval1).state) + held_by(eval(a.eval1)), "erased");
 }
 
 TEST_P(erasure, a_running_job_is_cancelled_and_nothing_can_be_attached_to_it) {
@@ -330,7 +331,7 @@ TEST_P(erasure, a_running_job_is_cancelled_and_nothing_can_be_attached_to_it) {
     // The worker, unaware, records its evaluation and an audit line: neither keeps anything.
     upsert(rec("eval-late", "screening", alpha, id, "completed", "ACCEPT", alpha.docv));
     const evaluation_record e = eval("eval-late");
-    EXPECT_EQ(e.state + "/" + e.decision + held_by(e), "erased/");
+    EXPECT_EQ(to_string(e.state) + ("/" + e.decision + held_by(e)), "erased/");
     EXPECT_EQ(e.job, id);
     EXPECT_TRUE(store_->evaluations_for_candidate(alpha.cand)->empty());
     audit(id, "screening", "candidate " + alpha.cand);
@@ -406,7 +407,7 @@ TEST_P(erasure, merged_rows_belong_to_the_survivor_and_are_erased_with_it) {
     EXPECT_EQ(report.evaluations, 2);
     EXPECT_EQ(get(from_flow).payload, "");
     EXPECT_EQ(get(finish).state, job_state::cancelled);
-    EXPECT_EQ(eval("eval-m-1").state, erased_evaluation_state);
+    EXPECT_EQ(eval("eval-m-1").state, evaluation_state::erased);
 }
 
 TEST_P(erasure, retention_clears_old_finished_rows_in_every_table) {
@@ -459,7 +460,7 @@ TEST_P(erasure, retention_clears_old_finished_rows_in_every_table) {
     EXPECT_EQ(store_->audit_for_job(old_done)->back().detail, "");
     EXPECT_EQ(raw()->column("SELECT key FROM deliveries"), std::vector<std::string>{"wa-new"});
     EXPECT_EQ(held_by(eval("eval-old-done")), "");
-    EXPECT_EQ(eval("eval-old-done").state, "completed");
+    EXPECT_EQ(eval("eval-old-done").state, store::evaluation_state::completed);
     EXPECT_EQ(held_by(eval("eval-old-wait")), alpha.cand + alpha.app + alpha.docv)
         << "a waiting evaluation is kept";
     EXPECT_EQ(quarantined_body("r-old"), "NULL");

@@ -254,7 +254,7 @@ protected:
         e.application_id = "app-" + id;
         e.candidate_id = candidate;
         e.job = 42;
-        e.state = state;
+        e.state = parse_evaluation_state(state).value();
         return e;
     }
     std::unique_ptr<job_store> store_;
@@ -275,7 +275,7 @@ TEST_P(records, evaluation_upsert_and_lookups) {
 
     clock_.advance(5min);
     evaluation_record e = **found;
-    e.state = "in_progress";
+    e.state = evaluation_state::deciding;
     e.flow = "document_verification";
     e.docv_token = "tok-123";
     e.expires_at = t0 + 24h;
@@ -283,7 +283,7 @@ TEST_P(records, evaluation_upsert_and_lookups) {
     ASSERT_TRUE(store_->upsert_evaluation(e));
     auto updated = store_->find_evaluation("ev-1");
     ASSERT_TRUE(updated && updated->has_value());
-    EXPECT_EQ((*updated)->state, "in_progress");
+    EXPECT_EQ((*updated)->state, evaluation_state::deciding);
     EXPECT_EQ((*updated)->created_at, t0) << "creation time is kept";
     EXPECT_EQ((*updated)->updated_at, t0 + 5min);
     EXPECT_EQ((*updated)->expires_at, t0 + 24h);
@@ -321,18 +321,20 @@ TEST_P(records, stale_evaluations_oldest_first_in_the_given_states) {
         ASSERT_TRUE(store_->upsert_evaluation(e));
     };
     at("a", "requested", 3min);
-    at("b", "in_progress", 1min);
+    at("b", "pending", 1min);
     at("c", "completed", 0min);
     at("d", "requested", 2min);
     at("e", "requested", 30min);  // not stale yet
-    auto stale = store_->stale_evaluations({"requested", "in_progress"}, t0 + 10min, 10);
+    auto stale = store_->stale_evaluations({evaluation_state::requested, evaluation_state::pending},
+                                           t0 + 10min, 10);
     ASSERT_TRUE(stale);
     std::vector<std::string> ids;
     for (const auto& e : *stale) {
         ids.push_back(e.eval_id);
     }
     EXPECT_EQ(ids, (std::vector<std::string>{"b", "d", "a"}));
-    auto limited = store_->stale_evaluations({"requested", "in_progress"}, t0 + 10min, 2);
+    auto limited = store_->stale_evaluations(
+        {evaluation_state::requested, evaluation_state::pending}, t0 + 10min, 2);
     ASSERT_TRUE(limited);
     ASSERT_EQ(limited->size(), 2u);
     EXPECT_EQ((*limited)[1].eval_id, "d");
