@@ -170,9 +170,14 @@ int run_daemon(const std::string& config_path) {
     http::webhook_handler handler(
         cfg, *store, [&pool, &privacy_pool] { return pool->running() && privacy_pool->running(); },
         &metrics);
-    handler.on_job_stored([&pool, &privacy_pool] {
-        pool->notify();
-        privacy_pool->notify();
+    // Each stored job wakes the pool that runs its kind. Waking the privacy pool for a flow
+    // job made it look for an erasure among every due job at each delivery.
+    handler.on_job_stored([&pool, &privacy_pool](std::string_view kind) {
+        if (kind == store::erase_candidate_kind || kind == store::merge_candidates_kind) {
+            privacy_pool->notify();
+        } else {
+            pool->notify();
+        }
     });
     // With server.metrics_listen, /metrics moves to a listener of its own (a private address
     // for the scrape) and the main listener answers 404 for it.

@@ -95,7 +95,7 @@ struct webhook_handler::impl : std::enable_shared_from_this<webhook_handler::imp
     security::webhook_authenticator riskos_auth;
     detail::auth_gate gate;
     std::mutex stored_mutex;
-    std::function<void()> job_stored;
+    stored_callback job_stored;
 
     impl(const config::config& c, store::ingest_store& s, readiness_probe ready,
          observability::metrics* m)
@@ -184,15 +184,16 @@ struct webhook_handler::impl : std::enable_shared_from_this<webhook_handler::imp
 
     void enqueue(enqueue_decision d, std::string request_id, respond_fn respond) {
         const bool with_job = d.request.job.has_value();
+        std::string kind = with_job ? d.request.job->kind : std::string();
         store.enqueue_async(
-            std::move(d.request),
-            [self = shared_from_this(), ids = std::move(d.ids), request_id = std::move(request_id),
-             respond = std::move(respond), with_job](store::enqueue_result r) {
+            std::move(d.request), [self = shared_from_this(), ids = std::move(d.ids),
+                                   request_id = std::move(request_id), respond = std::move(respond),
+                                   with_job, kind = std::move(kind)](store::enqueue_result r) {
                 auto [answer, outcome, detail] = answer_for(r, with_job);
                 // Counted before the answer (a scrape right after it sees it); logged after.
                 count_webhook(self->metrics, ids.source, ids.action, outcome);
                 const bool stored_job = with_job && r.status == store::enqueue_status::accepted;
-                std::function<void()> wake = stored_job ? self->stored_callback() : nullptr;
+                stored_callback wake = stored_job ? self->stored() : nullptr;
                 respond(std::move(answer));
                 log::info("webhook_received",
                           {{"request_id", request_id},
@@ -206,7 +207,7 @@ struct webhook_handler::impl : std::enable_shared_from_this<webhook_handler::imp
                            {"job_id", r.id != 0 ? std::to_string(r.id) : std::string()},
                            {"detail", detail}});
                 if (wake) {
-                    wake();
+                    wake(kind);
                 }
             });
     }
@@ -229,7 +230,7 @@ struct webhook_handler::impl : std::enable_shared_from_this<webhook_handler::imp
     }
 
     /// A copy of the on_job_stored callback, called outside the lock.
-    std::function<void()> stored_callback() {
+    stored_callback stored() {
         std::lock_guard lock(stored_mutex);
         return job_stored;
     }
@@ -280,7 +281,7 @@ request_handler webhook_handler::as_request_handler() {
         [this](const request& req) { return check_headers(req); });
 }
 
-void webhook_handler::on_job_stored(std::function<void()> callback) {
+void webhook_handler::on_job_stored(stored_callback callback) {
     std::lock_guard lock(impl_->stored_mutex);
     impl_->job_stored = std::move(callback);
 }

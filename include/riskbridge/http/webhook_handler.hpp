@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -54,6 +55,9 @@ struct request_handler {
     }
 };
 
+/// Told the kind of each job a webhook stored (on the store's answer thread; must be quick).
+using stored_callback = std::function<void(std::string_view kind)>;
+
 /// Readiness beyond the store: e.g. the worker pool is running.
 using readiness_probe = std::function<bool()>;
 
@@ -75,8 +79,10 @@ public:
     /// An adapter for the server: check_headers, then handle.
     request_handler as_request_handler();
 
-    /// Called after a job was stored (e.g. to wake the worker pool).
-    void on_job_stored(std::function<void()> callback);
+    /// Called after a job was stored, with its kind, to wake the worker pool that runs it
+    /// (and only that one: a pool woken for work it has no handler for scans the queue for
+    /// nothing).
+    void on_job_stored(stored_callback callback);
 
 private:
     struct impl;

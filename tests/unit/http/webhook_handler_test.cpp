@@ -80,8 +80,8 @@ TEST_F(HandlerTest, AcceptsThenReportsDuplicateWithTheSameJob) {
 // went back into the handler to run the on_job_stored callback, so a caller that destroyed the
 // handler once answered (a test's TearDown, a server shutting down) freed it under the writer.
 TEST_F(HandlerTest, TheHandlerMayBeDestroyedAsSoonAsItHasAnswered) {
-    std::promise<void> woke;
-    handler_->on_job_stored([&woke] { woke.set_value(); });
+    std::promise<std::string> woke;
+    handler_->on_job_stored([&woke](std::string_view kind) { woke.set_value(std::string(kind)); });
     std::promise<response> answered;
     handler_->handle(ashby_request(submit("w-gone")), [this, &answered](response r) {
         handler_.reset();
@@ -90,8 +90,11 @@ TEST_F(HandlerTest, TheHandlerMayBeDestroyedAsSoonAsItHasAnswered) {
     auto f = answered.get_future();
     ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
     EXPECT_EQ(f.get().status, 200u);
-    // The callback still runs, from its own copy.
-    EXPECT_EQ(woke.get_future().wait_for(10s), std::future_status::ready);
+    // The callback still runs, from its own copy, told the stored job's kind (the daemon wakes
+    // the pool that runs it).
+    auto kind = woke.get_future();
+    ASSERT_EQ(kind.wait_for(10s), std::future_status::ready);
+    EXPECT_EQ(kind.get(), "screening");
 }
 
 TEST_F(HandlerTest, MissingWebhookActionIdFallsBackToTheBodyHash) {
