@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "riskbridge/core/text.hpp"
-#include "riskbridge/flows/request_ids.hpp"
 #include "riskbridge/flows/flow_service.hpp"
+#include "riskbridge/flows/request_ids.hpp"
 
 namespace riskbridge::app::demo {
 
