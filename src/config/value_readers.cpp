@@ -28,8 +28,13 @@ bool read_string(reader& r, const map_view& m, std::string_view key, std::string
     return true;
 }
 
-void read_optional(reader& r, const map_view& m, std::string_view key,
-                   std::optional<std::string>& out) {
+namespace {
+
+/// An optional text: absent keeps `out`, null or "" clears it, else `accept` decides (it
+/// reports its own problem).
+template <class Accept>
+void read_optional_text(reader& r, const map_view& m, std::string_view key,
+                        std::optional<std::string>& out, Accept accept) {
     auto e = m.get(key);
     if (!e) {
         return;
@@ -41,10 +46,17 @@ void read_optional(reader& r, const map_view& m, std::string_view key,
     if (auto v = r.value(*e)) {
         if (v->text.empty()) {
             out.reset();
-        } else {
+        } else if (accept(*e, *v)) {
             out = v->text;
         }
     }
+}
+
+}  // namespace
+
+void read_optional(reader& r, const map_view& m, std::string_view key,
+                   std::optional<std::string>& out) {
+    read_optional_text(r, m, key, out, [](const auto&, const auto&) { return true; });
 }
 
 void read_url(reader& r, const map_view& m, std::string_view key, std::string& out) {
@@ -61,21 +73,8 @@ void read_url(reader& r, const map_view& m, std::string_view key, std::string& o
 
 void read_optional_url(reader& r, const map_view& m, std::string_view key,
                        std::optional<std::string>& out) {
-    auto e = m.get(key);
-    if (!e) {
-        return;
-    }
-    if (e->node.IsNull()) {
-        out.reset();
-        return;
-    }
-    if (auto v = r.value(*e)) {
-        if (v->text.empty()) {
-            out.reset();
-        } else if (check_url(r, *e, *v)) {
-            out = v->text;
-        }
-    }
+    read_optional_text(r, m, key, out,
+                       [&r](const auto& e, const auto& v) { return check_url(r, e, v); });
 }
 
 int read_ms(reader& r, const map_view& m, std::string_view key, milliseconds& out, long long min) {
