@@ -155,7 +155,7 @@ int jobs_list(store::store_admin& st, const std::string& state_name, int limit) 
     return 0;
 }
 
-int jobs_show(store::job_store& st, long long id) {
+int jobs_show(store::store_admin& st, store::audit_log& audit, long long id) {
     auto found = st.get_job(id);
     if (!found) {
         std::cerr << "riskbridge: " << found.error().message << '\n';
@@ -186,9 +186,9 @@ int jobs_show(store::job_store& st, long long id) {
                         a.outcome.c_str(), a.error.c_str());
         }
     }
-    if (auto audit = st.audit_for_job(id); audit && !audit->empty()) {
+    if (auto trail = audit.audit_for_job(id); trail && !trail->empty()) {
         std::printf("audit:\n");
-        for (const auto& e : *audit) {
+        for (const auto& e : *trail) {
             std::printf("  %s %-24s %-12s %s\n", when(e.at).c_str(), e.step.c_str(),
                         e.outcome.c_str(), e.detail.c_str());
         }
@@ -219,7 +219,8 @@ int jobs_retry(store::store_admin& st, std::optional<long long> id, bool all_dea
 /// each one's audit trail (the flow job's, which also holds the lines of the RiskOS event,
 /// reconcile and finish jobs). Ids, states, decisions and codes only: no personal data, and
 /// not the DocV transaction token (it opens the candidate's capture session).
-int evaluations_show(store::job_store& st, const std::string& candidate_id) {
+int evaluations_show(store::evaluation_store& st, store::audit_log& audit,
+                     const std::string& candidate_id) {
     auto list = st.evaluations_for_candidate(candidate_id);
     if (!list) {
         std::cerr << "riskbridge: " << list.error().message << '\n';
@@ -240,9 +241,9 @@ int evaluations_show(store::job_store& st, const std::string& candidate_id) {
             e.application_id.c_str(), static_cast<long long>(e.job), when(e.created_at).c_str(),
             when(e.updated_at).c_str(), when(e.expires_at).c_str(),
             e.docv_token.empty() ? "-" : "present");
-        if (auto audit = st.audit_for_job(e.job); audit && !audit->empty()) {
+        if (auto trail = audit.audit_for_job(e.job); trail && !trail->empty()) {
             std::printf("  audit:\n");
-            for (const auto& a : *audit) {
+            for (const auto& a : *trail) {
                 std::printf("    %s %-22s %-16s %s\n", when(a.at).c_str(), a.step.c_str(),
                             a.outcome.c_str(), a.detail.c_str());
             }
@@ -440,7 +441,7 @@ int run_cli(int argc, char** argv) {
             std::cerr << "riskbridge: " << st.error().message << '\n';
             return 1;
         }
-        const int rc = evaluations_show(**st, candidate_id);
+        const int rc = evaluations_show(**st, **st, candidate_id);
         (*st)->shutdown();
         return rc;
     }
@@ -455,7 +456,7 @@ int run_cli(int argc, char** argv) {
         if (list->parsed()) {
             rc = jobs_list(**st, state, limit);
         } else if (show->parsed()) {
-            rc = jobs_show(**st, show_id);
+            rc = jobs_show(**st, **st, show_id);
         } else if (retry->parsed()) {
             rc = jobs_retry(**st, retry_id, all_dead);
         }

@@ -151,8 +151,8 @@ int run_daemon(const std::string& config_path) {
     auto rng = make_random_source();
     workers::pool_options pool_opts = pool_options_from(cfg);
     pool_opts.metrics = &metrics;
-    auto pool = workers::make_worker_pool(*store, std::move(handlers), std::move(pool_opts),
-                                          system_clock(), *rng);
+    auto pool = workers::make_worker_pool(workers::pool_stores::of(*store), std::move(handlers),
+                                          std::move(pool_opts), system_clock(), *rng);
 
     // Erasure and merge jobs on a worker of their own: an erasure is done within seconds of
     // its webhook even while every flow worker waits on a slow upstream.
@@ -164,8 +164,9 @@ int run_daemon(const std::string& config_path) {
     privacy_opts.owner_id =
         workers::host_pid_id() + "/privacy";  // leases apart from the flow workers'
     privacy_opts.metrics = &metrics;
-    auto privacy_pool = workers::make_worker_pool(*store, std::move(privacy_handlers),
-                                                  std::move(privacy_opts), system_clock(), *rng);
+    auto privacy_pool =
+        workers::make_worker_pool(workers::pool_stores::of(*store), std::move(privacy_handlers),
+                                  std::move(privacy_opts), system_clock(), *rng);
 
     http::webhook_handler handler(
         cfg, *store, [&pool, &privacy_pool] { return pool->running() && privacy_pool->running(); },

@@ -102,6 +102,32 @@ step<std::optional<mapped_applicant>> prepare_applicant(workers::job_context& ct
     return std::optional<mapped_applicant>{std::move(mapped)};
 }
 
+step<flow_job> start_flow(workers::job_context& ctx, const config::config& cfg,
+                          client_pool& clients, const evaluate_fn& evaluate) {
+    auto opened = open_flow_job(ctx);
+    if (!opened) {
+        return std::move(opened).error();
+    }
+    flow_job& job = *opened;
+    job.lease.emplace(clients.acquire());
+    if (job.cp.step().empty()) {
+        auto prepared = prepare_applicant(ctx, cfg, job.clients(), job);
+        if (!prepared) {
+            return std::move(prepared).error();
+        }
+        if (const auto& mapped = *prepared) {
+            if (auto evaluated = evaluate(job, *mapped); !evaluated) {
+                return std::move(evaluated).error();
+            }
+        }
+        if (auto saved = job.cp.save(ctx); !saved) {
+            return checkpoint_failed(saved.error());
+        }
+    }
+    ctx.log_field("candidate_id", job.candidate_id);
+    return opened;
+}
+
 step<clients::riskos::evaluation> request_evaluation(workers::job_context& ctx, flow_clients& c,
                                                      flow_checkpoint& cp, const std::string& body,
                                                      const std::string& workflow) {

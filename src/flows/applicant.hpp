@@ -10,6 +10,7 @@
 //   mapping   missing required fields -> step "skipped", skip "missing", missing [paths]
 //   evaluate  POST /api/evaluation -> step "evaluated", eval_id, eval_state, workflow
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,13 +27,17 @@
 
 namespace riskbridge::flows::detail {
 
-/// What a flow job starts from: its payload's ids and its checkpoint.
+/// What a flow job starts from: its payload's ids, its checkpoint and, once started, the
+/// clients it calls the APIs with.
 struct flow_job {
     nlohmann::json payload;  ///< the job's payload (ids, submitter_client_ip)
     std::string application_id;
     /// The checkpoint's, else the webhook's; prepare_applicant() sets the one Ashby confirms.
     std::string candidate_id;
     flow_checkpoint cp;
+    std::optional<client_pool::lease> lease;  ///< set by start_flow()
+
+    flow_clients& clients() { return **lease; }
 };
 
 /// Parses the job's payload and checkpoint and adds the ids to the job's log fields. A payload
@@ -69,6 +74,17 @@ step<std::optional<mapped_applicant>> prepare_applicant(workers::job_context& ct
 step<clients::riskos::evaluation> request_evaluation(workers::job_context& ctx, flow_clients& c,
                                                      flow_checkpoint& cp, const std::string& body,
                                                      const std::string& workflow);
+
+/// A flow's evaluation request for a mapped applicant: request_evaluation() with the flow's
+/// body, and what the flow records of the answer in the job's checkpoint (not yet saved).
+using evaluate_fn = std::function<step<void>(flow_job& job, const mapped_applicant&)>;
+
+/// How both flows start: open_flow_job(), lease the clients, then the first step, run once:
+/// for a checkpoint without a step, prepare_applicant() and, when the applicant maps,
+/// `evaluate`; then the checkpoint is saved. Either way the candidate id joins the job's log
+/// fields.
+step<flow_job> start_flow(workers::job_context& ctx, const config::config& cfg,
+                          client_pool& clients, const evaluate_fn& evaluate);
 
 /// The labels of the missing fields a skip recorded ("phone", "given name", ...).
 std::vector<std::string> missing_labels(const flow_checkpoint& cp);

@@ -45,27 +45,15 @@ json docv_config_json(const config::docv_config& d) {
 }  // namespace
 
 workers::job_outcome flow_service::run_document_verification(workers::job_context& ctx) {
-    auto opened = detail::open_flow_job(ctx);
-    if (!opened) {
-        return std::move(opened).error();
-    }
-    detail::flow_job& job = *opened;
-    flow_checkpoint& cp = job.cp;
-    const std::string& application_id = job.application_id;
-    const std::string& candidate_id = job.candidate_id;
-    auto lease = clients_.acquire();
-    flow_clients& c = *lease;
-
-    if (cp.step().empty()) {
-        auto prepared = detail::prepare_applicant(ctx, cfg_, c, job);
-        if (!prepared) {
-            return std::move(prepared).error();
-        }
-        if (const auto& mapped = *prepared) {
+    auto started = detail::start_flow(
+        ctx, cfg_, clients_,
+        [&](detail::flow_job& job, const mapped_applicant& mapped) -> step<void> {
+            flow_checkpoint& cp = job.cp;
+            flow_clients& c = job.clients();
             const std::string& workflow = cfg_.riskos.document_verification_workflow;
             const time_point now = ctx.now_source().now();
             json body = json::parse(
-                build_request_json(*mapped, evaluation_request_id(docv_flow, application_id),
+                build_request_json(mapped, evaluation_request_id(docv_flow, job.application_id),
                                    format_rfc3339(now), workflow),
                 nullptr, /*allow_exceptions=*/false);
             if (!body.is_object() || !body["data"].is_object() ||
@@ -97,13 +85,16 @@ workers::job_outcome flow_service::run_document_verification(workers::job_contex
                                          {"http_status", eval->http_status}});
             ctx.audit("evaluate", state_name(eval->state),
                       eval->eval_id + (eval->docv ? " capture requested" : ""));
-        }
-        if (auto saved = cp.save(ctx); !saved) {
-            return checkpoint_failed(saved.error());
-        }
+            return {};
+        });
+    if (!started) {
+        return std::move(started).error();
     }
-
-    ctx.log_field("candidate_id", candidate_id);
+    detail::flow_job& job = *started;
+    flow_checkpoint& cp = job.cp;
+    const std::string& application_id = job.application_id;
+    const std::string& candidate_id = job.candidate_id;
+    flow_clients& c = job.clients();
     if (cp.step() == "skipped") {
         const std::string skip = cp.text("skip");
         const std::string ref = note_ref(docv_flow, application_id, skip);

@@ -28,27 +28,15 @@ constexpr config::flow_kind screening_flow = config::flow_kind::screening;
 }  // namespace
 
 workers::job_outcome flow_service::run_screening(workers::job_context& ctx) {
-    auto opened = detail::open_flow_job(ctx);
-    if (!opened) {
-        return std::move(opened).error();
-    }
-    detail::flow_job& job = *opened;
-    flow_checkpoint& cp = job.cp;
-    const std::string& application_id = job.application_id;
-    const std::string& candidate_id = job.candidate_id;
-    auto lease = clients_.acquire();
-    flow_clients& c = *lease;
-
-    if (cp.step().empty()) {
-        auto prepared = detail::prepare_applicant(ctx, cfg_, c, job);
-        if (!prepared) {
-            return std::move(prepared).error();
-        }
-        if (const auto& mapped = *prepared) {
+    auto started = detail::start_flow(
+        ctx, cfg_, clients_,
+        [&](detail::flow_job& job, const mapped_applicant& mapped) -> step<void> {
+            flow_checkpoint& cp = job.cp;
+            flow_clients& c = job.clients();
             const std::string& workflow = cfg_.riskos.screening_workflow;
-            const std::string body =
-                build_request_json(*mapped, evaluation_request_id(screening_flow, application_id),
-                                   format_rfc3339(clk_.now()), workflow);
+            const std::string body = build_request_json(
+                mapped, evaluation_request_id(screening_flow, job.application_id),
+                format_rfc3339(clk_.now()), workflow);
             auto eval = detail::request_evaluation(ctx, c, cp, body, workflow);
             if (!eval) {
                 return std::move(eval).error();
@@ -63,13 +51,16 @@ workers::job_outcome flow_service::run_screening(workers::job_context& ctx) {
                                               {"http_status", eval->http_status}});
             ctx.audit("evaluate", state_name(eval->state),
                       eval->eval_id + " " + cp.text("decision"));
-        }
-        if (auto saved = cp.save(ctx); !saved) {
-            return checkpoint_failed(saved.error());
-        }
+            return {};
+        });
+    if (!started) {
+        return std::move(started).error();
     }
-
-    ctx.log_field("candidate_id", candidate_id);
+    detail::flow_job& job = *started;
+    flow_checkpoint& cp = job.cp;
+    const std::string& application_id = job.application_id;
+    const std::string& candidate_id = job.candidate_id;
+    flow_clients& c = job.clients();
     if (cp.step() == "skipped") {
         const std::string ref = note_ref(screening_flow, application_id, cp.text("skip"));
         if (cp.text("skip") == "consent") {

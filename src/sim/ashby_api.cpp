@@ -129,16 +129,25 @@ http::response ashby_simulator::impl::api(const http::request& req) {
 
 // ---- endpoints ------------------------------------------------------------------------
 
-http::response ashby_simulator::impl::candidate_info(const json& body) {
-    const std::string* id = string_field(body, "id");
+ashby_simulator::impl::candidate_rec* ashby_simulator::impl::candidate_named(
+    const json& body, const char* field, http::response& failure) {
+    const std::string* id = string_field(body, field);
     if (id == nullptr) {
-        return fail("invalid_input", "id is required");
+        failure = fail("invalid_input", std::string(field) + " is required");
+        return nullptr;
     }
     auto it = candidates.find(*id);
     if (it == candidates.end()) {
-        return fail("not_found", "no candidate with this id");
+        failure = fail("not_found", "no candidate with this id");
+        return nullptr;
     }
-    return ok(render_candidate(it->second));
+    return &it->second;
+}
+
+http::response ashby_simulator::impl::candidate_info(const json& body) {
+    http::response failure;
+    candidate_rec* c = candidate_named(body, "id", failure);
+    return c != nullptr ? ok(render_candidate(*c)) : failure;
 }
 
 http::response ashby_simulator::impl::application_info(const json& body) {
@@ -190,34 +199,31 @@ http::response ashby_simulator::impl::tag_list(const json& body) {
 }
 
 http::response ashby_simulator::impl::add_tag(const json& body) {
-    const std::string* cid = string_field(body, "candidateId");
     const std::string* tid = string_field(body, "tagId");
-    if (cid == nullptr || tid == nullptr) {
-        return fail("invalid_input", "candidateId and tagId are required");
+    if (tid == nullptr) {
+        return fail("invalid_input", "tagId is required");
     }
-    auto it = candidates.find(*cid);
-    if (it == candidates.end()) {
-        return fail("not_found", "no candidate with this id");
+    http::response failure;
+    candidate_rec* c = candidate_named(body, "candidateId", failure);
+    if (c == nullptr) {
+        return failure;
     }
     if (std::none_of(tags.begin(), tags.end(), [&](const tag_rec& t) { return t.id == *tid; })) {
         return fail("not_found", "no tag with this id");
     }
-    auto& owned = it->second.tag_ids;
+    auto& owned = c->tag_ids;
     if (std::find(owned.begin(), owned.end(), *tid) == owned.end()) {
         owned.push_back(*tid);
     }
-    log::debug("sim_ashby_tag_added", {{"candidate_id", *cid}, {"tag_id", *tid}});
-    return ok(render_candidate(it->second));
+    log::debug("sim_ashby_tag_added", {{"candidate_id", c->seed.id}, {"tag_id", *tid}});
+    return ok(render_candidate(*c));
 }
 
 http::response ashby_simulator::impl::create_note(const json& body) {
-    const std::string* cid = string_field(body, "candidateId");
-    if (cid == nullptr) {
-        return fail("invalid_input", "candidateId is required");
-    }
-    auto it = candidates.find(*cid);
-    if (it == candidates.end()) {
-        return fail("not_found", "no candidate with this id");
+    http::response failure;
+    candidate_rec* c = candidate_named(body, "candidateId", failure);
+    if (c == nullptr) {
+        return failure;
     }
     std::string content;
     auto n = body.find("note");
@@ -231,7 +237,7 @@ http::response ashby_simulator::impl::create_note(const json& body) {
     }
     sim_note note;
     note.id = ids.next();
-    note.candidate_id = *cid;
+    note.candidate_id = c->seed.id;
     note.content = std::move(content);
     note.created_at = now_text();
     if (auto s = body.find("sendNotifications"); s != body.end() && s->is_boolean()) {
@@ -240,8 +246,8 @@ http::response ashby_simulator::impl::create_note(const json& body) {
     if (auto p = body.find("isPrivate"); p != body.end() && p->is_boolean()) {
         note.is_private = p->get<bool>();
     }
-    it->second.notes.push_back(note);
-    log::debug("sim_ashby_note_created", {{"candidate_id", *cid}, {"note_id", note.id}});
+    c->notes.push_back(note);
+    log::debug("sim_ashby_note_created", {{"candidate_id", c->seed.id}, {"note_id", note.id}});
     return ok({{"id", note.id},
                {"createdAt", note.created_at},
                {"content", note.content},
@@ -249,16 +255,13 @@ http::response ashby_simulator::impl::create_note(const json& body) {
 }
 
 http::response ashby_simulator::impl::list_notes(const json& body) {
-    const std::string* cid = string_field(body, "candidateId");
-    if (cid == nullptr) {
-        return fail("invalid_input", "candidateId is required");
-    }
-    auto it = candidates.find(*cid);
-    if (it == candidates.end()) {
-        return fail("not_found", "no candidate with this id");
+    http::response failure;
+    const candidate_rec* c = candidate_named(body, "candidateId", failure);
+    if (c == nullptr) {
+        return failure;
     }
     json all = json::array();
-    for (const auto& n : it->second.notes) {
+    for (const auto& n : c->notes) {
         all.push_back({{"id", n.id},
                        {"createdAt", n.created_at},
                        {"content", n.content},

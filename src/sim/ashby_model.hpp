@@ -71,6 +71,9 @@ struct ashby_simulator::impl {
     http::response fail(const std::string& code, const std::string& message);
     /// One page of `all` per the request's cursor and limit.
     http::response page(const json& all, const json& body);
+    /// The candidate whose id is body[field]; nullptr, with the answer in `failure`, when the
+    /// field is missing or names no candidate.
+    candidate_rec* candidate_named(const json& body, const char* field, http::response& failure);
     // The endpoints, under mu.
     http::response candidate_info(const json& body);
     http::response application_info(const json& body);

@@ -15,20 +15,21 @@
 
 namespace riskbridge::store::detail {
 
-class postgres_admin {
+class postgres_admin final : public store_admin {
 public:
     explicit postgres_admin(connection_pool& pool) noexcept : pool_(pool) {}
 
-    result<std::vector<job>> list_jobs(std::optional<job_state> state, int limit);
-    result<std::optional<job>> get_job(job_id id);
-    result<std::vector<job_attempt>> job_attempts(job_id id);
-    result<int> retry_dead(std::optional<job_id> id, time_point now);
-    result<int> purge_finished(time_point older_than);
-    result<erasure_report> erase_candidate(const erasure_request& req);
-    result<int> merge_candidate(std::string_view from, std::string_view into, time_point at);
-    result<std::vector<quarantine_entry>> list_quarantine(int limit);
+    result<std::vector<job>> list_jobs(std::optional<job_state> state, int limit) override;
+    result<std::optional<job>> get_job(job_id id) override;
+    result<std::vector<job_attempt>> job_attempts(job_id id) override;
+    result<int> retry_dead(std::optional<job_id> id, time_point now) override;
+    result<int> purge_finished(time_point older_than) override;
+    result<erasure_report> erase_candidate(const erasure_request& req) override;
+    result<int> merge_candidate(std::string_view from, std::string_view into,
+                                time_point at) override;
+    result<std::vector<quarantine_entry>> list_quarantine(int limit) override;
     /// The counts, but for pending_writes (the writer's queue, which only the store knows).
-    result<store_stats> stats();
+    result<store_stats> stats() override;
 
 private:
     connection_pool& pool_;

@@ -17,19 +17,21 @@
 
 namespace riskbridge::store::detail {
 
-class postgres_records {
+class postgres_records final : public evaluation_store, public audit_log {
 public:
     postgres_records(connection_pool& pool, clock& clk) noexcept : pool_(pool), clock_(clk) {}
 
-    result<void> upsert_evaluation(const evaluation_record& e);
-    result<std::optional<evaluation_record>> find_evaluation(std::string_view eval_id);
-    result<std::optional<evaluation_record>> find_evaluation_by_docv_token(std::string_view token);
-    result<std::vector<evaluation_record>> evaluations_for_candidate(std::string_view candidate_id);
+    result<void> upsert_evaluation(const evaluation_record& e) override;
+    result<std::optional<evaluation_record>> find_evaluation(std::string_view eval_id) override;
+    result<std::optional<evaluation_record>> find_evaluation_by_docv_token(
+        std::string_view token) override;
+    result<std::vector<evaluation_record>> evaluations_for_candidate(
+        std::string_view candidate_id) override;
     result<std::vector<evaluation_record>> stale_evaluations(
-        const std::vector<evaluation_state>& states, time_point before, int limit);
+        const std::vector<evaluation_state>& states, time_point before, int limit) override;
 
-    result<void> append_audit(const audit_entry& e);
-    result<std::vector<audit_entry>> audit_for_job(job_id id);
+    result<void> append_audit(const audit_entry& e) override;
+    result<std::vector<audit_entry>> audit_for_job(job_id id) override;
 
 private:
     result<std::optional<evaluation_record>> one_evaluation(stmt s, std::string_view key);

@@ -16,7 +16,7 @@
 
 namespace riskbridge::store::detail {
 
-class sqlite_admin {
+class sqlite_admin final : public store_admin {
 public:
     explicit sqlite_admin(store_connections& connections) : c_(connections) {}
 
@@ -26,16 +26,17 @@ public:
     /// Once the connections are open.
     result<void> prepare() { return s_.prepare(c_.sync.db(), c_.read.db()); }
 
-    result<std::vector<job>> list_jobs(std::optional<job_state> state, int limit);
-    result<std::optional<job>> get_job(job_id id);
-    result<std::vector<job_attempt>> job_attempts(job_id id);
-    result<int> retry_dead(std::optional<job_id> id, time_point now);
-    result<int> purge_finished(time_point older_than);
-    result<erasure_report> erase_candidate(const erasure_request& req);
-    result<int> merge_candidate(std::string_view from, std::string_view into, time_point at);
-    result<std::vector<quarantine_entry>> list_quarantine(int limit);
+    result<std::vector<job>> list_jobs(std::optional<job_state> state, int limit) override;
+    result<std::optional<job>> get_job(job_id id) override;
+    result<std::vector<job_attempt>> job_attempts(job_id id) override;
+    result<int> retry_dead(std::optional<job_id> id, time_point now) override;
+    result<int> purge_finished(time_point older_than) override;
+    result<erasure_report> erase_candidate(const erasure_request& req) override;
+    result<int> merge_candidate(std::string_view from, std::string_view into,
+                                time_point at) override;
+    result<std::vector<quarantine_entry>> list_quarantine(int limit) override;
     /// The counts in the database (pending_writes is the writer's, left at 0).
-    result<store_stats> stats();
+    result<store_stats> stats() override;
 
 private:
     store_connections& c_;

@@ -18,7 +18,7 @@
 
 namespace riskbridge::store::detail {
 
-class sqlite_queue {
+class sqlite_queue final : public job_queue {
 public:
     sqlite_queue(store_connections& connections, clock& clk) : c_(connections), clock_(clk) {}
 
@@ -29,17 +29,18 @@ public:
     result<void> prepare() { return s_.prepare(c_.sync.db()); }
 
     result<std::optional<job>> claim(std::string_view owner, time_point now, milliseconds lease,
-                                     const std::vector<std::string>& kinds);
-    result<void> extend_lease(job_id id, std::string_view owner, time_point until);
-    result<void> save_checkpoint(job_id id, std::string_view owner, std::string_view checkpoint);
-    result<void> mark_done(job_id id, std::string_view owner, std::string_view outcome);
+                                     const std::vector<std::string>& kinds) override;
+    result<void> extend_lease(job_id id, std::string_view owner, time_point until) override;
+    result<void> save_checkpoint(job_id id, std::string_view owner,
+                                 std::string_view checkpoint) override;
+    result<void> mark_done(job_id id, std::string_view owner, std::string_view outcome) override;
     result<void> mark_retry(job_id id, std::string_view owner, time_point next_run_at,
-                            std::string_view error);
-    result<void> mark_dead(job_id id, std::string_view owner, std::string_view error);
-    result<int> release_leases(std::string_view owner);
-    result<job_id> add_job(const new_job& j, time_point run_at);
+                            std::string_view error) override;
+    result<void> mark_dead(job_id id, std::string_view owner, std::string_view error) override;
+    result<int> release_leases(std::string_view owner) override;
+    result<job_id> add_job(const new_job& j, time_point run_at) override;
     result<bool> try_acquire_singleton(std::string_view name, std::string_view owner,
-                                       time_point now, milliseconds ttl);
+                                       time_point now, milliseconds ttl) override;
 
 private:
     struct due_job {

@@ -1,6 +1,6 @@
 // The SQLite job store: the job_store that the daemon opens without a PostgreSQL URL. It owns
 // the connections (sqlite_connection.hpp) and the checkpointer (sqlite_checkpointer.hpp), and
-// delegates each role to a part sharing the connections:
+// delegates each role to a part sharing the connections (composed_store.hpp forwards to them):
 // - ingestion: group_commit_store's writer thread, committing through sqlite_ingest;
 // - job_queue: sqlite_queue;
 // - evaluation_store and audit_log: sqlite_records;
@@ -16,7 +16,7 @@
 
 #include "riskbridge/observability/log.hpp"
 #include "riskbridge/store/job_store.hpp"
-#include "store/group_commit_store.hpp"
+#include "store/composed_store.hpp"
 #include "store/sqlite_admin.hpp"
 #include "store/sqlite_checkpointer.hpp"
 #include "store/sqlite_connection.hpp"
@@ -31,16 +31,17 @@ namespace {
 
 using detail::write_batch;
 
-class sqlite_store final : public detail::group_commit_store {
+class sqlite_store final : public detail::composed_store {
 public:
     sqlite_store(sqlite_options options, clock& clk)
-        : group_commit_store(clk,
-                             {options.max_pending_writes, options.max_batch, options.on_commit}),
+        : composed_store(clk, {options.max_pending_writes, options.max_batch, options.on_commit}),
           options_(std::move(options)),
           ingest_(connections_.writer),
           queue_(connections_, clk),
           records_(connections_, clk),
-          admin_(connections_) {}
+          admin_(connections_) {
+        bind_parts({&queue_, &records_, &records_, &admin_});
+    }
 
     ~sqlite_store() override { shutdown(); }
 
@@ -99,98 +100,6 @@ public:
                                    {"schema_version", detail::sqlite_latest_schema_version()},
                                    {"max_pending_writes", options_.max_pending_writes}});
         return {};
-    }
-
-    // --- job_queue ----------------------------------------------------------------------
-
-    result<std::optional<job>> claim(std::string_view owner, time_point now, milliseconds lease,
-                                     const std::vector<std::string>& kinds) override {
-        return queue_.claim(owner, now, lease, kinds);
-    }
-    result<void> extend_lease(job_id id, std::string_view owner, time_point until) override {
-        return queue_.extend_lease(id, owner, until);
-    }
-    result<void> save_checkpoint(job_id id, std::string_view owner,
-                                 std::string_view checkpoint) override {
-        return queue_.save_checkpoint(id, owner, checkpoint);
-    }
-    result<void> mark_done(job_id id, std::string_view owner, std::string_view outcome) override {
-        return queue_.mark_done(id, owner, outcome);
-    }
-    result<void> mark_retry(job_id id, std::string_view owner, time_point next_run_at,
-                            std::string_view error) override {
-        return queue_.mark_retry(id, owner, next_run_at, error);
-    }
-    result<void> mark_dead(job_id id, std::string_view owner, std::string_view error) override {
-        return queue_.mark_dead(id, owner, error);
-    }
-    result<int> release_leases(std::string_view owner) override {
-        return queue_.release_leases(owner);
-    }
-    result<job_id> add_job(const new_job& j, time_point run_at) override {
-        return queue_.add_job(j, run_at);
-    }
-    result<bool> try_acquire_singleton(std::string_view name, std::string_view owner,
-                                       time_point now, milliseconds ttl) override {
-        return queue_.try_acquire_singleton(name, owner, now, ttl);
-    }
-
-    // --- evaluation_store and audit_log -------------------------------------------------
-
-    result<void> upsert_evaluation(const evaluation_record& e) override {
-        return records_.upsert_evaluation(e);
-    }
-    result<std::optional<evaluation_record>> find_evaluation(std::string_view eval_id) override {
-        return records_.find_evaluation(eval_id);
-    }
-    result<std::optional<evaluation_record>> find_evaluation_by_docv_token(
-        std::string_view token) override {
-        return records_.find_evaluation_by_docv_token(token);
-    }
-    result<std::vector<evaluation_record>> evaluations_for_candidate(
-        std::string_view candidate_id) override {
-        return records_.evaluations_for_candidate(candidate_id);
-    }
-    result<std::vector<evaluation_record>> stale_evaluations(
-        const std::vector<evaluation_state>& states, time_point before, int limit) override {
-        return records_.stale_evaluations(states, before, limit);
-    }
-    result<void> append_audit(const audit_entry& e) override { return records_.append_audit(e); }
-    result<std::vector<audit_entry>> audit_for_job(job_id id) override {
-        return records_.audit_for_job(id);
-    }
-
-    // --- store_admin --------------------------------------------------------------------
-
-    result<std::vector<job>> list_jobs(std::optional<job_state> state, int limit) override {
-        return admin_.list_jobs(state, limit);
-    }
-    result<std::optional<job>> get_job(job_id id) override { return admin_.get_job(id); }
-    result<std::vector<job_attempt>> job_attempts(job_id id) override {
-        return admin_.job_attempts(id);
-    }
-    result<int> retry_dead(std::optional<job_id> id, time_point now) override {
-        return admin_.retry_dead(id, now);
-    }
-    result<int> purge_finished(time_point older_than) override {
-        return admin_.purge_finished(older_than);
-    }
-    result<erasure_report> erase_candidate(const erasure_request& req) override {
-        return admin_.erase_candidate(req);
-    }
-    result<int> merge_candidate(std::string_view from, std::string_view into,
-                                time_point at) override {
-        return admin_.merge_candidate(from, into, at);
-    }
-    result<std::vector<quarantine_entry>> list_quarantine(int limit) override {
-        return admin_.list_quarantine(limit);
-    }
-    result<store_stats> stats() override {
-        auto out = admin_.stats();
-        if (out) {
-            out->pending_writes = pending_writes();
-        }
-        return out;
     }
 
 private:

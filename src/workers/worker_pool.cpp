@@ -140,7 +140,7 @@ void log_store_failure(std::string_view operation, const error& e) {
 
 class pool_job_context final : public job_context {
 public:
-    pool_job_context(store::job j, std::string owner, store::job_store& st, clock& clk,
+    pool_job_context(store::job j, std::string owner, pool_stores st, clock& clk,
                      milliseconds lease, const std::atomic<bool>& stopping)
         : job_(std::move(j)),
           owner_(std::move(owner)),
@@ -153,7 +153,7 @@ public:
     const std::string& checkpoint() const override { return job_.checkpoint; }
 
     result<void> save_checkpoint(std::string checkpoint) override {
-        auto saved = store_.save_checkpoint(job_.id, owner_, checkpoint);
+        auto saved = store_.queue.save_checkpoint(job_.id, owner_, checkpoint);
         if (!saved) {
             log_store_failure("save_checkpoint", saved.error());
             return saved;
@@ -170,30 +170,30 @@ public:
         entry.step = std::string(step);
         entry.outcome = std::string(outcome);
         entry.detail = std::string(detail);
-        if (auto r = store_.append_audit(entry); !r) {
+        if (auto r = store_.audit.append_audit(entry); !r) {
             log::warn("job_audit_failed", {{"step", step}, {"code", to_string(r.error().code)}});
             return;
         }
         extend_lease();
     }
 
-    store::evaluation_store& evaluations() override { return store_; }
-    store::job_queue& queue() override { return store_; }
-    store::audit_log& audit_trail() override { return store_; }
+    store::evaluation_store& evaluations() override { return store_.evaluations; }
+    store::job_queue& queue() override { return store_.queue; }
+    store::audit_log& audit_trail() override { return store_.audit; }
     clock& now_source() override { return clock_; }
     bool stopping() const override { return stopping_.load(std::memory_order_acquire); }
 
 private:
     /// Progress is proof of life: push the lease forward (the lease keeper does it too).
     void extend_lease() {
-        if (auto r = store_.extend_lease(job_.id, owner_, clock_.now() + lease_); !r) {
+        if (auto r = store_.queue.extend_lease(job_.id, owner_, clock_.now() + lease_); !r) {
             log_store_failure("extend_lease", r.error());
         }
     }
 
     store::job job_;
     std::string owner_;
-    store::job_store& store_;
+    pool_stores store_;  ///< the roles this job uses
     clock& clock_;
     milliseconds lease_;
     const std::atomic<bool>& stopping_;
@@ -201,9 +201,9 @@ private:
 
 class pool_impl final : public worker_pool {
 public:
-    pool_impl(store::job_store& st, handler_registry handlers, pool_options options, clock& clk,
+    pool_impl(pool_stores st, handler_registry handlers, pool_options options, clock& clk,
               random_source& rng)
-        : store_(st),
+        : stores_(st),
           handlers_(std::move(handlers)),
           kinds_(handlers_.kinds()),
           options_(std::move(options)),
@@ -277,7 +277,7 @@ public:
         // its lease to expire.
         int released = 0;
         for (const auto& owner : owners_) {
-            if (auto r = store_.release_leases(owner); r) {
+            if (auto r = stores_.queue.release_leases(owner); r) {
                 released += *r;
             } else {
                 log_store_failure("release_leases", r.error());
@@ -310,8 +310,9 @@ private:
             bool claimed = false;
             try {
                 // No handler at all: claim nothing (an empty list would mean any kind).
-                auto c = kinds_.empty() ? result<std::optional<store::job>>(std::nullopt)
-                                        : store_.claim(owner, clock_.now(), options_.lease, kinds_);
+                auto c = kinds_.empty()
+                             ? result<std::optional<store::job>>(std::nullopt)
+                             : stores_.queue.claim(owner, clock_.now(), options_.lease, kinds_);
                 if (!c) {
                     log::warn("job_claim_failed",
                               {{"code", to_string(c.error().code)}, {"error", c.error().message}});
@@ -351,7 +352,7 @@ private:
 
         // Lives until the outcome is recorded, so the ids the handler added to the log
         // context (ctx.log_field) are on the outcome's line too.
-        pool_job_context ctx(std::move(job), owner, store_, clock_, options_.lease, stopping_);
+        pool_job_context ctx(std::move(job), owner, stores_, clock_, options_.lease, stopping_);
         job_outcome outcome;
         if (const job_handler* handler = handlers_.find(kind); handler == nullptr) {
             outcome = job_outcome::fail("no handler for kind " + kind);
@@ -405,7 +406,7 @@ private:
                                     const job_outcome& outcome) {
         switch (outcome.what) {
             case job_outcome::kind::done: {
-                if (auto r = store_.mark_done(id, owner, outcome.detail); !r) {
+                if (auto r = stores_.queue.mark_done(id, owner, outcome.detail); !r) {
                     log_store_failure("mark_done", r.error());
                     return store_failure_result(r.error());
                 }
@@ -421,7 +422,8 @@ private:
                     std::lock_guard lock(rng_mutex_);
                     delay = compute_backoff(options_.backoff, attempts, rng_, outcome.retry_after);
                 }
-                if (auto r = store_.mark_retry(id, owner, clock_.now() + delay, outcome.detail);
+                if (auto r =
+                        stores_.queue.mark_retry(id, owner, clock_.now() + delay, outcome.detail);
                     !r) {
                     log_store_failure("mark_retry", r.error());
                     return store_failure_result(r.error());
@@ -437,7 +439,7 @@ private:
 
     std::string_view mark_dead(store::job_id id, const std::string& owner,
                                const std::string& reason) {
-        if (auto r = store_.mark_dead(id, owner, reason); !r) {
+        if (auto r = stores_.queue.mark_dead(id, owner, reason); !r) {
             log_store_failure("mark_dead", r.error());
             return store_failure_result(r.error());
         }
@@ -474,14 +476,14 @@ private:
                 continue;
             }
             const auto until = clock_.now() + options_.lease;
-            if (auto r = store_.extend_lease(*in_flight_[i], owners_[i], until); !r) {
+            if (auto r = stores_.queue.extend_lease(*in_flight_[i], owners_[i], until); !r) {
                 log::warn("job_lease_extend_failed", {{"job_id", std::to_string(*in_flight_[i])},
                                                       {"code", to_string(r.error().code)}});
             }
         }
     }
 
-    store::job_store& store_;
+    pool_stores stores_;
     const handler_registry handlers_;
     const std::vector<std::string> kinds_;  ///< claimed kinds: those with a handler
     pool_options options_;
@@ -511,10 +513,10 @@ private:
 
 }  // namespace
 
-std::unique_ptr<worker_pool> make_worker_pool(store::job_store& store, handler_registry handlers,
+std::unique_ptr<worker_pool> make_worker_pool(pool_stores stores, handler_registry handlers,
                                               pool_options options, clock& clk,
                                               random_source& rng) {
-    return std::make_unique<pool_impl>(store, std::move(handlers), std::move(options), clk, rng);
+    return std::make_unique<pool_impl>(stores, std::move(handlers), std::move(options), clk, rng);
 }
 
 }  // namespace riskbridge::workers

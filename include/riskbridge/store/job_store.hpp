@@ -317,8 +317,6 @@ public:
                                         time_point at) = 0;
     virtual result<std::vector<quarantine_entry>> list_quarantine(int limit) = 0;
     virtual result<store_stats> stats() = 0;
-    /// Commits what is pending, then stops the writer; later enqueues answer unavailable.
-    virtual void shutdown() = 0;
 };
 
 /// Everything a backend provides.
@@ -326,7 +324,11 @@ class job_store : public ingest_store,
                   public job_queue,
                   public evaluation_store,
                   public audit_log,
-                  public store_admin {};
+                  public store_admin {
+public:
+    /// Commits what is pending, then stops the writer; later enqueues answer unavailable.
+    virtual void shutdown() = 0;
+};
 
 /// Told about every group commit of the writer that stored its requests: how many requests
 /// the transaction held and how long it took (begin to durable commit). Called on the

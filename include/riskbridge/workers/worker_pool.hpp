@@ -129,7 +129,18 @@ public:
     virtual int busy_workers() const = 0;
 };
 
-std::unique_ptr<worker_pool> make_worker_pool(store::job_store& store, handler_registry handlers,
+/// The store roles a pool uses: the queue it claims from and reports to, and the evaluations
+/// and audit trail its handlers' job_context hands out.
+struct pool_stores {
+    store::job_queue& queue;
+    store::evaluation_store& evaluations;
+    store::audit_log& audit;
+
+    /// Every role from one store.
+    static pool_stores of(store::job_store& s) noexcept { return {s, s, s}; }
+};
+
+std::unique_ptr<worker_pool> make_worker_pool(pool_stores stores, handler_registry handlers,
                                               pool_options options, clock& clk, random_source& rng);
 
 }  // namespace riskbridge::workers

@@ -133,7 +133,8 @@ protected:
 
     void start(handler_registry registry, pool_options o) {
         registry.add(probe_kind, [](job_context&) { return job_outcome::done(); });
-        pool_ = make_worker_pool(*store_, std::move(registry), std::move(o), clock_, rng_);
+        pool_ = make_worker_pool(pool_stores::of(*store_), std::move(registry), std::move(o),
+                                 clock_, rng_);
         pool_->start();
     }
     void start(handler_registry registry) { start(std::move(registry), options()); }
