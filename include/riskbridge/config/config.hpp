@@ -100,6 +100,10 @@ struct ashby_config {
     std::chrono::milliseconds connect_timeout{default_upstream_connect_timeout};
     std::chrono::milliseconds request_timeout{default_upstream_request_timeout};
     std::optional<std::string> status_custom_field;  ///< custom field id for verification state
+    /// Decision (upper case: ACCEPT, REVIEW, REJECT, ...) -> the Ashby fraud status written with
+    /// candidate.setFraudStatus (Fraudulent, NotFraudulent or Unsure). Empty: never written
+    /// (the default; it needs Ashby's Fraud Detection feature).
+    std::map<std::string, std::string> fraud_status;
     /// Accept an http:// api_base_url whose host is not loopback (the API key then crosses
     /// the network in clear): for a simulator in another container, never for the real API.
     bool allow_http = false;
@@ -127,6 +131,12 @@ struct docv_config {
     std::chrono::milliseconds link_lifetime{24LL * 3600 * 1000};
     /// How long after link_lifetime a DocV request still paused in RiskOS is ended as expired.
     std::chrono::milliseconds expiry_grace{3600LL * 1000};
+    /// How many new capture sessions (new DocV evaluations) are started after one expires;
+    /// 0 ends the flow as expired (REJECT).
+    int reissue_on_expiry = 0;
+    /// A reminder note on the candidate when capture has not started this long after the
+    /// link was sent (remind_after_hours); nullopt: no reminder.
+    std::optional<std::chrono::milliseconds> remind_after;
 };
 
 struct riskos_config {
@@ -142,6 +152,10 @@ struct riskos_config {
     std::chrono::milliseconds request_timeout{default_upstream_request_timeout};
     std::chrono::milliseconds reconcile_after{15LL * 60 * 1000};
     std::chrono::milliseconds reconcile_interval{60'000};
+    /// Other names RiskOS sends for the events riskbridge acts on: name -> canonical event
+    /// type (riskos_event_types.hpp). Adds to the built-in aliases (case_decision_changed,
+    /// case_status_changed).
+    std::map<std::string, std::string> event_aliases;
     /// As ashby_config::allow_http, for riskos.api_base_url.
     bool allow_http = false;
 };
