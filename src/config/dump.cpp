@@ -3,11 +3,13 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <exception>
 #include <map>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "riskbridge/config/loader.hpp"
@@ -45,6 +47,22 @@ void put(YAML::Emitter& out, const char* key, bool value) {
 
 void put(YAML::Emitter& out, const char* key, milliseconds value) {
     put(out, key, static_cast<long long>(value.count()));
+}
+
+/// Hours as the file writes them (remind_after_hours: 0.5), the shortest text that reads back
+/// as the same milliseconds; null when unset.
+void put_hours(YAML::Emitter& out, const char* key, const std::optional<milliseconds>& value) {
+    out << YAML::Key << key << YAML::Value;
+    if (!value) {
+        out << YAML::Null;
+        return;
+    }
+    constexpr double ms_per_hour = 3'600'000.0;
+    char text[64];
+    const auto [end, ec] =
+        std::to_chars(text, text + sizeof text, static_cast<double>(value->count()) / ms_per_hour,
+                      std::chars_format::fixed);
+    out << (ec == std::errc() ? std::string(text, end) : std::string("null"));
 }
 
 void put(YAML::Emitter& out, const char* key, const std::vector<secret>& values) {
@@ -116,6 +134,7 @@ void emit(YAML::Emitter& out, const config& cfg) {
     put(out, "connect_timeout_ms", a.connect_timeout);
     put(out, "request_timeout_ms", a.request_timeout);
     put(out, "status_custom_field", a.status_custom_field);
+    put(out, "fraud_status", a.fraud_status);
     put(out, "allow_http", a.allow_http);
     out << YAML::EndMap;
 
@@ -151,11 +170,14 @@ void emit(YAML::Emitter& out, const config& cfg) {
         static_cast<long long>(
             std::chrono::duration_cast<std::chrono::hours>(r.docv.link_lifetime).count()));
     put(out, "expiry_grace_ms", r.docv.expiry_grace);
+    put(out, "reissue_on_expiry", static_cast<long long>(r.docv.reissue_on_expiry));
+    put_hours(out, "remind_after_hours", r.docv.remind_after);
     out << YAML::EndMap;
     put(out, "connect_timeout_ms", r.connect_timeout);
     put(out, "request_timeout_ms", r.request_timeout);
     put(out, "reconcile_after_ms", r.reconcile_after);
     put(out, "reconcile_interval_ms", r.reconcile_interval);
+    put(out, "event_aliases", r.event_aliases);
     put(out, "allow_http", r.allow_http);
     out << YAML::EndMap;
 

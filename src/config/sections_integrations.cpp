@@ -9,6 +9,7 @@
 #include "config/validators.hpp"
 #include "config/value_readers.hpp"
 #include "config/yaml_reader.hpp"
+#include "riskbridge/config/riskos_events.hpp"
 #include "riskbridge/core/text.hpp"
 
 namespace riskbridge::config::detail {
@@ -17,13 +18,44 @@ namespace {
 
 /// riskos.docv.link_lifetime_hours: at most a year.
 constexpr long long max_link_lifetime_hours = 24 * 365;
+/// riskos.docv.reissue_on_expiry: new capture sessions after one expires.
+constexpr int max_reissue_on_expiry = 10;
+
+/// ashby.fraud_status: a decision in any case (stored upper-cased) -> a fraud status exactly as
+/// Ashby spells it.
+const map_rule& fraud_status_rule() {
+    static const map_rule rule{
+        "a decision name",
+        [](reader& r, const entry& at, const std::string& key) -> std::optional<std::string> {
+            std::string decision = to_upper(key);
+            if (!is_decision_word(decision)) {
+                r.report(at.key_line, at.path,
+                         "'" + key +
+                             "' is not a decision such as ACCEPT or REJECT (letters and "
+                             "underscores)");
+                return std::nullopt;
+            }
+            return decision;
+        },
+        "must be Fraudulent, NotFraudulent or Unsure",
+        [](reader& r, const entry& at, const std::string&, const scalar& v) {
+            if (is_ashby_fraud_status(v.text)) {
+                return true;
+            }
+            r.report(at.line, at.path,
+                     "must be Fraudulent, NotFraudulent or Unsure" +
+                         (v.from_env ? std::string() : ", got" + shown(v)));
+            return false;
+        }};
+    return rule;
+}
 
 }  // namespace
 
 void read_ashby(reader& r, const entry& e, ashby_config& a) {
     map_view m(r, e,
                {"api_base_url", "api_key", "webhook_secrets", "connect_timeout_ms",
-                "request_timeout_ms", "status_custom_field", "allow_http"});
+                "request_timeout_ms", "status_custom_field", "fraud_status", "allow_http"});
     read_url(r, m, "api_base_url", a.api_base_url);
     read_bool(r, m, "allow_http", a.allow_http);
     check_api_url_scheme(r, m, a.api_base_url, a.allow_http);
@@ -39,6 +71,7 @@ void read_ashby(reader& r, const entry& e, ashby_config& a) {
     read_ms(r, m, "connect_timeout_ms", a.connect_timeout);
     read_ms(r, m, "request_timeout_ms", a.request_timeout);
     read_optional(r, m, "status_custom_field", a.status_custom_field);
+    read_string_map(r, m, "fraud_status", a.fraud_status, fraud_status_rule());
 }
 
 namespace {
@@ -108,7 +141,8 @@ void read_webhook_auth(reader& r, const map_view& parent, riskos_webhook_auth& w
 void read_docv(reader& r, const entry& e, docv_config& d) {
     map_view m(r, e,
                {"send_message", "language", "use_case_key", "document_type", "redirect_url",
-                "redirect_method", "link_in_note", "link_lifetime_hours", "expiry_grace_ms"});
+                "redirect_method", "link_in_note", "link_lifetime_hours", "expiry_grace_ms",
+                "reissue_on_expiry", "remind_after_hours"});
     read_bool(r, m, "send_message", d.send_message);
     read_string(r, m, "language", d.language, true);
     read_optional(r, m, "use_case_key", d.use_case_key);
@@ -125,11 +159,78 @@ void read_docv(reader& r, const entry& e, docv_config& d) {
         }
     }
     read_bool(r, m, "link_in_note", d.link_in_note);
+    const std::size_t problems_before_lifetime = r.problem_count();
     long long hours = 0;
     if (read_int(r, m, "link_lifetime_hours", hours, 1, max_link_lifetime_hours) != 0) {
         d.link_lifetime = std::chrono::hours(hours);
     }
+    const bool lifetime_read = r.problem_count() == problems_before_lifetime;
     read_ms(r, m, "expiry_grace_ms", d.expiry_grace);
+    read_int(r, m, "reissue_on_expiry", d.reissue_on_expiry, 0, max_reissue_on_expiry);
+    // A reminder is only of use while the link still works. Against a link_lifetime_hours that
+    // is itself wrong (and reported), nothing is compared.
+    std::optional<std::chrono::milliseconds> remind_after = d.remind_after;
+    const int remind_line =
+        read_optional_hours(r, m, "remind_after_hours", remind_after, max_link_lifetime_hours);
+    if (remind_line != 0 && lifetime_read && *remind_after >= d.link_lifetime) {
+        r.report(remind_line, m.child("remind_after_hours"),
+                 "must be less than link_lifetime_hours (" +
+                     std::to_string(
+                         std::chrono::duration_cast<std::chrono::hours>(d.link_lifetime).count()) +
+                     "), how long the capture link stays valid");
+    } else {
+        d.remind_after = remind_after;
+    }
+}
+
+/// riskos.event_aliases: a name RiskOS may send -> one of the canonical event types.
+std::string canonical_event_types() {
+    std::string list;
+    for (int i = 0; i < static_cast<int>(riskos_event::other); ++i) {
+        list += (list.empty() ? "" : ", ") + std::string(to_string(static_cast<riskos_event>(i)));
+    }
+    return list;
+}
+
+const map_rule& event_alias_rule() {
+    static const map_rule rule{
+        "an event name",
+        [](reader& r, const entry& at, const std::string& key) -> std::optional<std::string> {
+            if (!is_event_name(key)) {
+                r.report(at.key_line, at.path,
+                         "'" + key + "' is not an event name (1 to " +
+                             std::to_string(max_event_name_chars) +
+                             " letters, digits, '_', '.' or '-')");
+                return std::nullopt;
+            }
+            if (parse_riskos_event(key)) {
+                r.report(at.key_line, at.path,
+                         "'" + key +
+                             "' is a canonical event type itself; an alias must be another name");
+                return std::nullopt;
+            }
+            return key;
+        },
+        "must be a canonical event type: one of " + canonical_event_types(),
+        [](reader& r, const entry& at, const std::string& key, const scalar& v) {
+            const std::optional<riskos_event> target = parse_riskos_event(v.text);
+            if (!target) {
+                r.report(at.line, at.path,
+                         "unknown event type" + shown(v) + " (expected one of " +
+                             canonical_event_types() + ")");
+                return false;
+            }
+            // The built-in aliases are looked up before the configured ones: another target
+            // would never be used.
+            if (const riskos_event builtin = classify_riskos_event(key, {});
+                builtin != riskos_event::other && builtin != *target) {
+                r.report(at.line, at.path,
+                         "'" + key + "' is already a built-in alias of " + to_string(builtin));
+                return false;
+            }
+            return true;
+        }};
+    return rule;
 }
 
 }  // namespace
@@ -138,7 +239,7 @@ void read_riskos(reader& r, const entry& e, riskos_config& c) {
     map_view m(r, e,
                {"api_base_url", "api_key", "case_url_base", "api_version", "webhook_auth",
                 "workflows", "docv", "connect_timeout_ms", "request_timeout_ms",
-                "reconcile_after_ms", "reconcile_interval_ms", "allow_http"});
+                "reconcile_after_ms", "reconcile_interval_ms", "event_aliases", "allow_http"});
     read_url(r, m, "api_base_url", c.api_base_url);
     read_bool(r, m, "allow_http", c.allow_http);
     check_api_url_scheme(r, m, c.api_base_url, c.allow_http);
@@ -158,6 +259,7 @@ void read_riskos(reader& r, const entry& e, riskos_config& c) {
     read_ms(r, m, "request_timeout_ms", c.request_timeout);
     read_ms(r, m, "reconcile_after_ms", c.reconcile_after);
     read_ms(r, m, "reconcile_interval_ms", c.reconcile_interval);
+    read_string_map(r, m, "event_aliases", c.event_aliases, event_alias_rule());
 }
 
 void read_triggers(reader& r, const entry& e, std::vector<trigger>& out) {
@@ -269,59 +371,29 @@ void read_consent(reader& r, const entry& e, consent_config& c) {
 
 namespace {
 
-void read_tag_map(reader& r, const map_view& parent, std::string_view key, tag_map& out) {
-    auto e = parent.get(key);
-    if (!e) {
-        return;
-    }
-    if (!r.is_map(*e)) {
-        if (e->node.IsNull()) {
-            out.clear();
-        }
-        return;
-    }
-    tag_map tags;
-    for (const auto& kv : e->node) {
-        const int key_line = line_of(kv.first);
-        if (!kv.first.IsScalar()) {
-            r.report(key_line, e->path, "a key must be a decision name");
-            continue;
-        }
-        const std::string decision = kv.first.Scalar();
-        const std::string path = join_path(e->path, decision);
-        if (!is_decision_name(decision)) {
-            r.report(key_line, path,
-                     "'" + decision + "' is not an UPPER_CASE decision such as ACCEPT or REJECT");
-            continue;
-        }
-        if (tags.count(decision) != 0) {
-            r.report(key_line, path, "duplicate key");
-            continue;
-        }
-        const entry value{kv.second, kv.second.IsNull() ? key_line : line_of(kv.second), key_line,
-                          path};
-        auto v = r.value(value);
-        if (!v) {
-            if (kv.second.IsNull()) {
-                r.report(value.line, path, "tag title must not be empty");
+/// Decision -> tag title: the keys UPPER_CASE decisions, the titles any non-empty text.
+const map_rule& tag_rule() {
+    static const map_rule rule{
+        "a decision name",
+        [](reader& r, const entry& at, const std::string& key) -> std::optional<std::string> {
+            if (!is_decision_name(key)) {
+                r.report(at.key_line, at.path,
+                         "'" + key + "' is not an UPPER_CASE decision such as ACCEPT or REJECT");
+                return std::nullopt;
             }
-            continue;
-        }
-        if (v->text.empty()) {
-            r.report(value.line, path, "tag title must not be empty");
-            continue;
-        }
-        tags[decision] = v->text;
-    }
-    out = std::move(tags);
+            return key;
+        },
+        "tag title must not be empty",
+        {}};
+    return rule;
 }
 
 }  // namespace
 
 void read_tags(reader& r, const entry& e, tags_config& t) {
     map_view m(r, e, {"screening", "document_verification"});
-    read_tag_map(r, m, "screening", t.screening);
-    read_tag_map(r, m, "document_verification", t.document_verification);
+    read_string_map(r, m, "screening", t.screening, tag_rule());
+    read_string_map(r, m, "document_verification", t.document_verification, tag_rule());
 }
 
 void read_notes(reader& r, const entry& e, notes_config& n) {

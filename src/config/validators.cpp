@@ -36,6 +36,25 @@ bool is_decision_name(std::string_view s) {
     });
 }
 
+bool is_decision_word(std::string_view s) {
+    return !s.empty() && std::isupper(static_cast<unsigned char>(s.front())) &&
+           std::all_of(s.begin(), s.end(), [](char c) {
+               return std::isupper(static_cast<unsigned char>(c)) || c == '_';
+           });
+}
+
+bool is_ashby_fraud_status(std::string_view s) {
+    return s == "Fraudulent" || s == "NotFraudulent" || s == "Unsure";
+}
+
+bool is_event_name(std::string_view s) {
+    return !s.empty() && s.size() <= max_event_name_chars &&
+           std::all_of(s.begin(), s.end(), [](char c) {
+               return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' ||
+                      c == '-';
+           });
+}
+
 bool is_alpha2(std::string_view s) {
     return s.size() == 2 && std::isalpha(static_cast<unsigned char>(s[0])) &&
            std::isalpha(static_cast<unsigned char>(s[1]));

@@ -4,6 +4,7 @@
 // addresses, CIDRs, host:port, field paths, data keys, and the checks that report on a value
 // read (a URL, an API URL's scheme, a PEM file). Private to the config module.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,6 +16,19 @@ namespace riskbridge::config::detail {
 
 /// UPPER_CASE decision names: ACCEPT, REVIEW, REJECT, RESUBMIT, ...
 bool is_decision_name(std::string_view s);
+
+/// A decision written with upper-case letters and underscores only (no digits): ACCEPT,
+/// RESUBMIT, MANUAL_REVIEW.
+bool is_decision_word(std::string_view s);
+
+/// Ashby's candidate fraud statuses (candidate.setFraudStatus): Fraudulent, NotFraudulent or
+/// Unsure, exactly so.
+bool is_ashby_fraud_status(std::string_view s);
+
+/// What an event type RiskOS may send looks like: letters, digits, '_', '.' and '-', 1 to
+/// max_event_name_chars characters.
+inline constexpr std::size_t max_event_name_chars = 64;
+bool is_event_name(std::string_view s);
 
 bool is_alpha2(std::string_view s);
 

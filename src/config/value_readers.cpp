@@ -1,5 +1,6 @@
 #include "config/value_readers.hpp"
 
+#include <cmath>
 #include <utility>
 
 #include "config/validators.hpp"
@@ -84,6 +85,55 @@ int read_ms(reader& r, const map_view& m, std::string_view key, milliseconds& ou
         out = milliseconds(n);
     }
     return line;
+}
+
+int read_optional_hours(reader& r, const map_view& m, std::string_view key,
+                        std::optional<milliseconds>& out, long long max_hours) {
+    constexpr double ms_per_hour = 3'600'000.0;
+    auto e = m.get(key);
+    if (!e) {
+        return 0;
+    }
+    if (e->node.IsNull()) {
+        out.reset();
+        return 0;
+    }
+    auto v = r.value(*e);
+    if (!v) {
+        return 0;
+    }
+    const std::string& t = v->text;
+    if (t.empty()) {
+        out.reset();
+        return 0;
+    }
+    double hours = 0;
+    const char* first = t.data() + (t.front() == '+' ? 1 : 0);
+    const char* last = t.data() + t.size();
+    const auto [end, ec] = std::from_chars(first, last, hours);
+    if (end != last || ec == std::errc::invalid_argument ||
+        (ec == std::errc() && !std::isfinite(hours))) {
+        r.report(e->line, e->path,
+                 "expected a number of hours such as 12 or 0.5" +
+                     (v->from_env ? std::string() : ", got" + shown(*v)));
+        return 0;
+    }
+    if (ec == std::errc::result_out_of_range || !(hours > 0) ||
+        hours > static_cast<double>(max_hours)) {
+        std::string msg = "must be more than 0 and at most " + std::to_string(max_hours) + " hours";
+        if (!v->from_env) {
+            msg += " (got " + t + ")";
+        }
+        r.report(e->line, e->path, std::move(msg));
+        return 0;
+    }
+    const long long ms = std::llround(hours * ms_per_hour);
+    if (ms < 1) {
+        r.report(e->line, e->path, "is less than a millisecond");
+        return 0;
+    }
+    out = milliseconds(ms);
+    return e->line;
 }
 
 void read_bool(reader& r, const map_view& m, std::string_view key, bool& out) {
@@ -193,6 +243,55 @@ void read_string_list(reader& r, const map_view& m, std::string_view key,
         } else {
             values.push_back(v->text);
         }
+    }
+    out = std::move(values);
+}
+
+void read_string_map(reader& r, const map_view& m, std::string_view key,
+                     std::map<std::string, std::string>& out, const map_rule& rule) {
+    auto e = m.get(key);
+    if (!e) {
+        return;
+    }
+    if (!r.is_map(*e)) {
+        if (e->node.IsNull()) {
+            out.clear();
+        }
+        return;
+    }
+    std::map<std::string, std::string> values;
+    for (const auto& kv : e->node) {
+        const int key_line = line_of(kv.first);
+        if (!kv.first.IsScalar()) {
+            r.report(key_line, e->path, "a key must be " + rule.key_expected);
+            continue;
+        }
+        const std::string written = kv.first.Scalar();
+        const entry value{kv.second, kv.second.IsNull() ? key_line : line_of(kv.second), key_line,
+                          join_path(e->path, written)};
+        auto stored = rule.key ? rule.key(r, value, written) : std::optional<std::string>(written);
+        if (!stored) {
+            continue;
+        }
+        if (values.count(*stored) != 0) {
+            r.report(key_line, value.path, "duplicate key");
+            continue;
+        }
+        auto v = r.value(value);
+        if (!v) {
+            if (kv.second.IsNull()) {
+                r.report(value.line, value.path, rule.empty_value);
+            }
+            continue;
+        }
+        if (v->text.empty()) {
+            r.report(value.line, value.path, rule.empty_value);
+            continue;
+        }
+        if (rule.value && !rule.value(r, value, *stored, *v)) {
+            continue;
+        }
+        values[*stored] = v->text;
     }
     out = std::move(values);
 }

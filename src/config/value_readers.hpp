@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -74,6 +75,12 @@ int read_int(reader& r, const map_view& m, std::string_view key, T& out, long lo
 int read_ms(reader& r, const map_view& m, std::string_view key, milliseconds& out,
             long long min = 1);
 
+/// An optional positive number of hours, at most `max_hours`, fractions allowed (0.5 = 30
+/// minutes), kept as milliseconds (rounded to the nearest one). Absent keeps `out`, null or ""
+/// clears it. Returns the line it was read from (0 when not set).
+int read_optional_hours(reader& r, const map_view& m, std::string_view key,
+                        std::optional<milliseconds>& out, long long max_hours);
+
 void read_bool(reader& r, const map_view& m, std::string_view key, bool& out);
 
 /// A secret that must end up non-empty (when `required`).
@@ -95,5 +102,26 @@ extern const item_rule address_items;
 /// A list of non-empty strings (replaces the default when given).
 void read_string_list(reader& r, const map_view& m, std::string_view key,
                       std::vector<std::string>& out, const item_rule& rule = {});
+
+/// What the keys and values of a map of strings must be. `at` is the value's entry (its line,
+/// the line of its key, and its path under the key as written).
+struct map_rule {
+    /// Named in "a key must be ..." when a key is a mapping or a list.
+    std::string key_expected;
+    /// The key as it is stored (normalised), or nullopt once it has reported what is wrong.
+    std::function<std::optional<std::string>(reader& r, const entry& at, const std::string& key)>
+        key;
+    /// Reported for a value that is null or empty.
+    std::string empty_value;
+    /// Whether a non-empty value is accepted for the stored `key`; reports what is wrong.
+    /// Unset: every value is.
+    std::function<bool(reader& r, const entry& at, const std::string& key, const scalar& value)>
+        value;
+};
+
+/// A map of strings: absent keeps `out`, null clears it, a mapping replaces it with its valid
+/// entries. A key that appears twice once normalised is reported at its second line.
+void read_string_map(reader& r, const map_view& m, std::string_view key,
+                     std::map<std::string, std::string>& out, const map_rule& rule);
 
 }  // namespace riskbridge::config::detail

@@ -153,7 +153,7 @@ struct riskos_config {
     std::chrono::milliseconds reconcile_after{15LL * 60 * 1000};
     std::chrono::milliseconds reconcile_interval{60'000};
     /// Other names RiskOS sends for the events riskbridge acts on: name -> canonical event
-    /// type (riskos_event_types.hpp). Adds to the built-in aliases (case_decision_changed,
+    /// type (riskos_events.hpp). Adds to the built-in aliases (case_decision_changed,
     /// case_status_changed).
     std::map<std::string, std::string> event_aliases;
     /// As ashby_config::allow_http, for riskos.api_base_url.

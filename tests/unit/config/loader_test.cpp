@@ -751,6 +751,10 @@ TEST(ShippedConfig, ExampleLoadsCleanWithTheFiveVariables) {
     EXPECT_EQ(r.cfg.riskos.reconcile_after, d.riskos.reconcile_after);
     EXPECT_EQ(r.cfg.riskos.docv.link_lifetime, d.riskos.docv.link_lifetime);
     EXPECT_EQ(r.cfg.riskos.docv.expiry_grace, d.riskos.docv.expiry_grace);
+    EXPECT_EQ(r.cfg.riskos.docv.reissue_on_expiry, d.riskos.docv.reissue_on_expiry);
+    EXPECT_EQ(r.cfg.riskos.docv.remind_after, d.riskos.docv.remind_after);
+    EXPECT_EQ(r.cfg.riskos.event_aliases, d.riskos.event_aliases);
+    EXPECT_EQ(r.cfg.ashby.fraud_status, d.ashby.fraud_status);
     EXPECT_EQ(r.cfg.consent.accepted, d.consent.accepted);
     EXPECT_EQ(r.cfg.tags.screening, d.tags.screening);
     EXPECT_EQ(r.cfg.tags.document_verification, d.tags.document_verification);
