@@ -5,7 +5,8 @@
 //                            required fields -> a note saying why, skipped (no RiskOS call)
 //   evaluate  POST /api/evaluation on riskos.workflows.document_verification with the DocV
 //             settings (individual.docv.config), id rb-document_verification-<application_id>
-//             -> checkpoint "evaluated"
+//             (a new session after an expired one: rb-docv-<application_id>-<attempt>,
+//             payload capture_attempt) -> checkpoint "evaluated"
 //   paused    the evaluation recorded `requested` (docv_token, expires_at = now + link
 //             lifetime), a note "document verification requested" (the capture link only
 //             when riskos.docv.link_in_note), status "requested"; done. The riskos_event,
@@ -26,6 +27,17 @@ namespace {
 using nlohmann::json;
 
 constexpr config::flow_kind docv_flow = config::flow_kind::document_verification;
+
+/// Which capture session of the application this job starts: 1, or the number the finish job
+/// gave the new session it started after one expired (riskos.docv.reissue_on_expiry).
+int capture_attempt(const detail::flow_job& job) {
+    const auto it = job.payload.find("capture_attempt");
+    if (it != job.payload.end() && it->is_number_integer()) {
+        const auto n = it->get<std::int64_t>();
+        return n >= 1 && n <= max_capture_attempts ? static_cast<int>(n) : 1;
+    }
+    return 1;
+}
 
 /// individual.docv.config of the request (docs/external-apis.md).
 json docv_config_json(const config::docv_config& d) {
@@ -53,7 +65,8 @@ workers::job_outcome flow_service::run_document_verification(workers::job_contex
             const std::string& workflow = cfg_.riskos.document_verification_workflow;
             const time_point now = ctx.now_source().now();
             json body = json::parse(
-                build_request_json(mapped, evaluation_request_id(docv_flow, job.application_id),
+                build_request_json(mapped,
+                                   capture_request_id(job.application_id, capture_attempt(job)),
                                    format_rfc3339(now), workflow),
                 nullptr, /*allow_exceptions=*/false);
             if (!body.is_object() || !body["data"].is_object() ||
@@ -180,7 +193,10 @@ workers::job_outcome flow_service::run_document_verification(workers::job_contex
     } else {
         // Also without a DocV token in the answer (the workflow paused before its DocV step, or
         // is still running): the recruiter learns that verification has started.
-        const std::string ref = note_ref(docv_flow, application_id, "requested");
+        const int attempt = capture_attempt(job);
+        const std::string ref = note_ref(
+            docv_flow, application_id,
+            attempt > 1 ? "requested-" + std::to_string(attempt) : std::string("requested"));
         const std::optional<std::string> link =
             cp.text("link").empty() ? std::nullopt : std::optional<std::string>(cp.text("link"));
         const std::string html = render_docv_requested_note(

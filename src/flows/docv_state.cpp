@@ -38,7 +38,8 @@ bool is_waiting_state(store::evaluation_state state) noexcept {
 
 bool is_final_state(store::evaluation_state state) noexcept {
     return state == store::evaluation_state::completed ||
-           state == store::evaluation_state::declined || state == store::evaluation_state::expired;
+           state == store::evaluation_state::declined ||
+           state == store::evaluation_state::expired || state == store::evaluation_state::failed;
 }
 
 case_note parse_case_note(std::string_view text) noexcept {
@@ -150,7 +151,7 @@ std::optional<verification_status> status_for_record(const store::evaluation_rec
         return verification_status::requested;
     }
     if (r.state == store::evaluation_state::declined ||
-        r.state == store::evaluation_state::expired) {
+        r.state == store::evaluation_state::expired || r.state == store::evaluation_state::failed) {
         return verification_status::failed;
     }
     if (r.state == store::evaluation_state::completed) {
@@ -167,6 +168,8 @@ const char* to_string(finish_outcome o) noexcept {
             return "declined";
         case finish_outcome::expired:
             return "expired";
+        case finish_outcome::failed:
+            return "failed";
     }
     return "decision";
 }
@@ -179,6 +182,8 @@ store::evaluation_state final_state_for(finish_outcome o) noexcept {
             return store::evaluation_state::declined;
         case finish_outcome::expired:
             return store::evaluation_state::expired;
+        case finish_outcome::failed:
+            return store::evaluation_state::failed;
     }
     return store::evaluation_state::completed;
 }

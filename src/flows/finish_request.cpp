@@ -62,6 +62,7 @@ std::optional<finish_request> parse_finish_request(std::string_view text) {
     const std::string outcome = text_of(doc, "outcome");
     f.outcome = outcome == "declined"  ? finish_outcome::declined
                 : outcome == "expired" ? finish_outcome::expired
+                : outcome == "failed"  ? finish_outcome::failed
                                        : finish_outcome::decision;
     f.source = text_of(doc, "source");
     f.decision = text_of(doc, "decision");
@@ -164,6 +165,12 @@ std::vector<std::string> finish_note_details(const finish_request& f,
                     "The document capture session expired (Session Expired) before any "
                     "documents were verified.");
             }
+            break;
+        case finish_outcome::failed:
+            out.emplace_back(
+                "RiskOS could not run the check (workflow_execution_failed): no decision was "
+                "made. Look at the case in RiskOS, fix what it reports (often the candidate's "
+                "data or the workflow's configuration), then run the check again.");
             break;
         case finish_outcome::decision:
             break;

@@ -39,6 +39,11 @@ void register_flows(workers::handler_registry& registry, std::shared_ptr<flow_se
     });
     registry.add(reconcile_kind,
                  [service](workers::job_context& ctx) { return service->run_reconcile(ctx); });
+    registry.add(revise_decision_kind, [service](workers::job_context& ctx) {
+        return service->run_revise_decision(ctx);
+    });
+    registry.add(docv_reminder_kind,
+                 [service](workers::job_context& ctx) { return service->run_docv_reminder(ctx); });
 }
 
 step<void> flow_service::ensure_tag(workers::job_context& ctx, flow_checkpoint& cp, flow_clients& c,
@@ -74,6 +79,69 @@ step<void> flow_service::ensure_tag(workers::job_context& ctx, flow_checkpoint& 
     }
     ctx.audit("tag", "added", *id);
     log::info("flow_tag_added", {{"tag_id", *id}, {"step", key}});
+    return {};
+}
+
+step<void> flow_service::ensure_untag(workers::job_context& ctx, flow_checkpoint& cp,
+                                      flow_clients& c, std::string_view key,
+                                      const std::string& candidate_id, const std::string& title) {
+    const std::string done_key = "untag_" + std::string(key);
+    if (cp.text(done_key) == title) {
+        return {};
+    }
+    // Create-or-get: the tag exists (it was added), and removing a tag the candidate does not
+    // have succeeds, so a retry after a crash is harmless.
+    auto id = tags_.id_for(c.ashby, title);
+    if (!id) {
+        ctx.audit("untag", "error", "candidateTag.create " + id.error().code);
+        return outcome_for(id.error(), "ashby candidateTag.create");
+    }
+    auto removed = c.ashby.remove_tag(candidate_id, *id);
+    if (!removed) {
+        ctx.audit("untag", "error", "candidate.removeTag " + removed.error().code);
+        return outcome_for(removed.error(), "ashby candidate.removeTag");
+    }
+    cp.doc()[done_key] = title;
+    if (auto saved = cp.save(ctx); !saved) {
+        return checkpoint_failed(saved.error());
+    }
+    ctx.audit("tag", "removed", *id);
+    log::info("flow_tag_removed", {{"tag_id", *id}, {"step", key}});
+    return {};
+}
+
+step<void> flow_service::ensure_fraud_status(workers::job_context& ctx, flow_checkpoint& cp,
+                                             flow_clients& c, const std::string& candidate_id,
+                                             std::string_view decision) {
+    const auto& mapping = cfg_.ashby.fraud_status;
+    if (mapping.empty() || fraud_status_off_.load(std::memory_order_acquire)) {
+        return {};
+    }
+    const auto it = mapping.find(std::string(decision));
+    if (it == mapping.end() || cp.text("fraud_status") == it->second) {
+        return {};
+    }
+    auto set = c.ashby.set_fraud_status(candidate_id, it->second);
+    if (!set) {
+        ctx.audit("fraud_status", "error", "candidate.setFraudStatus " + set.error().code);
+        if (set.error().transient) {
+            return outcome_for(set.error(), "ashby candidate.setFraudStatus");
+        }
+        // Fraud Detection off, a key without the permission, a value Ashby refuses: the same
+        // answer for every candidate. Logged once; the mapping stays off until a restart.
+        if (!fraud_status_off_.exchange(true)) {
+            log::error("fraud_status_disabled",
+                       {{"error", set.error().code},
+                        {"http_status", static_cast<long long>(set.error().status)}});
+        }
+        return {};
+    }
+    cp.doc()["fraud_status"] = it->second;
+    if (auto saved = cp.save(ctx); !saved) {
+        return checkpoint_failed(saved.error());
+    }
+    ctx.audit("fraud_status", "set", it->second);
+    log::info("fraud_status_set", {{"fraud_status", it->second}});
     return {};
 }
 
@@ -138,6 +206,17 @@ workers::job_outcome flow_service::apply_decision(workers::job_context& ctx, flo
     ctx.log_field("candidate_id", in.candidate_id);
     ctx.log_field("eval_id", in.eval_id);
     const std::optional<std::string> tag = tag_for(cfg_.tags, in.flow, in.decision);
+    if (!in.previous_decision.empty() && in.previous_decision != in.decision) {
+        // A rerun's decision replaces the one written before: its tag goes, unless the new
+        // decision has the same tag.
+        const auto old_tag = tag_for(cfg_.tags, in.flow, in.previous_decision);
+        if (old_tag && old_tag != tag) {
+            if (auto removed = ensure_untag(ctx, cp, c, "decision", in.candidate_id, *old_tag);
+                !removed) {
+                return removed.error();
+            }
+        }
+    }
     if (tag) {
         if (auto tagged = ensure_tag(ctx, cp, c, "decision", in.candidate_id, *tag); !tagged) {
             return tagged.error();
@@ -163,6 +242,9 @@ workers::job_outcome flow_service::apply_decision(workers::job_context& ctx, flo
                                    render_decision_note(note), notify);
         !written) {
         return written.error();
+    }
+    if (auto fraud = ensure_fraud_status(ctx, cp, c, in.candidate_id, in.decision); !fraud) {
+        return fraud.error();
     }
 
     if (!in.eval_id.empty()) {
@@ -191,6 +273,12 @@ workers::job_outcome flow_service::finish(workers::job_context& ctx, flow_checkp
                                           const finish_request& f) {
     const config::flow_kind flow =
         config::parse_flow(rec.flow).value_or(config::flow_kind::screening);
+    if (f.outcome == finish_outcome::failed) {
+        return finish_failed(ctx, cp, c, rec, f, flow);
+    }
+    if (auto reissued = reissue_capture(ctx, cp, c, rec, f)) {
+        return std::move(*reissued);
+    }
     decision_input in;
     in.flow = flow;
     in.candidate_id = rec.candidate_id;
@@ -207,6 +295,14 @@ workers::job_outcome flow_service::finish(workers::job_context& ctx, flow_checkp
     in.details = finish_note_details(f, cfg_.riskos.docv.link_lifetime);
     in.final_state = final_state_for(f.outcome);
     in.ref = note_ref(flow, rec.application_id, "decision");
+    if (!rec.decision.empty() && rec.decision != in.decision) {
+        // A rerun's record carries the decision written for the evaluation it replaces.
+        in.previous_decision = rec.decision;
+        in.ref = note_ref(flow, rec.application_id, "decision-" + rec.eval_id);
+        in.details.insert(in.details.begin(),
+                          "A reviewer ran the check again in RiskOS: the decision was " +
+                              rec.decision + " before.");
+    }
     workers::job_outcome out = apply_decision(ctx, cp, c, in);
     if (out.what != workers::job_outcome::kind::done) {
         return out;
@@ -226,6 +322,44 @@ workers::job_outcome flow_service::finish(workers::job_context& ctx, flow_checkp
                                       {"source", f.source},
                                       {"decision", in.decision}});
     return out;
+}
+
+workers::job_outcome flow_service::finish_failed(workers::job_context& ctx, flow_checkpoint& cp,
+                                                 flow_clients& c,
+                                                 const store::evaluation_record& rec,
+                                                 const finish_request& f, config::flow_kind flow) {
+    const std::string workflow = !f.workflow.empty() ? f.workflow
+                                 : flow == config::flow_kind::screening
+                                     ? cfg_.riskos.screening_workflow
+                                     : cfg_.riskos.document_verification_workflow;
+    const std::string ref = note_ref(flow, rec.application_id, "failed-" + rec.eval_id);
+    const std::string title =
+        flow == config::flow_kind::screening ? "identity screening" : "document verification";
+    if (auto written = ensure_note(
+            ctx, cp, c, "failed", rec.candidate_id, ref,
+            render_notice_note(
+                title + " could not run", finish_note_details(f, cfg_.riskos.docv.link_lifetime),
+                case_url(cfg_.riskos.case_url_base, workflow, rec.eval_id), rec.eval_id, ref),
+            false);
+        !written) {
+        return written.error();
+    }
+    store::evaluation_record failed = rec;
+    failed.state = store::evaluation_state::failed;
+    failed.updated_at = ctx.now_source().now();
+    if (auto r = ctx.evaluations().upsert_evaluation(failed); !r) {
+        return store_failed("evaluation not recorded", r.error());
+    }
+    if (auto pushed = push_status(ctx, cp, c, failed, verification_status::failed); !pushed) {
+        return pushed.error();
+    }
+    ctx.audit("decision", "failed", "workflow_execution_failed");
+    log::warn("evaluation_failed",
+              {{"eval_id", rec.eval_id}, {"flow", rec.flow}, {"source", f.source}});
+    // Dead with the reason: `jobs list --state dead` and the dead-job metrics show it.
+    return workers::job_outcome::fail(
+        "workflow_execution_failed: RiskOS could not run the workflow for evaluation " +
+        rec.eval_id);
 }
 
 step<void> flow_service::push_status(workers::job_context& ctx, flow_checkpoint& cp,

@@ -128,6 +128,42 @@ std::string render_decision_note(const decision_note& n) {
     return html;
 }
 
+std::string render_decision_change_note(const decision_change_note& n) {
+    std::string html = "<b>RiskOS " + html_escape(n.flow_title) +
+                       " decision changed: " + html_escape(n.from) + " \u2192 " +
+                       html_escape(n.to) + "</b><ul>";
+    html += "<li>The decision was changed in RiskOS after riskbridge wrote " + html_escape(n.from) +
+            ".</li>";
+    if (n.removed_tag) {
+        html += "<li>Tag removed: <b>" + html_escape(*n.removed_tag) + "</b></li>";
+    }
+    html += "<li>Tag: " +
+            (n.added_tag ? "<b>" + html_escape(*n.added_tag) + "</b>"
+                         : std::string("none configured for this decision")) +
+            "</li>";
+    if (!n.reviewer_id.empty()) {
+        html += "<li>Changed by reviewer <code>" + html_escape(n.reviewer_id) + "</code></li>";
+    }
+    if (!n.decided_at.empty()) {
+        html += "<li>Decided at " + html_escape(n.decided_at) + "</li>";
+    }
+    html += case_items(n.case_link, n.eval_id);
+    html += "</ul>" + footer(n.ref);
+    return html;
+}
+
+std::string render_notice_note(std::string_view title, const std::vector<std::string>& details,
+                               std::string_view case_link, std::string_view eval_id,
+                               std::string_view ref) {
+    std::string html = "<b>RiskOS " + html_escape(title) + "</b><ul>";
+    for (const auto& d : details) {
+        html += "<li>" + html_escape(d) + "</li>";
+    }
+    html += case_items(std::string(case_link), std::string(eval_id));
+    html += "</ul>" + footer(ref);
+    return html;
+}
+
 std::string render_consent_note(consent_status status, std::string_view question,
                                 const std::optional<std::string>& tag, std::string_view ref) {
     std::string html =

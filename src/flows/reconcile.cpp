@@ -7,6 +7,8 @@
 //   capture link past its lifetime +
 //   riskos.docv.expiry_grace
 //   otherwise                          -> nothing; read again in a later window
+// A DocV evaluation still `requested` riskos.docv.remind_after_hours after it started also
+// gets its docv_reminder job (once; reissue.cpp).
 // The finish job is the same one the webhooks use (unique per eval_id), so a webhook and
 // reconciliation racing each other still finish the evaluation once.
 
@@ -101,6 +103,15 @@ workers::job_outcome flow_service::run_reconcile(workers::job_context& ctx) {
         return workers::job_outcome::done("not read back: " + eval.error().code);
     }
     const time_point now = ctx.now_source().now();
+    const auto& remind_after = cfg_.riskos.docv.remind_after;
+    if (remind_after && rec.state == store::evaluation_state::requested && !eval->completed() &&
+        now >= rec.created_at + *remind_after) {
+        // Capture not finished after remind_after_hours: the reminder job (once per
+        // evaluation) writes a note unless capture has started.
+        if (auto queued = enqueue_reminder(ctx.queue(), rec, now); !queued) {
+            return store_failed("reminder not queued", queued.error());
+        }
+    }
     std::optional<finish_request> f;
     if (eval->completed()) {
         f = finish_from_evaluation(*eval, "reconcile");

@@ -15,6 +15,17 @@
 //                         the finish job
 //   DocvNotification      the older DocV envelope: correlated on event.docVTransactionToken,
 //                         then as case_notes_added
+//   decision_update,      a reviewer's change (also case_decision_changed, case_status_changed
+//   case_status_updated,  and riskos.event_aliases): for a waiting evaluation, as
+//   evaluation_resumed    evaluation_completed when the API says completed; for a completed
+//                         one whose API decision differs from the one written to Ashby, the
+//                         revise_decision job is queued (revise.cpp); evaluation_completed for
+//                         a completed evaluation (a reviewer completing the case) is the same
+//   workflow_execution_   the API read back; unless it says completed, the finish job is
+//   failed               queued as failed (a note, the finish job dead with the reason)
+//   reevaluation          a rerun: a new eval_id tied to one of riskbridge's evaluations by
+//                         data.previous_eval_id or by the request id (data.id, rb-<flow>-<app>)
+//                         is recorded and followed like the first (rerun())
 //   anything else         acknowledged (done), logged with ids only
 //
 // The webhook is authenticated by a static secret only, so its body is not trusted with a
@@ -40,7 +51,9 @@
 
 #include "json_fields.hpp"
 #include "mirrored_context.hpp"
+#include "riskbridge/config/riskos_events.hpp"
 #include "riskbridge/flows/flow_service.hpp"
+#include "riskbridge/flows/revision.hpp"
 #include "riskbridge/observability/log.hpp"
 
 namespace riskbridge::flows {
@@ -68,6 +81,7 @@ std::string event_decision(const nlohmann::json* data) {
 
 /// What an event says, whichever envelope it came in.
 struct event_view {
+    config::riskos_event kind = config::riskos_event::other;
     std::string type;
     std::string event_id;
     std::string eval_id;
@@ -77,14 +91,29 @@ struct event_view {
     bool completion = false;
     std::optional<case_note> note;
     bool by_person = false;
+    std::string reviewer_id;       ///< data.reviewer_id (a reviewer's id, or "Webhook")
+    std::string previous_eval_id;  ///< data.previous_eval_id (reevaluation)
 };
+
+/// The canonical kind of a stored event: the handler's (event_kind), else its type read with
+/// the configured aliases (jobs stored before event_kind was kept).
+config::riskos_event kind_of(const json& payload,
+                             const std::map<std::string, std::string>& aliases) {
+    if (auto k = config::parse_riskos_event(text_of(payload, "event_kind"))) {
+        return *k;
+    }
+    return config::classify_riskos_event(text_of(payload, "event_type"), aliases);
+}
 
 /// The event of a riskos_event job's payload (`payload` outlives the view). An event the
 /// handler does not act on (unreadable, a type not handled, a note written by a person) ends
 /// the job: done, audited and logged with the reason.
-step<event_view> read_event(workers::job_context& ctx, const json& payload) {
+step<event_view> read_event(workers::job_context& ctx, const json& payload,
+                            const std::map<std::string, std::string>& aliases) {
+    using config::riskos_event;
     const json* event = object_of(payload, "event");
     event_view v;
+    v.kind = kind_of(payload, aliases);
     v.type = text_of(payload, "event_type");
     v.event_id = text_of(payload, "event_id");
     if (event == nullptr) {
@@ -93,7 +122,10 @@ step<event_view> read_event(workers::job_context& ctx, const json& payload) {
         return workers::job_outcome::done("ignored: unreadable payload");
     }
 
-    if (v.type == "evaluation_completed" || v.type == "case_notes_added") {
+    const bool data_envelope = v.kind != riskos_event::docv_notification &&
+                               v.kind != riskos_event::evaluation_paused &&
+                               v.kind != riskos_event::other;
+    if (data_envelope) {
         v.data = object_of(*event, "data");
         if (v.data == nullptr) {
             ctx.audit("event", "no_data", v.type);
@@ -101,14 +133,16 @@ step<event_view> read_event(workers::job_context& ctx, const json& payload) {
         }
         v.eval_id = text_of(*v.data, "eval_id");
         v.request_id = text_of(*v.data, "id");
+        v.reviewer_id = text_of(*v.data, "reviewer_id");
+        v.previous_eval_id = text_of(*v.data, "previous_eval_id");
         ctx.log_field("eval_id", v.eval_id);
-        if (v.type == "evaluation_completed") {
+        if (v.kind == riskos_event::evaluation_completed) {
             v.completion = true;
-        } else {
+        } else if (v.kind == riskos_event::case_notes_added) {
             v.note = parse_case_note(text_of(*v.data, "notes"));
-            v.by_person = text_of(*v.data, "reviewer_id") != "Webhook";
+            v.by_person = v.reviewer_id != "Webhook";
         }
-    } else if (v.type == "DocvNotification") {
+    } else if (v.kind == riskos_event::docv_notification) {
         const json* inner = object_of(*event, "event");
         if (inner == nullptr) {
             ctx.audit("event", "no_event", v.type);
@@ -140,11 +174,15 @@ workers::job_outcome flow_service::run_riskos_event(workers::job_context& ctx) {
     const store::job& job = ctx.current();
     const json payload = json::parse(job.payload, nullptr, /*allow_exceptions=*/false);
     log::scoped_context event_ctx("event_id", text_of(payload, "event_id"));
-    auto read = read_event(ctx, payload);
+    auto read = read_event(ctx, payload, cfg_.riskos.event_aliases);
     if (!read) {
         return std::move(read).error();
     }
     const event_view& v = *read;
+
+    if (v.kind == config::riskos_event::reevaluation) {
+        return rerun(ctx, v.eval_id, v.previous_eval_id, v.request_id, v.event_id);
+    }
 
     // ---- correlate ----------------------------------------------------------------------
     if (v.eval_id.empty() && v.token.empty()) {
@@ -225,6 +263,104 @@ workers::job_outcome flow_service::run_riskos_event(workers::job_context& ctx) {
     const auto mismatched = [&](const clients::riskos::evaluation& api) {
         return !api.eval_id.empty() && api.eval_id != rec.eval_id;
     };
+
+    /// A reviewer may have changed the decision written to Ashby: queue its revision when the
+    /// API's decision differs.
+    const auto check_revision = [&](std::string_view what) -> workers::job_outcome {
+        const auto api = read_back();
+        if (!api) {
+            return read_failed(what, api.error());
+        }
+        if (mismatched(*api)) {
+            return unconfirmed(what, "another eval_id");
+        }
+        if (!api->completed()) {
+            mctx.audit(what, "no_change",
+                       "RiskOS API: " + std::string(clients::riskos::to_string(api->state)));
+            return workers::job_outcome::done("no change: RiskOS evaluation " +
+                                              std::string(clients::riskos::to_string(api->state)));
+        }
+        const std::string to = finish_from_evaluation(*api, v.type).decision;
+        if (to == rec.decision) {
+            mctx.audit(what, "no_change", "decision " + to);
+            log::info("riskos_event_no_change", {{"event_type", v.type}, {"decision", to}});
+            return workers::job_outcome::done("no change: decision " + to);
+        }
+        const auto id =
+            enqueue_revision(ctx.queue(), rec, {v.event_id, v.type, v.reviewer_id}, now);
+        if (!id) {
+            return store_failed("revision not queued", id.error());
+        }
+        mctx.audit(what, "revision_queued",
+                   rec.decision + " -> " + to + ", revise job " + std::to_string(*id));
+        log::info("revision_queued",
+                  {{"event_type", v.type}, {"revise_job_id", static_cast<long long>(*id)}});
+        return workers::job_outcome::done("revision queued: job " + std::to_string(*id));
+    };
+    /// The first decision is still being written: try again once it is.
+    const auto while_deciding = [&](std::string_view what) {
+        mctx.audit(what, "deciding");
+        return workers::job_outcome::retry("the first decision is being written", reads_.ttl());
+    };
+
+    const bool change_event = v.kind == config::riskos_event::decision_update ||
+                              v.kind == config::riskos_event::case_status_updated ||
+                              v.kind == config::riskos_event::evaluation_resumed;
+    if (v.completion || change_event) {
+        if (rec.state == store::evaluation_state::deciding) {
+            return while_deciding(v.type);
+        }
+        if (rec.state == store::evaluation_state::completed) {
+            return check_revision(v.type);
+        }
+    }
+    if (change_event) {
+        if (!is_waiting_state(rec.state)) {
+            return late(v.type);
+        }
+        // Waiting: only a completed evaluation ends it (a resumed one still runs).
+        const auto api = read_back();
+        if (!api) {
+            return read_failed(v.type, api.error());
+        }
+        if (mismatched(*api)) {
+            return unconfirmed(v.type, "another eval_id");
+        }
+        if (!api->completed()) {
+            mctx.audit(v.type, "still_waiting", clients::riskos::to_string(api->state));
+            return workers::job_outcome::done("no change: RiskOS evaluation " +
+                                              std::string(clients::riskos::to_string(api->state)));
+        }
+        finish_request f = finish_from_evaluation(*api, v.type);
+        f.eval_id = rec.eval_id;
+        f.event_id = v.event_id;
+        return queue(f, v.type);
+    }
+
+    if (v.kind == config::riskos_event::workflow_execution_failed) {
+        if (!is_waiting_state(rec.state)) {
+            return late(v.type);
+        }
+        const auto api = read_back();
+        if (!api) {
+            return read_failed(v.type, api.error());
+        }
+        if (mismatched(*api)) {
+            return unconfirmed(v.type, "another eval_id");
+        }
+        finish_request f;
+        if (api->completed()) {
+            // RiskOS decided after all: its decision ends the evaluation.
+            f = finish_from_evaluation(*api, v.type);
+        } else {
+            f.outcome = finish_outcome::failed;
+            f.source = v.type;
+            f.workflow = api->workflow;
+        }
+        f.eval_id = rec.eval_id;
+        f.event_id = v.event_id;
+        return queue(f, v.type);
+    }
 
     if (v.completion) {
         if (!is_waiting_state(rec.state)) {

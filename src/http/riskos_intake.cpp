@@ -2,6 +2,7 @@
 
 #include "riskbridge/http/riskos_intake.hpp"
 
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -31,13 +32,14 @@ struct envelope {
     std::optional<std::string> event_type;
     std::optional<std::string> event_id;
     bool handled = false;
+    config::riskos_event kind = config::riskos_event::other;
     std::string eval_id;
     std::optional<std::string> problem;
 };
 
 /// Current envelope: {event_id, event_type, event_at, data}; the older DocV one:
 /// {id, eventGroup, event: {eventType, docVTransactionToken, ...}}.
-envelope read_envelope(const json& doc) {
+envelope read_envelope(const json& doc, const std::map<std::string, std::string>& aliases) {
     envelope e;
     e.event_type = string_member(doc, "event_type");
     e.event_id = string_member(doc, "event_id");
@@ -47,7 +49,8 @@ envelope read_envelope(const json& doc) {
             e.problem = "event_type given but data is not an object";
             return e;
         }
-        e.handled = *e.event_type == "evaluation_completed" || *e.event_type == "case_notes_added";
+        e.kind = config::classify_riskos_event(*e.event_type, aliases);
+        e.handled = riskos_acts_on(e.kind);
         e.eval_id = string_member(*data, "eval_id").value_or("");
     } else if (auto group = string_member(doc, "eventGroup")) {
         const json* event = member(doc, "event");
@@ -56,7 +59,9 @@ envelope read_envelope(const json& doc) {
             return e;
         }
         e.event_type = *group;
-        e.handled = *group == "DocvNotification";
+        e.kind = *group == "DocvNotification" ? config::riskos_event::docv_notification
+                                              : config::riskos_event::other;
+        e.handled = e.kind == config::riskos_event::docv_notification;
         if (!e.event_id) {
             e.event_id = string_member(doc, "id");
         }
@@ -67,6 +72,24 @@ envelope read_envelope(const json& doc) {
 }
 
 }  // namespace
+
+bool riskos_acts_on(config::riskos_event e) noexcept {
+    switch (e) {
+        case config::riskos_event::evaluation_completed:
+        case config::riskos_event::case_notes_added:
+        case config::riskos_event::docv_notification:
+        case config::riskos_event::decision_update:
+        case config::riskos_event::case_status_updated:
+        case config::riskos_event::evaluation_resumed:
+        case config::riskos_event::reevaluation:
+        case config::riskos_event::workflow_execution_failed:
+            return true;
+        case config::riskos_event::evaluation_paused:
+        case config::riskos_event::other:
+            return false;
+    }
+    return false;
+}
 
 std::optional<refuse_decision> check_riskos_credentials(const security::webhook_authenticator& auth,
                                                         const request& req) {
@@ -80,7 +103,7 @@ std::optional<refuse_decision> check_riskos_credentials(const security::webhook_
 }
 
 intake_decision riskos_intake(const security::webhook_authenticator& auth, const request& req,
-                              time_point now) {
+                              time_point now, const std::map<std::string, std::string>& aliases) {
     if (auto refused = check_riskos_credentials(auth, req)) {
         return std::move(*refused);
     }
@@ -92,7 +115,7 @@ intake_decision riskos_intake(const security::webhook_authenticator& auth, const
     if (!doc->is_object()) {
         return quarantine("not a RiskOS event envelope");
     }
-    envelope e = read_envelope(*doc);
+    envelope e = read_envelope(*doc, aliases);
     if (e.problem) {
         return quarantine(std::move(*e.problem));
     }
@@ -111,6 +134,7 @@ intake_decision riskos_intake(const security::webhook_authenticator& auth, const
     if (e.handled) {
         const json payload = {{"source", riskos_source},
                               {"event_type", type},
+                              {"event_kind", config::to_string(e.kind)},
                               {"event_id", delivery},
                               {"eval_id", e.eval_id},
                               {"request_id", req.request_id},

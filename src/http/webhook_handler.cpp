@@ -113,8 +113,9 @@ struct webhook_handler::impl : std::enable_shared_from_this<webhook_handler::imp
                 return respond(method_not_allowed("use POST", "POST"));
             }
             const time_point now = system_clock().now();
-            auto decision = path == ashby_path ? ashby_intake(cfg, req, now)
-                                               : riskos_intake(riskos_auth, req, now);
+            auto decision = path == ashby_path
+                                ? ashby_intake(cfg, req, now)
+                                : riskos_intake(riskos_auth, req, now, cfg.riskos.event_aliases);
             return carry_out(std::move(decision), std::move(req), std::move(respond));
         }
         if (path == "/healthz" || path == "/readyz" || path == "/metrics") {

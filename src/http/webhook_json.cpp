@@ -103,7 +103,8 @@ json reduced_riskos_event(const json& doc) {
         json data = json::object();
         if (const json* d = member(doc, "data"); d != nullptr && d->is_object()) {
             keep(data, *d,
-                 {"eval_id", "id", "workflow", "decision", "eval_status", "status", "reviewer_id"});
+                 {"eval_id", "id", "workflow", "decision", "eval_status", "status", "reviewer_id",
+                  "previous_eval_id"});
             if (string_member(*d, "reviewer_id") == std::optional<std::string>("Webhook")) {
                 keep(data, *d, {"notes"});
             }

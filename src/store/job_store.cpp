@@ -29,7 +29,7 @@ constexpr std::pair<evaluation_state, const char*> evaluation_state_names[] = {
     {evaluation_state::pending, "pending"},   {evaluation_state::requested, "requested"},
     {evaluation_state::deciding, "deciding"}, {evaluation_state::completed, "completed"},
     {evaluation_state::declined, "declined"}, {evaluation_state::expired, "expired"},
-    {evaluation_state::erased, "erased"},
+    {evaluation_state::erased, "erased"},     {evaluation_state::failed, "failed"},
 };
 }  // namespace
 

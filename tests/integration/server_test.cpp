@@ -389,7 +389,7 @@ TEST_F(DaemonTest, RiskosWebhookCredentials) {
     EXPECT_EQ(body_of(dup)["status"], "duplicate");
 
     const header_list auth{{"Authorization", std::string("Bearer ") + riskos_token}};
-    auto unknown = post(auth, riskos_event("ev-2", "case_status_updated"));
+    auto unknown = post(auth, riskos_event("ev-2", "review_case_assigned"));
     ASSERT_TRUE(unknown);
     EXPECT_EQ(unknown->status, 200);
     EXPECT_EQ(body_of(unknown)["status"], "ignored");

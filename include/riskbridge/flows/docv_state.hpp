@@ -20,6 +20,14 @@
 //   declined   the candidate declined consent in the capture app (decision REJECT)
 //   expired    Session Expired, or the capture link's lifetime plus the grace period passed
 //              while RiskOS still had the evaluation paused (decision REJECT)
+//   failed     RiskOS reported workflow_execution_failed (no decision, a note says so)
+//
+// After the first decision, a reviewer in RiskOS may change it (decision_update and its
+// kin): a completed record's decision is then revised by a revise_decision job (one per
+// record version, unique_key "revise:<eval_id>:<updated_at>"; revise.cpp), which swaps the
+// tags, writes a note and stores the new decision. A reviewer's rerun (reevaluation) starts a
+// new record for the new eval_id, pending, that carries the decision last written so the
+// finish job can swap the tags.
 //
 // Every path that ends an evaluation — `evaluation_completed`, a terminal-negative
 // `case_notes_added` (Consent Declined, Session Expired), reconciliation (a missed webhook or
@@ -40,6 +48,8 @@ namespace riskbridge::flows {
 inline constexpr const char* riskos_event_kind = "riskos_event";
 inline constexpr const char* finish_evaluation_kind = "finish_evaluation";
 inline constexpr const char* reconcile_kind = "reconcile";
+inline constexpr const char* revise_decision_kind = "revise_decision";
+inline constexpr const char* docv_reminder_kind = "docv_reminder";
 
 /// The record of a flow's evaluation started by the job `job`, before it has a state.
 store::evaluation_record new_evaluation_record(std::string_view eval_id, config::flow_kind flow,
@@ -48,7 +58,7 @@ store::evaluation_record new_evaluation_record(std::string_view eval_id, config:
 
 /// pending or requested: RiskOS has not given the final answer yet.
 bool is_waiting_state(store::evaluation_state state) noexcept;
-/// completed, declined or expired.
+/// completed, declined, expired or failed.
 bool is_final_state(store::evaluation_state state) noexcept;
 
 /// The DocV progress notes of `case_notes_added` (data.notes) and of the older envelope
@@ -82,10 +92,11 @@ verification_status status_for_decision(std::string_view decision) noexcept;
 /// The status a record stands for: nullopt while deciding or for an unknown state.
 std::optional<verification_status> status_for_record(const store::evaluation_record& r) noexcept;
 
-/// How an evaluation ended.
-enum class finish_outcome { decision, declined, expired };
-const char* to_string(finish_outcome o) noexcept;  ///< "decision", "declined", "expired"
-/// The record's final state for an outcome: completed, declined, expired.
+/// How an evaluation ended. `failed`: RiskOS could not run the workflow
+/// (workflow_execution_failed); no decision, no tag, the finish job ends dead with the reason.
+enum class finish_outcome { decision, declined, expired, failed };
+const char* to_string(finish_outcome o) noexcept;  ///< "decision", "declined", "expired", ...
+/// The record's final state for an outcome: completed, declined, expired, failed.
 store::evaluation_state final_state_for(finish_outcome o) noexcept;
 
 }  // namespace riskbridge::flows

@@ -7,6 +7,7 @@
 // screening.cpp, document_verification.cpp, riskos_event.cpp, finish.cpp, reconcile.cpp.
 // The evaluation record's states are in docv_state.hpp.
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,6 +43,9 @@ struct decision_input {
     std::vector<std::string> details;
     /// The evaluation record's state once applied: completed, declined or expired.
     store::evaluation_state final_state = store::evaluation_state::completed;
+    /// The decision written to Ashby before this one (a reviewer's rerun): its tag is removed
+    /// unless the new decision has the same tag.
+    std::string previous_decision;
 };
 
 /// The tag title for a decision of a flow (tags.screening / tags.document_verification);
@@ -72,6 +76,26 @@ public:
     workers::job_outcome run_finish_evaluation(workers::job_context& ctx);
     /// The `reconcile` job handler: reads a waiting evaluation back (reconcile.cpp).
     workers::job_outcome run_reconcile(workers::job_context& ctx);
+    /// The `revise_decision` job handler: a decision changed after it was written to Ashby
+    /// (a reviewer in RiskOS); reads the evaluation and, when its decision differs from the
+    /// one written, swaps the tags and writes a note (revise.cpp).
+    workers::job_outcome run_revise_decision(workers::job_context& ctx);
+    /// The `docv_reminder` job handler: a reminder note while capture has not started
+    /// (reissue.cpp).
+    workers::job_outcome run_docv_reminder(workers::job_context& ctx);
+    /// For a DocV evaluation that expired while riskos.docv.reissue_on_expiry allows another
+    /// capture session: queues the new session's job, writes a note that a new link is being
+    /// sent, records the evaluation expired with no decision, and returns the finish job's
+    /// outcome; nullopt when the evaluation ends as usual. Resumable from `cp` (reissue.cpp).
+    std::optional<workers::job_outcome> reissue_capture(workers::job_context& ctx,
+                                                        flow_checkpoint& cp, flow_clients& c,
+                                                        const store::evaluation_record& rec,
+                                                        const finish_request& f);
+    /// A reviewer's rerun (reevaluation) of one of riskbridge's evaluations, followed like the
+    /// first (rerun.cpp); one that cannot be tied to one is acknowledged and logged.
+    workers::job_outcome rerun(workers::job_context& ctx, const std::string& new_eval_id,
+                               const std::string& previous_eval_id, const std::string& request_id,
+                               const std::string& event_id);
 
     // ---- the Ashby write steps shared by the flows (flow_service.cpp) ----
 
@@ -79,6 +103,17 @@ public:
     step<void> ensure_tag(workers::job_context& ctx, flow_checkpoint& cp, flow_clients& c,
                           std::string_view key, const std::string& candidate_id,
                           const std::string& title);
+    /// Removes the tag `title` from the candidate once (checkpoint untag_<key>); removing a
+    /// tag the candidate does not have succeeds.
+    step<void> ensure_untag(workers::job_context& ctx, flow_checkpoint& cp, flow_clients& c,
+                            std::string_view key, const std::string& candidate_id,
+                            const std::string& title);
+    /// Sets the candidate's fraud status mapped from `decision` by ashby.fraud_status, once per
+    /// value (checkpoint fraud_status). A permanent failure (the Fraud Detection feature off,
+    /// no permission) is logged once and turns the mapping off until a restart; it never
+    /// fails the job. Nothing when the mapping is empty or has no entry for the decision.
+    step<void> ensure_fraud_status(workers::job_context& ctx, flow_checkpoint& cp, flow_clients& c,
+                                   const std::string& candidate_id, std::string_view decision);
     /// Writes the note once (checkpoint notes.<key>; marker `ref` in the HTML).
     step<void> ensure_note(workers::job_context& ctx, flow_checkpoint& cp, flow_clients& c,
                            std::string_view key, const std::string& candidate_id,
@@ -94,6 +129,12 @@ public:
     /// and then, for the DocV flow, the final status. Resumable from `cp`.
     workers::job_outcome finish(workers::job_context& ctx, flow_checkpoint& cp, flow_clients& c,
                                 const store::evaluation_record& rec, const finish_request& f);
+    /// The end of an evaluation RiskOS could not run (finish_outcome::failed): a note saying
+    /// so and what to do, the record `failed`, the DocV status failed, and the finish job dead
+    /// with the reason. Resumable from `cp`.
+    workers::job_outcome finish_failed(workers::job_context& ctx, flow_checkpoint& cp,
+                                       flow_clients& c, const store::evaluation_record& rec,
+                                       const finish_request& f, config::flow_kind flow);
     /// Pushes the DocV verification status (docv_state.hpp) to ashby.status_custom_field, once
     /// per value (checkpoint key "status"). A non-final status (requested, in progress) is
     /// written only while the evaluation waits, and checked against the record afterwards:
@@ -105,15 +146,24 @@ public:
                            const store::evaluation_record& rec, verification_status status);
 
 private:
+    /// How many DocV evaluations the record's application has had (the record's included).
+    step<int> capture_sessions(workers::job_context& ctx, const store::evaluation_record& rec);
+    /// The evaluation a rerun replaces: by its eval_id, else by the request id's application.
+    step<std::optional<store::evaluation_record>> rerun_of(workers::job_context& ctx,
+                                                           const std::string& previous_eval_id,
+                                                           const std::string& request_id);
+
     config::config cfg_;
     clock& clk_;
     client_pool clients_;
     tag_cache tags_;
     evaluation_reads reads_;  ///< the riskos_event handler's reads (riskos_event.cpp)
+    /// ashby.fraud_status turned off after a permanent failure (ensure_fraud_status).
+    std::atomic<bool> fraud_status_off_{false};
 };
 
 /// Registers the flow handlers (`screening`, `document_verification`, `riskos_event`,
-/// `finish_evaluation`, `reconcile`) with the worker pool's registry.
+/// `finish_evaluation`, `reconcile`, `revise_decision`) with the worker pool's registry.
 void register_flows(workers::handler_registry& registry, std::shared_ptr<flow_service> service);
 
 }  // namespace riskbridge::flows

@@ -62,6 +62,27 @@ struct decision_note {
 };
 
 std::string render_decision_note(const decision_note& n);
+
+/// A decision that changed after it was written to Ashby (a reviewer in RiskOS).
+struct decision_change_note {
+    std::string flow_title = "identity screening";
+    std::string from;                        ///< the decision written before
+    std::string to;                          ///< the decision now
+    std::optional<std::string> removed_tag;  ///< the old decision's tag, when it was removed
+    std::optional<std::string> added_tag;    ///< the new decision's tag, when one is configured
+    std::string reviewer_id;                 ///< who changed it, when RiskOS says (an id)
+    std::string decided_at;                  ///< RiskOS's decision_at, when given
+    std::string case_link;                   ///< empty when unknown
+    std::string eval_id;
+    std::string ref;
+};
+/// "<b>RiskOS identity screening changed: REVIEW → ACCEPT</b>", the tags swapped, who and when.
+std::string render_decision_change_note(const decision_change_note& n);
+/// "<b>RiskOS <title></b>" and a line per detail: a flow that could not run, a new capture
+/// link sent, a reminder.
+std::string render_notice_note(std::string_view title, const std::vector<std::string>& details,
+                               std::string_view case_link, std::string_view eval_id,
+                               std::string_view ref);
 /// "Identity screening was not run: the candidate has not given consent ..."
 std::string render_consent_note(consent_status status, std::string_view question,
                                 const std::optional<std::string>& tag, std::string_view ref);

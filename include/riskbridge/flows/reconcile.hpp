@@ -16,6 +16,11 @@ namespace riskbridge::flows {
 /// The most waiting evaluations one scheduling run looks at.
 inline constexpr int max_reconciled_per_run = 500;
 
+/// Queues the docv_reminder job of a DocV evaluation waiting for capture (one per eval_id,
+/// unique_key "remind:<eval_id>"; reissue.cpp). Returns its id.
+result<store::job_id> enqueue_reminder(store::job_queue& queue, const store::evaluation_record& rec,
+                                       time_point now);
+
 /// Enqueues one `reconcile` job for each evaluation waiting longer than
 /// riskos.reconcile_after (unique per eval_id and reconcile_after window, so an evaluation is
 /// read back at most once per window), when `owner` holds the "reconcile" singleton lease of

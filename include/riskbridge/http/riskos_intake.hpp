@@ -4,8 +4,10 @@
 // credentials in the Authorization header, then the event envelope (the current one, or the
 // older DocV one) and the reduced job payload. docs/external-apis.md records what this relies on.
 
+#include <map>
 #include <optional>
 
+#include "riskbridge/config/riskos_events.hpp"
 #include "riskbridge/core/clock.hpp"
 #include "riskbridge/http/intake.hpp"
 #include "riskbridge/http/message.hpp"
@@ -24,13 +26,21 @@ std::optional<refuse_decision> check_riskos_credentials(const security::webhook_
 /// The decision on a RiskOS webhook:
 ///   - credentials that are not valid: refused (check_riskos_credentials);
 ///   - not JSON, not an object, neither envelope, implausible event id: quarantined;
-///   - {event_id, event_type, data} with evaluation_completed or case_notes_added, and the
-///     older {id, eventGroup: DocvNotification, event}: a riskos_event job (payload reduced to
-///     ids and status words, subject the eval_id), delivery key the event id (else
-///     `sha256:<hex of the body>`);
+///   - {event_id, event_type, data} whose type is one riskbridge acts on (riskos_acts_on(),
+///     under its own name, a built-in alias or one of `aliases`), and the older
+///     {id, eventGroup: DocvNotification, event}: a riskos_event job (payload reduced to ids
+///     and status words, its canonical `event_kind`, subject the eval_id), delivery key the
+///     event id (else `sha256:<hex of the body>`);
 ///   - any other event type: the delivery only, no job.
 /// `now` is the payload's received_at. Never throws on any body.
 intake_decision riskos_intake(const security::webhook_authenticator& auth, const request& req,
-                              time_point now);
+                              time_point now,
+                              const std::map<std::string, std::string>& aliases = {});
+
+/// The events a riskos_event job acts on: evaluation_completed, case_notes_added, the older
+/// DocV envelope, the reviewer's changes (decision_update, case_status_updated,
+/// evaluation_resumed), reevaluation and workflow_execution_failed. evaluation_paused and
+/// every other type are acknowledged only.
+bool riskos_acts_on(config::riskos_event e) noexcept;
 
 }  // namespace riskbridge::http

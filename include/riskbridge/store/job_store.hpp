@@ -118,7 +118,16 @@ struct job_attempt {
 /// Where an evaluation a flow started stands (docs/ARCHITECTURE.md draws the machine):
 /// pending/requested wait for RiskOS, deciding is being applied by its finish job,
 /// completed/declined/expired are final, and erased is the tombstone of an erased candidate.
-enum class evaluation_state { pending, requested, deciding, completed, declined, expired, erased };
+enum class evaluation_state {
+    pending,
+    requested,
+    deciding,
+    completed,
+    declined,
+    expired,
+    erased,
+    failed,  ///< RiskOS could not run the workflow (workflow_execution_failed)
+};
 const char* to_string(evaluation_state s) noexcept;
 std::optional<evaluation_state> parse_evaluation_state(std::string_view s) noexcept;
 

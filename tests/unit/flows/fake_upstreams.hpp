@@ -6,6 +6,7 @@
 // reply after the effect, or a "crash": an exception thrown after the effect, as if the
 // process died before it could record what it did).
 
+#include <algorithm>
 #include <deque>
 #include <fstream>
 #include <functional>
@@ -171,6 +172,18 @@ public:
         gets_[eval_id] = {status, std::move(body)};
     }
     /// Every customField.setValues value written for the object, in order ("\"passed\"").
+    /// The fraud status last set for a candidate ("" when never).
+    std::string fraud_status_of(const std::string& candidate_id) const {
+        std::lock_guard lock(mutex_);
+        const auto it = fraud_status_.find(candidate_id);
+        return it == fraud_status_.end() ? std::string{} : it->second;
+    }
+    /// candidate.setFraudStatus answers as for an organisation without Fraud Detection.
+    void without_fraud_detection() {
+        std::lock_guard lock(mutex_);
+        fraud_detection_ = false;
+    }
+
     std::vector<std::string> custom_value_history(const std::string& object_id) const {
         std::lock_guard lock(mutex_);
         auto it = custom_history_.find(object_id);
@@ -308,6 +321,27 @@ private:
             }
             return not_found();
         }
+        if (endpoint == "candidate.removeTag") {
+            // Removing a tag the candidate does not have succeeds, as in Ashby.
+            const std::string cid = body.value("candidateId", "");
+            const std::string tid = body.value("tagId", "");
+            for (const auto& [title, id] : tag_ids_) {
+                if (id == tid) {
+                    auto& owned = candidate_tags_[cid];
+                    owned.erase(std::remove(owned.begin(), owned.end(), title), owned.end());
+                    return ok(candidates_[cid]);
+                }
+            }
+            return not_found();
+        }
+        if (endpoint == "candidate.setFraudStatus") {
+            if (!fraud_detection_) {
+                return reply(200, json{{"success", false},
+                                       {"errorInfo", {{"code", "fraud_detection_not_enabled"}}}});
+            }
+            fraud_status_[body.value("candidateId", "")] = body.value("fraudStatus", "");
+            return ok(candidates_[body.value("candidateId", "")]);
+        }
         if (endpoint == "candidate.createNote") {
             written_note n;
             n.id = "note-" + std::to_string(notes_.size() + 1);
@@ -357,6 +391,8 @@ private:
     std::map<std::string, std::pair<long, json>> gets_;
     std::map<std::string, json> started_;  ///< eval_id -> the POST's answer
     std::map<std::string, std::vector<std::string>> custom_history_;
+    std::map<std::string, std::string> fraud_status_;
+    bool fraud_detection_ = true;
     std::vector<std::string> ashby_bodies_;
     std::function<void(const std::string&, const json&)> hook_;
     std::map<std::string, std::deque<fault>> faults_;

@@ -4,8 +4,11 @@
 
 #include "riskbridge/http/riskos_intake.hpp"
 
+#include <map>
 #include <string>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -199,6 +202,60 @@ TEST_F(RiskosIntakeTest, OnlyShortStringsOfTheEventAreKept) {
     const auto d = expect<enqueue_decision>(decide(riskos_post(body.dump())));
     ASSERT_TRUE(d.request.job);
     EXPECT_EQ(json::parse(d.request.job->payload)["event"]["data"], (json{{"eval_id", "eval-1"}}));
+}
+
+TEST_F(RiskosIntakeTest, ReviewerEventsAreJobsUnderTheirCanonicalKindWhicheverNameTheyCameUnder) {
+    const std::map<std::string, std::string> aliases{
+        {"case_management_notification_case_closure", "case_status_updated"}};
+    const std::vector<std::pair<std::string, std::string>> names{
+        {"decision_update", "decision_update"},
+        {"case_decision_changed", "decision_update"},
+        {"case_status_updated", "case_status_updated"},
+        {"case_status_changed", "case_status_updated"},
+        {"case_management_notification_case_closure", "case_status_updated"},
+        {"evaluation_resumed", "evaluation_resumed"},
+        {"reevaluation", "reevaluation"},
+        {"workflow_execution_failed", "workflow_execution_failed"},
+    };
+    int n = 0;
+    for (const auto& [name, kind] : names) {
+        // Unknown fields in data are tolerated and not kept.
+        const json body = {{"event_type", name},
+                           {"event_id", "rv-" + std::to_string(++n)},
+                           {"data",
+                            {{"eval_id", "eval-9"},
+                             {"id", "rb-screening-app-9"},
+                             {"decision", "ACCEPT"},
+                             {"reviewer_id", "reviewer-7"},
+                             {"previous_eval_id", "eval-8"},
+                             {"reviewer_name", "Grace Hopper"},
+                             {"something_new", {{"nested", true}}}}}};
+        const auto d =
+            expect<enqueue_decision>(riskos_intake(auth_, riskos_post(body.dump()), now_, aliases));
+        ASSERT_TRUE(d.request.job) << name;
+        const json payload = json::parse(d.request.job->payload);
+        EXPECT_EQ(payload["event_type"], name);
+        EXPECT_EQ(payload["event_kind"], kind) << name;
+        EXPECT_EQ(payload["eval_id"], "eval-9");
+        const json& data = payload["event"]["data"];
+        EXPECT_EQ(data["decision"], "ACCEPT");
+        EXPECT_EQ(data["reviewer_id"], "reviewer-7");
+        EXPECT_EQ(data["previous_eval_id"], "eval-8");
+        EXPECT_FALSE(data.contains("reviewer_name")) << name;
+        EXPECT_FALSE(data.contains("something_new")) << name;
+    }
+}
+
+TEST_F(RiskosIntakeTest, EventsRiskbridgeDoesNotActOnAreDeliveriesOnly) {
+    // A configured alias only counts through the map given; without it the name is unknown.
+    for (const std::string name : {"evaluation_paused", "review_case_assigned",
+                                   "case_management_notification_case_closure"}) {
+        const json body = {
+            {"event_type", name}, {"event_id", "x-" + name}, {"data", json::object()}};
+        const auto d = expect<enqueue_decision>(decide(riskos_post(body.dump())));
+        EXPECT_FALSE(d.request.job.has_value()) << name;
+        EXPECT_EQ(d.request.delivery.key, "x-" + name);
+    }
 }
 
 }  // namespace

@@ -386,7 +386,8 @@ TEST_F(RiskosEventStored, ACompletedEvaluationIsStoredWithoutItsPersonalDataOrEn
     for (const auto& k : keys) {
         EXPECT_TRUE(k == "event_type" || k == "event_id" || k == "event_at" || k == "data" ||
                     k == "eval_id" || k == "id" || k == "workflow" || k == "decision" ||
-                    k == "eval_status" || k == "status" || k == "reviewer_id" || k == "notes")
+                    k == "eval_status" || k == "status" || k == "reviewer_id" ||
+                    k == "previous_eval_id" || k == "notes")
             << k;
     }
 }
