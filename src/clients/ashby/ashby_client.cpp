@@ -155,6 +155,7 @@ candidate parse_candidate(const json& r) {
     }
     c.application_ids = detail::string_array(r, "applicationIds");
     c.profile_url = string_member(r, "profileUrl");
+    c.fraud_status = string_member(r, "fraudStatus");
     return c;
 }
 
@@ -495,6 +496,27 @@ upstream_result<void> ashby_client::add_tag(const std::string& candidate_id,
                                             const std::string& tag_id) {
     auto env = post("candidate.addTag",
                     detail::dump(json{{"candidateId", candidate_id}, {"tagId", tag_id}}));
+    if (!env) {
+        return std::move(env).error();
+    }
+    return {};
+}
+
+upstream_result<void> ashby_client::remove_tag(const std::string& candidate_id,
+                                               const std::string& tag_id) {
+    auto env = post("candidate.removeTag",
+                    detail::dump(json{{"candidateId", candidate_id}, {"tagId", tag_id}}));
+    if (!env) {
+        return std::move(env).error();
+    }
+    return {};
+}
+
+upstream_result<void> ashby_client::set_fraud_status(const std::string& candidate_id,
+                                                     const std::string& fraud_status) {
+    auto env =
+        post("candidate.setFraudStatus",
+             detail::dump(json{{"candidateId", candidate_id}, {"fraudStatus", fraud_status}}));
     if (!env) {
         return std::move(env).error();
     }

@@ -69,6 +69,9 @@ struct candidate {
     std::vector<tag> tags;
     std::vector<std::string> application_ids;
     std::optional<std::string> profile_url;
+    /// fraudStatus: Fraudulent, NotFraudulent, Unsure, Unreviewed, PassedFraudCheck, ...;
+    /// absent when null, missing or not a string (organisations without Fraud Detection).
+    std::optional<std::string> fraud_status;
 
     const custom_field* find_custom_field(std::string_view id_or_title) const;
     bool has_tag(std::string_view tag_id) const;
@@ -146,6 +149,12 @@ public:
     /// Every page.
     upstream_result<std::vector<tag>> list_tags();
     upstream_result<void> add_tag(const std::string& candidate_id, const std::string& tag_id);
+    /// Removing a tag the candidate does not have succeeds (the candidate is unchanged).
+    upstream_result<void> remove_tag(const std::string& candidate_id, const std::string& tag_id);
+    /// fraud_status: Fraudulent, NotFraudulent or Unsure. Needs the organisation's Fraud
+    /// Detection feature; without it Ashby answers success:false (the code is not documented).
+    upstream_result<void> set_fraud_status(const std::string& candidate_id,
+                                           const std::string& fraud_status);
     /// Returns the new note's id. Not idempotent: check list_notes before retrying.
     upstream_result<std::string> create_note(const note_request& request);
     /// Every page.
