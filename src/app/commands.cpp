@@ -392,6 +392,10 @@ int run_cli(int argc, char** argv) {
     sim_cmd->add_option("--docv-delay-ms", sim_options.docv_delay_ms,
                         "DocV captures complete by themselves after this (-1: never)");
     sim_cmd->add_option("--seed", sim_options.seed, "seed for ids and faults");
+    bool no_fraud_detection = false;
+    sim_cmd->add_flag("--no-fraud-detection", no_fraud_detection,
+                      "the fake Ashby's organisation has no Fraud Detection "
+                      "(candidate.setFraudStatus fails)");
 
     demo_command_options demo_options;
     auto* demo_cmd = app.add_subcommand(
@@ -425,6 +429,7 @@ int run_cli(int argc, char** argv) {
         return run_preview(config_path, preview_application);
     }
     if (sim_cmd->parsed()) {
+        sim_options.fraud_detection = !no_fraud_detection;
         return run_sim(sim_options);
     }
     if (demo_cmd->parsed()) {

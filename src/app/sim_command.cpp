@@ -96,6 +96,7 @@ int run_sim(const sim_command_options& options) {
     a.webhook_secret = first_secret(cfg.ashby.webhook_secrets, "sim-ashby-webhook-secret");
     a.webhook_target = daemon + "/webhooks/ashby";
     a.seed = options.seed;
+    a.fraud_detection = options.fraud_detection;
 
     sim::riskos_sim_options r;
     r.host = options.host;
@@ -132,8 +133,12 @@ int run_sim(const sim_command_options& options) {
               << "inspect:     GET " << ashby.base_url() << "/_sim/state, GET " << riskos.base_url()
               << "/_sim/state\n"
               << "faults:      POST <sim>/_sim/faults {\"error_rate\":0.1,\"slow_rate\":0.2,"
-                 "\"slow_ms\":2000}\n\nsample applicants (send one with POST "
-              << ashby.base_url()
+                 "\"slow_ms\":2000}\n"
+              << "reviewers:   POST " << riskos.base_url()
+              << "/_sim/review/{eval_id} {\"decision\":\"REJECT\"}; also /_sim/rerun/{eval_id} "
+                 "{\"decision\"}, /_sim/expire/{eval_id}, /_sim/fail/{eval_id}, "
+                 "/_sim/event/{eval_id} {\"event_type\",\"data\"}, /_sim/redeliver/{event_id}\n"
+              << "\nsample applicants (send one with POST " << ashby.base_url()
               << "/_sim/webhook {\"action\":\"applicationSubmit\",\"application_id\":ID}):\n";
     for (const auto& s : samples) {
         std::cout << "  " << s.label

@@ -21,6 +21,7 @@ struct sim_command_options {
     std::string host = "127.0.0.1";  ///< where the simulators listen
     std::string daemon_url;          ///< where webhooks go; default http://127.0.0.1:<server port>
     long long docv_delay_ms = 3000;  ///< DocV captures run by themselves after this; <0: never
+    bool fraud_detection = true;     ///< false: the fake Ashby refuses candidate.setFraudStatus
     std::uint64_t seed = 1;
 };
 

@@ -113,10 +113,16 @@ http::response ashby_simulator::impl::api(const http::request& req) {
         http::response (impl::*fn)(const json&);
     };
     static constexpr route routes[] = {
-        {"candidate.info", &impl::candidate_info},  {"application.info", &impl::application_info},
-        {"candidateTag.create", &impl::tag_create}, {"candidateTag.list", &impl::tag_list},
-        {"candidate.addTag", &impl::add_tag},       {"candidate.createNote", &impl::create_note},
-        {"candidate.listNotes", &impl::list_notes}, {"customField.setValues", &impl::set_values},
+        {"candidate.info", &impl::candidate_info},
+        {"application.info", &impl::application_info},
+        {"candidateTag.create", &impl::tag_create},
+        {"candidateTag.list", &impl::tag_list},
+        {"candidate.addTag", &impl::add_tag},
+        {"candidate.removeTag", &impl::remove_tag},
+        {"candidate.setFraudStatus", &impl::set_fraud_status},
+        {"candidate.createNote", &impl::create_note},
+        {"candidate.listNotes", &impl::list_notes},
+        {"customField.setValues", &impl::set_values},
     };
     for (const auto& e : routes) {
         if (e.name == endpoint) {
@@ -216,6 +222,53 @@ http::response ashby_simulator::impl::add_tag(const json& body) {
         owned.push_back(*tid);
     }
     log::debug("sim_ashby_tag_added", {{"candidate_id", c->seed.id}, {"tag_id", *tid}});
+    return ok(render_candidate(*c));
+}
+
+http::response ashby_simulator::impl::remove_tag(const json& body) {
+    const std::string* tid = string_field(body, "tagId");
+    if (tid == nullptr) {
+        return fail("invalid_input", "tagId is required");
+    }
+    http::response failure;
+    candidate_rec* c = candidate_named(body, "candidateId", failure);
+    if (c == nullptr) {
+        return failure;
+    }
+    if (std::none_of(tags.begin(), tags.end(), [&](const tag_rec& t) { return t.id == *tid; })) {
+        return fail("not_found", "no tag with this id");
+    }
+    // A tag the candidate does not have: success, the candidate unchanged.
+    auto& owned = c->tag_ids;
+    owned.erase(std::remove(owned.begin(), owned.end(), *tid), owned.end());
+    log::debug("sim_ashby_tag_removed", {{"candidate_id", c->seed.id}, {"tag_id", *tid}});
+    return ok(render_candidate(*c));
+}
+
+http::response ashby_simulator::impl::set_fraud_status(const json& body) {
+    if (!opt.fraud_detection) {
+        // The shape riskbridge is tested against; Ashby does not document this answer.
+        return json_response(200, json{{"success", false},
+                                       {"errorInfo",
+                                        {{"code", "fraud_detection_not_enabled"},
+                                         {"message",
+                                          "Fraud Detection is not enabled for this "
+                                          "organization"}}}});
+    }
+    const std::string* status = string_field(body, "fraudStatus");
+    if (status == nullptr) {
+        return fail("invalid_input", "fraudStatus is required");
+    }
+    if (*status != "Fraudulent" && *status != "NotFraudulent" && *status != "Unsure") {
+        return fail("invalid_input", "fraudStatus must be Fraudulent, NotFraudulent or Unsure");
+    }
+    http::response failure;
+    candidate_rec* c = candidate_named(body, "candidateId", failure);
+    if (c == nullptr) {
+        return failure;
+    }
+    c->fraud_status = *status;
+    log::debug("sim_ashby_fraud_status_set", {{"candidate_id", c->seed.id}});
     return ok(render_candidate(*c));
 }
 

@@ -25,6 +25,7 @@ struct ashby_simulator::impl {
         std::vector<sim_note> notes;
         std::map<std::string, std::string> custom_values;
         std::string created_at;
+        std::optional<std::string> fraud_status;  ///< null when unset
     };
     struct application_rec {
         application_seed seed;
@@ -80,6 +81,8 @@ struct ashby_simulator::impl {
     http::response tag_create(const json& body);
     http::response tag_list(const json& body);
     http::response add_tag(const json& body);
+    http::response remove_tag(const json& body);
+    http::response set_fraud_status(const json& body);
     http::response create_note(const json& body);
     http::response list_notes(const json& body);
     http::response set_values(const json& body);

@@ -160,7 +160,8 @@ json ashby_simulator::impl::render_candidate(const candidate_rec& c) const {
              {"customFields", custom_fields(s.custom_fields, c.custom_values)},
              {"applicationIds", app_ids},
              {"fileHandles", json::array()},
-             {"profileUrl", "https://app.ashbyhq.com/candidates/" + s.id}};
+             {"profileUrl", "https://app.ashbyhq.com/candidates/" + s.id},
+             {"fraudStatus", c.fraud_status ? json(*c.fraud_status) : json(nullptr)}};
     add_primary_contacts(out, s);
     if (json loc = location(s); !loc.is_null()) {
         out["location"] = std::move(loc);

@@ -24,11 +24,13 @@ std::string ashby_simulator::impl::state() const {
                                  {"send_notifications", n.send_notifications},
                                  {"is_private", n.is_private}});
             }
-            cands.push_back({{"id", id},
-                             {"name", c.seed.name},
-                             {"tags", tag_titles(c)},
-                             {"notes", notes},
-                             {"custom_values", values_json(c.custom_values)}});
+            cands.push_back(
+                {{"id", id},
+                 {"name", c.seed.name},
+                 {"tags", tag_titles(c)},
+                 {"notes", notes},
+                 {"custom_values", values_json(c.custom_values)},
+                 {"fraud_status", c.fraud_status ? json(*c.fraud_status) : json(nullptr)}});
         }
         for (const auto& [id, a] : applications) {
             apps.push_back({{"id", id},
@@ -83,6 +85,7 @@ void ashby_simulator::add_candidate(candidate_seed candidate) {
     std::lock_guard lock(impl_->mu);
     impl::candidate_rec rec;
     rec.created_at = impl_->now_text();
+    rec.fraud_status = candidate.fraud_status;
     const std::string id = candidate.id;
     rec.seed = std::move(candidate);
     impl_->candidates[id] = std::move(rec);
@@ -147,6 +150,12 @@ std::map<std::string, std::string> ashby_simulator::custom_values_of(
         return it->second.custom_values;
     }
     return {};
+}
+
+std::optional<std::string> ashby_simulator::fraud_status_of(const std::string& candidate_id) const {
+    std::lock_guard lock(impl_->mu);
+    auto it = impl_->candidates.find(candidate_id);
+    return it == impl_->candidates.end() ? std::nullopt : it->second.fraud_status;
 }
 
 std::map<std::string, std::string> ashby_simulator::all_tags() const {

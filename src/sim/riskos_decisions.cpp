@@ -228,12 +228,22 @@ docv_outcome docv_outcome_for(std::string_view email) {
     return chosen;
 }
 
+std::string riskos_simulator::impl::decision_time(eval_rec& e) const {
+    using std::chrono::floor;
+    time_point t = floor<milliseconds>(opt.clk != nullptr ? opt.clk->now() : system_clock().now());
+    if (e.decided_at && t <= *e.decided_at) {
+        t = *e.decided_at + milliseconds{1};
+    }
+    e.decided_at = t;
+    return format_rfc3339(t);
+}
+
 void riskos_simulator::impl::decide(eval_rec& e) {
     const json& ind = e.request["data"]["individual"];
     const std::string email = text_at(ind, "email");
     const std::string phone = text_at(ind, "phone_number");
     const std::string local = detail::email_local_part(email);
-    e.doc = base_doc(e, now_text());
+    e.doc = base_doc(e, decision_time(e));
     const json queue = json::array({"Default Queue"});
 
     if (e.workflow == opt.docv_workflow) {
@@ -353,7 +363,7 @@ void riskos_simulator::impl::complete(eval_rec& e) {
              {"documentNumber", "SIM" + e.token.substr(0, 7)},
              {"expirationDate", "2030-01-01"}}}}}}));
     e.doc["data_enrichments"] = std::move(list);
-    const std::string now = now_text();
+    const std::string now = decision_time(e);
     e.doc["eval_end_time"] = now;
     e.doc["decision_at"] = now;
     e.doc.erase("score");

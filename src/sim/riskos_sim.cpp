@@ -31,6 +31,9 @@ std::string riskos_simulator::impl::state() const {
                       {"decision", text_at(e.doc, "decision")},
                       {"eval_status", text_at(e.doc, "eval_status")},
                       {"case_url", opt.case_url_base + "/" + e.workflow + "/" + e.eval_id}};
+            if (!e.rerun_of.empty()) {
+                item["rerun_of"] = e.rerun_of;
+            }
             if (e.docv) {
                 item["docv_outcome"] = to_string(e.outcome);
                 item["docv_steps_sent"] = e.next_step;
@@ -39,13 +42,7 @@ std::string riskos_simulator::impl::state() const {
             list.push_back(std::move(item));
         }
         for (const auto& d : deliveries) {
-            sent.push_back({{"event_type", d.event_type},
-                            {"event_id", d.event_id},
-                            {"eval_id", d.eval_id},
-                            {"notes", d.notes},
-                            {"http_status", d.http_status},
-                            {"error", d.error},
-                            {"attempts", d.attempts}});
+            sent.push_back(detail::delivery_json(d));
         }
     }
     return host.state_text(json{{"evaluations", list}, {"webhooks", sent}});
@@ -69,7 +66,7 @@ bool riskos_simulator::impl::control(const http::request& req, const http::respo
         respond(json_response(202, json{{"status", "capture started"}, {"eval_id", eval_id}}));
         return true;
     }
-    return false;
+    return reviewer_control(req, respond);
 }
 
 riskos_simulator::riskos_simulator(riskos_sim_options options)
@@ -114,6 +111,17 @@ std::optional<std::string> riskos_simulator::eval_id_for(const std::string& requ
     std::lock_guard lock(impl_->mu);
     auto it = impl_->by_request.find(request_id);
     return it == impl_->by_request.end() ? std::nullopt : std::optional<std::string>(it->second);
+}
+
+std::vector<std::string> riskos_simulator::eval_ids_for(const std::string& request_id) const {
+    std::lock_guard lock(impl_->mu);
+    std::vector<std::string> out;
+    for (const auto& id : impl_->order) {
+        if (impl_->evals.at(id).request_id == request_id) {
+            out.push_back(id);
+        }
+    }
+    return out;
 }
 
 std::vector<std::string> riskos_simulator::eval_ids() const {
@@ -161,6 +169,12 @@ bool riskos_simulator::complete_silently(const std::string& eval_id) {
 std::vector<webhook_delivery> riskos_simulator::deliveries() const {
     std::lock_guard lock(impl_->mu);
     return impl_->deliveries;
+}
+
+std::optional<std::string> riskos_simulator::delivery_body(const std::string& event_id) const {
+    std::lock_guard lock(impl_->mu);
+    auto it = impl_->bodies.find(event_id);
+    return it == impl_->bodies.end() ? std::nullopt : std::optional<std::string>(it->second);
 }
 
 bool riskos_simulator::wait_for_deliveries(std::size_t count, milliseconds timeout) const {

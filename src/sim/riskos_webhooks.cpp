@@ -35,6 +35,40 @@ void deliver(clients::http_client& client, detail::outgoing_event& o) {
 
 }  // namespace
 
+namespace detail {
+
+json case_notes_data(const evaluation& e, const std::string& notes, const std::string& now) {
+    return json{{"attachments", nullptr}, {"environment_name", "Sandbox"},
+                {"eval_id", e.eval_id},   {"id", e.request_id},
+                {"notes", notes},         {"reviewer_id", "Webhook"},
+                {"updated_at", now},      {"workflow", e.workflow}};
+}
+
+json delivery_json(const webhook_delivery& d) {
+    return json{{"event_type", d.event_type},   {"event_id", d.event_id},
+                {"eval_id", d.eval_id},         {"notes", d.notes},
+                {"http_status", d.http_status}, {"error", d.error},
+                {"attempts", d.attempts}};
+}
+
+}  // namespace detail
+
+riskos_simulator::impl::outgoing riskos_simulator::impl::event_for(const eval_rec& e,
+                                                                   const std::string& event_type,
+                                                                   json data) {
+    outgoing out;
+    out.url = webhook_url;
+    out.bearer = webhook_bearer;
+    out.record.eval_id = e.eval_id;
+    out.record.event_id = ids.next();
+    out.record.event_type = event_type;
+    out.body = dump(json{{"event_type", event_type},
+                         {"event_id", out.record.event_id},
+                         {"event_at", now_text()},
+                         {"data", std::move(data)}});
+    return out;
+}
+
 std::optional<riskos_simulator::impl::outgoing> riskos_simulator::impl::claim(
     const std::string& eval_id) {
     std::lock_guard lock(mu);
@@ -44,39 +78,18 @@ std::optional<riskos_simulator::impl::outgoing> riskos_simulator::impl::claim(
     }
     eval_rec& e = it->second;
     const detail::docv_step s = e.steps[e.next_step++];
-    outgoing out;
-    out.url = webhook_url;
-    out.bearer = webhook_bearer;
-    out.record.eval_id = e.eval_id;
-    out.record.event_id = ids.next();
-    const std::string now = now_text();
     if (s.completion) {
         complete(e);
-        out.record.event_type = "evaluation_completed";
-        out.body = dump(json{{"event_type", "evaluation_completed"},
-                             {"event_id", out.record.event_id},
-                             {"event_at", now},
-                             {"data", e.doc}});
-    } else {
-        out.record.event_type = "case_notes_added";
-        out.record.notes = s.notes;
-        out.body = dump(json{{"data",
-                              {{"attachments", nullptr},
-                               {"environment_name", "Sandbox"},
-                               {"eval_id", e.eval_id},
-                               {"id", e.request_id},
-                               {"notes", s.notes},
-                               {"reviewer_id", "Webhook"},
-                               {"updated_at", now},
-                               {"workflow", e.workflow}}},
-                             {"event_at", now},
-                             {"event_id", out.record.event_id},
-                             {"event_type", "case_notes_added"}});
+        return event_for(e, "evaluation_completed", e.doc);
     }
+    outgoing out =
+        event_for(e, "case_notes_added", detail::case_notes_data(e, s.notes, now_text()));
+    out.record.notes = s.notes;
     return out;
 }
 
-void riskos_simulator::impl::record(const webhook_delivery& d) {
+void riskos_simulator::impl::record(const outgoing& o) {
+    const webhook_delivery& d = o.record;
     log::info("sim_riskos_webhook", {{"eval_id", d.eval_id},
                                      {"event_type", d.event_type},
                                      {"event_id", d.event_id},
@@ -85,6 +98,7 @@ void riskos_simulator::impl::record(const webhook_delivery& d) {
     {
         std::lock_guard lock(mu);
         deliveries.push_back(d);
+        bodies.emplace(d.event_id, o.body);  // a redelivery keeps the first (the same) body
     }
     delivered_cv.notify_all();
 }
@@ -106,7 +120,7 @@ void riskos_simulator::impl::auto_step(const std::string& eval_id, std::optional
                                  });
         return;
     }
-    record(o->record);
+    record(*o);
     host.outbox().post_after(opt.docv_step_interval,
                              [this, eval_id] { auto_step(eval_id, std::nullopt, 1); });
 }
@@ -119,9 +133,30 @@ std::vector<webhook_delivery> riskos_simulator::impl::run_now(const std::string&
             client = make_sender();
         }
         deliver(*client, *o);
-        record(o->record);
+        record(*o);
         out.push_back(o->record);
     }
     return out;
 }
+
+webhook_delivery riskos_simulator::impl::send_now(outgoing o) {
+    auto client = make_sender();
+    deliver(*client, o);
+    record(o);
+    return o.record;
+}
+
+void riskos_simulator::impl::send_later(outgoing o, const http::respond_fn& respond, json extra) {
+    host.outbox().post([this, o = std::move(o), respond, extra = std::move(extra)]() mutable {
+        if (!outbox_client) {
+            outbox_client = make_sender();
+        }
+        deliver(*outbox_client, o);
+        record(o);
+        json answer = std::move(extra);
+        answer["delivery"] = detail::delivery_json(o.record);
+        respond(detail::json_response(200, answer));
+    });
+}
+
 }  // namespace riskbridge::sim

@@ -6,13 +6,19 @@
 // tags and notes, and answers the endpoints riskbridge uses with Ashby's envelope:
 //   POST /candidate.info, /application.info (expand applicationFormSubmissions),
 //        /candidateTag.create (create-or-get by title), /candidateTag.list (paged),
-//        /candidate.addTag, /candidate.createNote, /candidate.listNotes (paged),
-//        /customField.setValues
+//        /candidate.addTag, /candidate.removeTag, /candidate.setFraudStatus,
+//        /candidate.createNote, /candidate.listNotes (paged), /customField.setValues
 // Checks: `Authorization: Basic base64(<api_key>:)` (missing → HTTP 401, any other → HTTP 403
 // missing_endpoint_permission); `Accept` must carry `version=1` (else success:false
 // invalid_api_version). Unknown ids → HTTP 200 {"success": false, "errorInfo": {"code":
 // "not_found", ...}}; a body that is not JSON or lacks a required field → invalid_input.
 // Lists page with at most `page_size` items (default 2) so paging is always exercised.
+// candidate.removeTag of a tag the candidate does not have succeeds and changes nothing (an
+// unknown tag id is not_found). candidate.setFraudStatus takes Fraudulent, NotFraudulent or
+// Unsure (else invalid_input); candidate.info shows it as `fraudStatus` (null until set or
+// seeded). With options.fraud_detection false it answers HTTP 200 {"success": false,
+// "errorInfo": {"code": "fraud_detection_not_enabled", "message": ...}}, as an organisation
+// without Ashby's Fraud Detection feature might (the real code is not documented).
 //
 // Inspection: C++ accessors below, and for a person `GET /_sim/state` (JSON: tags and notes
 // per candidate, custom field values, call counts, faults). Faults: faults() or
@@ -62,6 +68,8 @@ struct candidate_seed {
     std::optional<std::string> region;
     std::optional<std::string> country;
     std::vector<sim_custom_field> custom_fields;
+    /// fraudStatus before riskbridge runs (e.g. Unreviewed, PassedFraudCheck); null when unset.
+    std::optional<std::string> fraud_status;
 };
 
 struct application_seed {
@@ -96,6 +104,8 @@ struct ashby_sim_options {
     int page_size = 2;
     std::uint64_t seed = 1;
     const clock* clk = nullptr;  ///< timestamps; the system clock when null
+    /// The organisation has Fraud Detection: candidate.setFraudStatus works.
+    bool fraud_detection = true;
 };
 
 class ashby_simulator {
@@ -128,6 +138,8 @@ public:
     std::vector<sim_note> notes_of(const std::string& candidate_id) const;
     /// fieldId -> raw JSON value written by customField.setValues for the object.
     std::map<std::string, std::string> custom_values_of(const std::string& object_id) const;
+    /// The candidate's fraudStatus (nullopt when null or the candidate is unknown).
+    std::optional<std::string> fraud_status_of(const std::string& candidate_id) const;
     /// Every tag: title -> id.
     std::map<std::string, std::string> all_tags() const;
     /// Requests that reached an endpoint ("candidate.info", ...), faulted ones included.

@@ -514,8 +514,9 @@ upstream_result<void> ashby_client::remove_tag(const std::string& candidate_id,
 
 upstream_result<void> ashby_client::set_fraud_status(const std::string& candidate_id,
                                                      const std::string& fraud_status) {
-    auto env = post("candidate.setFraudStatus",
-                    detail::dump(json{{"candidateId", candidate_id}, {"fraudStatus", fraud_status}}));
+    auto env =
+        post("candidate.setFraudStatus",
+             detail::dump(json{{"candidateId", candidate_id}, {"fraudStatus", fraud_status}}));
     if (!env) {
         return std::move(env).error();
     }

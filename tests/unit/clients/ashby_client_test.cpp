@@ -404,6 +404,83 @@ TEST_F(AshbyClientTest, WritesSendTheDocumentedBodies) {
     EXPECT_EQ(http_.calls.size(), sent);  // refused before sending
 }
 
+TEST_F(AshbyClientTest, FraudStatusIsReadWhenItIsAString) {
+    json flagged = full_candidate;
+    flagged["fraudStatus"] = "Unreviewed";
+    http_.reply(200, ok(flagged));
+    auto c = client_.candidate_info("cand-1");
+    ASSERT_TRUE(c.has_value()) << c.error().message;
+    EXPECT_EQ(c->fraud_status, "Unreviewed");
+
+    for (const json& value : {json(nullptr), json(3), json::object()}) {
+        json odd = full_candidate;
+        odd["fraudStatus"] = value;
+        http_.reply(200, ok(odd));
+        auto read = client_.candidate_info("cand-1");
+        ASSERT_TRUE(read.has_value()) << value.dump();
+        EXPECT_FALSE(read->fraud_status.has_value()) << value.dump();
+    }
+    http_.reply(200, ok(full_candidate));  // no fraudStatus at all
+    auto absent = client_.candidate_info("cand-1");
+    ASSERT_TRUE(absent.has_value());
+    EXPECT_FALSE(absent->fraud_status.has_value());
+}
+
+TEST_F(AshbyClientTest, RemoveTagSendsTheDocumentedBodyAndMapsFailuresLikeAddTag) {
+    http_.reply(200, ok(full_candidate));
+    auto removed = client_.remove_tag("cand-1", "t-9");
+    ASSERT_TRUE(removed.has_value()) << removed.error().message;
+    EXPECT_EQ(http_.calls.back().url, "https://api.ashbyhq.com/candidate.removeTag");
+    EXPECT_EQ(http_.calls.back().method, http_method::post);
+    EXPECT_EQ(json::parse(http_.calls.back().body),
+              json({{"candidateId", "cand-1"}, {"tagId", "t-9"}}));
+    EXPECT_EQ(http_.header(http_.calls.size() - 1, "Authorization"), "Basic a2V5LTEyMzo=");
+
+    http_.reply(200, failure("not_found", "no tag t-9"));
+    auto missing = client_.remove_tag("cand-1", "t-9");
+    ASSERT_FALSE(missing.has_value());
+    EXPECT_EQ(missing.error().kind, failure_kind::api_error);
+    EXPECT_EQ(missing.error().code, "not_found");
+    EXPECT_FALSE(missing.error().transient);
+
+    http_.reply(403, R"({"success": false, "errorInfo": {"code": "missing_endpoint_permission"}})");
+    auto forbidden = client_.remove_tag("cand-1", "t-9");
+    ASSERT_FALSE(forbidden.has_value());
+    EXPECT_EQ(forbidden.error().kind, failure_kind::http_status);
+    EXPECT_EQ(forbidden.error().status, 403);
+    EXPECT_EQ(forbidden.error().code, "missing_endpoint_permission");
+    EXPECT_FALSE(forbidden.error().transient);
+}
+
+TEST_F(AshbyClientTest, SetFraudStatusSendsTheDocumentedBodyAndMapsFailuresLikeAddTag) {
+    json marked = full_candidate;
+    marked["fraudStatus"] = "Fraudulent";
+    http_.reply(200, ok(marked));
+    auto set = client_.set_fraud_status("cand-1", "Fraudulent");
+    ASSERT_TRUE(set.has_value()) << set.error().message;
+    EXPECT_EQ(http_.calls.back().url, "https://api.ashbyhq.com/candidate.setFraudStatus");
+    EXPECT_EQ(http_.calls.back().method, http_method::post);
+    EXPECT_EQ(json::parse(http_.calls.back().body),
+              json({{"candidateId", "cand-1"}, {"fraudStatus", "Fraudulent"}}));
+
+    // An organisation without Fraud Detection: the code is whatever Ashby names.
+    http_.reply(200, failure("fraud_detection_not_enabled", "Fraud Detection is not enabled"));
+    auto off = client_.set_fraud_status("cand-1", "Unsure");
+    ASSERT_FALSE(off.has_value());
+    EXPECT_EQ(off.error().kind, failure_kind::api_error);
+    EXPECT_EQ(off.error().code, "fraud_detection_not_enabled");
+    EXPECT_FALSE(off.error().transient);
+    EXPECT_EQ(off.error().message.find("not enabled"), std::string::npos);
+
+    http_.reply(403, R"({"success": false})");
+    auto forbidden = client_.set_fraud_status("cand-1", "NotFraudulent");
+    ASSERT_FALSE(forbidden.has_value());
+    EXPECT_EQ(forbidden.error().kind, failure_kind::http_status);
+    EXPECT_EQ(forbidden.error().status, 403);
+    EXPECT_EQ(forbidden.error().code, "http_403");
+    EXPECT_FALSE(forbidden.error().transient);
+}
+
 TEST_F(AshbyClientTest, ListTagsCollectsEveryPage) {
     http_.reply(200, ok(json::array({{{"id", "a"}, {"title", "A"}}, {{"id", "b"}, {"title", "B"}}}),
                         {{"moreDataAvailable", true}, {"nextCursor", "c2"}}));

@@ -150,6 +150,147 @@ TEST_F(AshbySimTest, TagsAreCreatedOrGotAndPagedThrough) {
     EXPECT_EQ(bad.error().code, "not_found");
 }
 
+TEST_F(AshbySimTest, TagsAreRemovedAndAbsentTagsAreNoError) {
+    const auto& s = sample("accept");
+    auto low = client_->create_tag("LOW_RISK_IDENTITY");
+    auto high = client_->create_tag("HIGH_RISK_IDENTITY");
+    ASSERT_TRUE(low.has_value() && high.has_value());
+    ASSERT_TRUE(client_->add_tag(s.candidate_id, low->id).has_value());
+    ASSERT_TRUE(client_->add_tag(s.candidate_id, high->id).has_value());
+
+    auto removed = client_->remove_tag(s.candidate_id, low->id);
+    ASSERT_TRUE(removed.has_value()) << removed.error().message;
+    EXPECT_EQ(sim_->tags_of(s.candidate_id), std::vector<std::string>{"HIGH_RISK_IDENTITY"});
+    auto c = client_->candidate_info(s.candidate_id);
+    ASSERT_TRUE(c.has_value());
+    EXPECT_FALSE(c->has_tag(low->id));
+    EXPECT_TRUE(c->has_tag(high->id));
+
+    // A tag the candidate does not have: success, and the candidate comes back unchanged.
+    const json body{{"candidateId", s.candidate_id}, {"tagId", low->id}};
+    auto again = client_->call("candidate.removeTag", body.dump());
+    ASSERT_TRUE(again.has_value()) << again.error().message;
+    const json unchanged = json::parse(*again);
+    EXPECT_EQ(unchanged["id"], s.candidate_id);
+    ASSERT_EQ(unchanged["tags"].size(), 1u);
+    EXPECT_EQ(unchanged["tags"][0]["id"], high->id);
+    EXPECT_EQ(sim_->tags_of(s.candidate_id), std::vector<std::string>{"HIGH_RISK_IDENTITY"});
+
+    auto unknown_tag = client_->remove_tag(s.candidate_id, "no-such-tag");
+    ASSERT_FALSE(unknown_tag.has_value());
+    EXPECT_EQ(unknown_tag.error().code, "not_found");
+    auto unknown_candidate = client_->remove_tag("no-such-candidate", high->id);
+    ASSERT_FALSE(unknown_candidate.has_value());
+    EXPECT_EQ(unknown_candidate.error().code, "not_found");
+    auto no_tag =
+        client_->call("candidate.removeTag", json{{"candidateId", s.candidate_id}}.dump());
+    ASSERT_FALSE(no_tag.has_value());
+    EXPECT_EQ(no_tag.error().code, "invalid_input");
+    EXPECT_EQ(sim_->calls("candidate.removeTag"), 5);
+}
+
+TEST_F(AshbySimTest, FraudStatusIsValidatedStoredAndShown) {
+    const auto& s = sample("reject");
+    auto before = client_->call("candidate.info", json{{"id", s.candidate_id}}.dump());
+    ASSERT_TRUE(before.has_value());
+    const json shown = json::parse(*before);
+    ASSERT_TRUE(shown.contains("fraudStatus"));
+    EXPECT_TRUE(shown["fraudStatus"].is_null());
+    EXPECT_FALSE(sim_->fraud_status_of(s.candidate_id).has_value());
+
+    auto set = client_->set_fraud_status(s.candidate_id, "Fraudulent");
+    ASSERT_TRUE(set.has_value()) << set.error().message;
+    EXPECT_EQ(sim_->fraud_status_of(s.candidate_id), "Fraudulent");
+    auto c = client_->candidate_info(s.candidate_id);
+    ASSERT_TRUE(c.has_value());
+    EXPECT_EQ(c->fraud_status, "Fraudulent");
+    ASSERT_TRUE(client_->set_fraud_status(s.candidate_id, "Unsure").has_value());
+    ASSERT_TRUE(client_->set_fraud_status(s.candidate_id, "NotFraudulent").has_value());
+    EXPECT_EQ(client_->candidate_info(s.candidate_id)->fraud_status, "NotFraudulent");
+
+    // Only the three values a caller may set; what Ashby sets by itself is refused.
+    for (const char* value : {"Unreviewed", "PassedFraudCheck", "fraudulent", ""}) {
+        auto bad = client_->set_fraud_status(s.candidate_id, value);
+        ASSERT_FALSE(bad.has_value()) << value;
+        EXPECT_EQ(bad.error().code, "invalid_input") << value;
+    }
+    EXPECT_EQ(sim_->fraud_status_of(s.candidate_id), "NotFraudulent");
+    auto unknown = client_->set_fraud_status("no-such-candidate", "Fraudulent");
+    ASSERT_FALSE(unknown.has_value());
+    EXPECT_EQ(unknown.error().code, "not_found");
+
+    bool found = false;
+    const json state = json::parse(sim_->state_json());
+    for (const auto& cand : state["candidates"]) {
+        if (cand["id"] == s.candidate_id) {
+            found = true;
+            EXPECT_EQ(cand["fraud_status"], "NotFraudulent");
+        } else {
+            EXPECT_TRUE(cand["fraud_status"].is_null());
+        }
+    }
+    EXPECT_TRUE(found);
+
+    candidate_seed seeded;
+    seeded.id = "cand-seeded-fraud";
+    seeded.name = "Seeded Status";
+    seeded.fraud_status = "PassedFraudCheck";
+    sim_->add_candidate(seeded);
+    EXPECT_EQ(client_->candidate_info("cand-seeded-fraud")->fraud_status, "PassedFraudCheck");
+}
+
+TEST_F(AshbySimTest, WithoutFraudDetectionSetFraudStatusFails) {
+    ashby_sim_options o;
+    o.api_key = api_key;
+    o.fraud_detection = false;
+    ashby_simulator off(o);
+    ASSERT_TRUE(off.start().has_value());
+    const auto samples = seed_sample_data(off);
+    const std::string cid = samples.front().candidate_id;
+
+    clients::http_call raw;
+    raw.url = off.base_url() + "/candidate.setFraudStatus";
+    raw.headers = {{"Authorization", "Basic dGVzdC1hc2hieS1rZXk6"},  // test-ashby-key:
+                   {"Accept", "application/json; version=1"}};
+    raw.body = json{{"candidateId", cid}, {"fraudStatus", "Fraudulent"}}.dump();
+    auto r = http_->send(raw);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(json::parse(r->body),
+              json({{"success", false},
+                    {"errorInfo",
+                     {{"code", "fraud_detection_not_enabled"},
+                      {"message", "Fraud Detection is not enabled for this organization"}}}}));
+
+    clients::ashby::ashby_options co;
+    co.base_url = off.base_url();
+    co.api_key = api_key;
+    clients::ashby::ashby_client client(*http_, co);
+    auto set = client.set_fraud_status(cid, "Fraudulent");
+    ASSERT_FALSE(set.has_value());
+    EXPECT_EQ(set.error().kind, failure_kind::api_error);
+    EXPECT_EQ(set.error().code, "fraud_detection_not_enabled");
+    EXPECT_FALSE(set.error().transient);
+    EXPECT_FALSE(off.fraud_status_of(cid).has_value());
+    auto c = client.candidate_info(cid);
+    ASSERT_TRUE(c.has_value());
+    EXPECT_FALSE(c->fraud_status.has_value());
+}
+
+TEST_F(AshbySimTest, TheNewEndpointsNeedTheKeyLikeEveryOther) {
+    const auto& s = sample("accept");
+    auto wrong = make_client("not-the-key");
+    auto removed = wrong->remove_tag(s.candidate_id, sim_->add_tag("X"));
+    ASSERT_FALSE(removed.has_value());
+    EXPECT_EQ(removed.error().status, 403);
+    EXPECT_EQ(removed.error().code, "missing_endpoint_permission");
+    auto set = wrong->set_fraud_status(s.candidate_id, "Fraudulent");
+    ASSERT_FALSE(set.has_value());
+    EXPECT_EQ(set.error().status, 403);
+    EXPECT_EQ(set.error().code, "missing_endpoint_permission");
+    EXPECT_FALSE(sim_->fraud_status_of(s.candidate_id).has_value());
+}
+
 TEST_F(AshbySimTest, NotesAreWrittenAndListedAcrossPages) {
     const auto& s = sample("review");
     for (int i = 1; i <= 5; ++i) {

@@ -45,8 +45,9 @@ evaluation_request request_for(const std::string& id, const std::string& email,
 
 class RiskosSimTest : public ::testing::Test {
 protected:
-    void start(std::optional<milliseconds> auto_delay = std::nullopt) {
+    void start(std::optional<milliseconds> auto_delay = std::nullopt, const clock* clk = nullptr) {
         riskos_sim_options o;
+        o.clk = clk;
         o.api_key = api_key;
         o.webhook_url = target_.url("/webhooks/riskos");
         o.webhook_bearer = bearer;
@@ -82,7 +83,35 @@ protected:
         return out;
     }
 
+    /// The body of the webhook received with this event_id (the last one when repeated).
+    json received(const std::string& event_id) {
+        json found;
+        for (const auto& r : target_.requests()) {
+            json j = json::parse(r.body);
+            if (j["event_id"] == event_id) {
+                found = std::move(j);
+            }
+        }
+        return found;
+    }
+
+    clients::riskos::evaluation read(const std::string& eval_id) {
+        auto ev = client_->get_evaluation(eval_id);
+        EXPECT_TRUE(ev.has_value()) << ev.error().message;
+        return ev.has_value() ? *ev : clients::riskos::evaluation{};
+    }
+
+    clients::http_response post(const std::string& path, const json& body = json::object()) {
+        clients::http_call c;
+        c.url = sim_->base_url() + path;
+        c.body = body.dump();
+        auto r = http_->send(c);
+        EXPECT_TRUE(r.has_value()) << r.error().message;
+        return r.has_value() ? *r : clients::http_response{};
+    }
+
     testing::receiver target_;
+    manual_clock frozen_;  // outlives the simulator that may use it
     std::unique_ptr<riskos_simulator> sim_;
     std::unique_ptr<clients::http_client> http_;
     std::unique_ptr<clients::riskos::riskos_client> client_;
@@ -415,6 +444,372 @@ TEST_F(RiskosSimTest, FaultsAndTimeoutsAreClassified) {
     // Below both the 5 s answer and the HTTP client's own 5 s limit, so the 250 ms per-call
     // timeout is what ended it, with room for a loaded or sanitized machine.
     EXPECT_LT(elapsed, 4s);
+}
+
+TEST_F(RiskosSimTest, AReviewerDecisionIsReadBackThenSent) {
+    auto ev = client_->evaluate(request_for("rb-screen-app-1", "review.grace@example.com"));
+    ASSERT_TRUE(ev.has_value()) << ev.error().message;
+    EXPECT_EQ(ev->status, "ON_HOLD");
+    ASSERT_TRUE(ev->decision_at.has_value());
+
+    auto d = sim_->review(ev->eval_id, "REJECT", "reviewer-7");
+    ASSERT_TRUE(d.has_value()) << d.error().message;
+    EXPECT_TRUE(d->delivered()) << d->error;
+    EXPECT_EQ(d->event_type, "decision_update");
+    EXPECT_EQ(d->eval_id, ev->eval_id);
+    EXPECT_FALSE(d->event_id.empty());
+
+    const auto after = read(ev->eval_id);
+    EXPECT_TRUE(after.completed());
+    EXPECT_EQ(after.eval_status, "evaluation_completed");
+    EXPECT_EQ(after.decision, decision::reject);
+    EXPECT_EQ(after.status, "CLOSED");
+    EXPECT_EQ(after.sub_status, "Reject");
+    ASSERT_TRUE(after.decision_at.has_value());
+    EXPECT_GT(*after.decision_at, *ev->decision_at);  // same RFC 3339 form: text order is time
+
+    ASSERT_TRUE(target_.wait_for(1, 5s));
+    const json body = received(d->event_id);
+    EXPECT_EQ(body["event_type"], "decision_update");
+    EXPECT_FALSE(body["event_at"].get<std::string>().empty());
+    EXPECT_EQ(body["data"], json({{"eval_id", ev->eval_id},
+                                  {"id", "rb-screen-app-1"},
+                                  {"workflow", "workforce_verification"},
+                                  {"decision", "REJECT"},
+                                  {"reviewer_id", "reviewer-7"},
+                                  {"status", "CLOSED"}}));
+    const auto req = target_.requests().back();
+    EXPECT_EQ(req.path(), "/webhooks/riskos");
+    EXPECT_EQ(req.header("Authorization"), std::string("Bearer ") + bearer);
+    ASSERT_EQ(sim_->deliveries().size(), 1u);
+    EXPECT_EQ(sim_->deliveries().back().event_type, "decision_update");
+}
+
+TEST_F(RiskosSimTest, ReviewsUseTheEventNameAskedForOrSendNothing) {
+    auto ev = client_->evaluate(request_for("names", "review.x@example.com"));
+    ASSERT_TRUE(ev.has_value());
+    for (const char* type : {"case_decision_changed", "case_status_updated"}) {
+        auto d = sim_->review(ev->eval_id, "ACCEPT", "reviewer-1", type);
+        ASSERT_TRUE(d.has_value()) << type;
+        EXPECT_EQ(d->event_type, type);
+        const json body = received(d->event_id);
+        EXPECT_EQ(body["event_type"], type);
+        EXPECT_EQ(body["data"]["decision"], "ACCEPT");
+        EXPECT_EQ(body["data"]["status"], "CLOSED");
+        EXPECT_EQ(body["data"]["id"], "names");
+    }
+    // evaluation_completed carries the whole evaluation, as RiskOS sends it.
+    auto done = sim_->review(ev->eval_id, "REJECT", "reviewer-2", "evaluation_completed");
+    ASSERT_TRUE(done.has_value());
+    const json body = received(done->event_id);
+    EXPECT_EQ(body["event_type"], "evaluation_completed");
+    EXPECT_EQ(body["data"]["reviewer_id"], "reviewer-2");
+    auto parsed = parse_evaluation(body["data"]);
+    ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+    EXPECT_EQ(parsed->eval_id, ev->eval_id);
+    EXPECT_TRUE(parsed->completed());
+    EXPECT_EQ(parsed->decision, decision::reject);
+    EXPECT_EQ(parsed->status, "CLOSED");
+    EXPECT_NE(parsed->find_by_name("Socure Email Risk"), nullptr);
+
+    // Decided without a webhook: only the API tells.
+    const auto sent = target_.requests().size();
+    auto quiet = sim_->review(ev->eval_id, "ACCEPT", "reviewer-3", "decision_update", false);
+    ASSERT_TRUE(quiet.has_value());
+    EXPECT_FALSE(quiet->delivered());
+    EXPECT_EQ(quiet->attempts, 0);
+    EXPECT_TRUE(quiet->event_id.empty());
+    EXPECT_EQ(read(ev->eval_id).decision, decision::accept);
+    EXPECT_EQ(sim_->deliveries().size(), 3u);
+    EXPECT_EQ(target_.requests().size(), sent);
+}
+
+TEST_F(RiskosSimTest, EachDecisionAtIsLaterThanTheOneBefore) {
+    manual_clock& frozen = frozen_;
+    sim_->stop();
+    start(std::nullopt, &frozen);
+    auto ev = client_->evaluate(request_for("frozen", "review.x@example.com"));
+    ASSERT_TRUE(ev.has_value());
+    EXPECT_EQ(*ev->decision_at, format_rfc3339(frozen.now()));
+    std::string last = *ev->decision_at;
+    for (const char* decision_text : {"ACCEPT", "REJECT", "ACCEPT"}) {
+        ASSERT_TRUE(sim_->review(ev->eval_id, decision_text, "r", "decision_update", false));
+        const std::string now = *read(ev->eval_id).decision_at;
+        EXPECT_GT(now, last) << decision_text;
+        last = now;
+    }
+    EXPECT_EQ(last, format_rfc3339(frozen.now() + milliseconds{3}));
+    frozen.advance(std::chrono::hours{1});
+    ASSERT_TRUE(sim_->review(ev->eval_id, "REJECT", "r", "decision_update", false));
+    EXPECT_EQ(*read(ev->eval_id).decision_at, format_rfc3339(frozen.now()));
+}
+
+TEST_F(RiskosSimTest, AnyEventCanBeSentWithoutChangingTheEvaluation) {
+    auto ev = client_->evaluate(request_for("contradicted", "review.x@example.com"));
+    ASSERT_TRUE(ev.has_value());
+    const std::string before = *sim_->evaluation_json(ev->eval_id);
+
+    // An event the API contradicts: it says ACCEPT, the evaluation stays REVIEW.
+    auto d = sim_->send_event(ev->eval_id, "decision_update",
+                              {{"decision", "ACCEPT"}, {"reviewer_id", "someone"}});
+    ASSERT_TRUE(d.has_value()) << d.error().message;
+    EXPECT_TRUE(d->delivered());
+    EXPECT_EQ(received(d->event_id)["data"], json({{"eval_id", ev->eval_id},
+                                                   {"id", "contradicted"},
+                                                   {"workflow", "workforce_verification"},
+                                                   {"decision", "ACCEPT"},
+                                                   {"reviewer_id", "someone"}}));
+    // An unknown event type, and overrides that replace (or null) the ids.
+    auto odd =
+        sim_->send_event(ev->eval_id, "case_assigned_to_unicorn",
+                         {{"eval_id", "00000000-0000-4000-8000-000000000000"}, {"id", nullptr}});
+    ASSERT_TRUE(odd.has_value());
+    const json odd_body = received(odd->event_id);
+    EXPECT_EQ(odd_body["event_type"], "case_assigned_to_unicorn");
+    EXPECT_EQ(odd_body["data"]["eval_id"], "00000000-0000-4000-8000-000000000000");
+    EXPECT_TRUE(odd_body["data"]["id"].is_null());
+    EXPECT_EQ(odd->eval_id, ev->eval_id);  // recorded against the evaluation it was sent for
+    auto plain = sim_->send_event(ev->eval_id, "evaluation_resumed");
+    ASSERT_TRUE(plain.has_value());
+    EXPECT_EQ(received(plain->event_id)["data"].size(), 3u);
+
+    EXPECT_EQ(*sim_->evaluation_json(ev->eval_id), before);
+    EXPECT_EQ(read(ev->eval_id).decision, decision::review);
+    const auto all = sim_->deliveries();
+    ASSERT_EQ(all.size(), 3u);
+    EXPECT_EQ(all[0].event_type, "decision_update");
+    EXPECT_EQ(all[1].event_type, "case_assigned_to_unicorn");
+    EXPECT_EQ(all[2].event_type, "evaluation_resumed");
+}
+
+TEST_F(RiskosSimTest, ARedeliveryRepeatsTheEventExactly) {
+    auto ev = client_->evaluate(request_for("twice", "review.x@example.com"));
+    ASSERT_TRUE(ev.has_value());
+    auto first = sim_->review(ev->eval_id, "ACCEPT", "reviewer-1");
+    ASSERT_TRUE(first.has_value());
+    ASSERT_TRUE(target_.wait_for(1, 5s));
+    auto again = sim_->redeliver(first->event_id);
+    ASSERT_TRUE(again.has_value()) << again.error().message;
+    EXPECT_TRUE(again->delivered());
+    EXPECT_EQ(again->event_id, first->event_id);
+    EXPECT_EQ(again->event_type, "decision_update");
+    EXPECT_EQ(again->eval_id, ev->eval_id);
+    ASSERT_TRUE(target_.wait_for(2, 5s));
+    const auto requests = target_.requests();
+    ASSERT_EQ(requests.size(), 2u);
+    EXPECT_EQ(requests[0].body, requests[1].body);
+    EXPECT_EQ(*sim_->delivery_body(first->event_id), requests[0].body);
+    ASSERT_EQ(sim_->deliveries().size(), 2u);
+    EXPECT_EQ(sim_->deliveries()[1].event_id, first->event_id);
+
+    // A DocV capture's events can be repeated too.
+    auto docv = client_->evaluate(request_for("twice-docv", "docv.x@example.com"));
+    ASSERT_TRUE(docv.has_value());
+    const auto capture = sim_->run_docv(docv->eval_id);
+    ASSERT_FALSE(capture.empty());
+    auto completion = sim_->redeliver(capture.back().event_id);
+    ASSERT_TRUE(completion.has_value());
+    EXPECT_EQ(completion->event_type, "evaluation_completed");
+    EXPECT_EQ(*sim_->delivery_body(capture.back().event_id), target_.requests().back().body);
+
+    auto unknown = sim_->redeliver("no-such-event");
+    ASSERT_FALSE(unknown.has_value());
+    EXPECT_EQ(unknown.error().code, errc::not_found);
+    EXPECT_FALSE(sim_->delivery_body("no-such-event").has_value());
+}
+
+TEST_F(RiskosSimTest, ARerunIsANewEvaluationOfTheSameRequest) {
+    auto ev = client_->evaluate(request_for("rb-screen-app-9", "review.x@example.com"));
+    ASSERT_TRUE(ev.has_value());
+    auto r = sim_->rerun(ev->eval_id, "ACCEPT");
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_NE(r->eval_id, ev->eval_id);
+    EXPECT_TRUE(r->delivery.delivered());
+    EXPECT_EQ(r->delivery.event_type, "reevaluation");
+    EXPECT_EQ(r->delivery.eval_id, r->eval_id);
+
+    const json body = received(r->delivery.event_id);
+    EXPECT_EQ(body["event_type"], "reevaluation");
+    EXPECT_EQ(body["data"], json({{"eval_id", r->eval_id},
+                                  {"id", "rb-screen-app-9"},
+                                  {"workflow", "workforce_verification"},
+                                  {"previous_eval_id", ev->eval_id}}));
+
+    const auto rerun = read(r->eval_id);
+    EXPECT_EQ(rerun.eval_id, r->eval_id);
+    EXPECT_EQ(rerun.id, "rb-screen-app-9");
+    EXPECT_EQ(rerun.workflow, "workforce_verification");
+    EXPECT_TRUE(rerun.completed());
+    EXPECT_EQ(rerun.decision, decision::accept);
+    EXPECT_EQ(rerun.status, "CLOSED");
+    EXPECT_GT(*rerun.decision_at, *ev->decision_at);
+    // The first evaluation is left as it was.
+    const auto first = read(ev->eval_id);
+    EXPECT_EQ(first.decision, decision::review);
+    EXPECT_EQ(first.status, "ON_HOLD");
+
+    // The request id still names its first evaluation; every run is listed.
+    EXPECT_EQ(sim_->eval_id_for("rb-screen-app-9"), ev->eval_id);
+    EXPECT_EQ(sim_->eval_ids_for("rb-screen-app-9"),
+              (std::vector<std::string>{ev->eval_id, r->eval_id}));
+    auto again = client_->evaluate(request_for("rb-screen-app-9", "review.x@example.com"));
+    ASSERT_TRUE(again.has_value());
+    EXPECT_EQ(again->eval_id, ev->eval_id);
+
+    // A rerun of the rerun is a third evaluation.
+    auto third = sim_->rerun(r->eval_id, "REJECT");
+    ASSERT_TRUE(third.has_value());
+    EXPECT_EQ(received(third->delivery.event_id)["data"]["previous_eval_id"], r->eval_id);
+    EXPECT_EQ(sim_->eval_ids_for("rb-screen-app-9").size(), 3u);
+    EXPECT_EQ(json::parse(sim_->state_json())["evaluations"][2]["rerun_of"], r->eval_id);
+}
+
+TEST_F(RiskosSimTest, AnExpiredCaptureLinkStaysPausedAndSaysSo) {
+    auto ev = client_->evaluate(request_for("rb-docv-app-3", "docv.a@example.com"));
+    ASSERT_TRUE(ev.has_value());
+    ASSERT_TRUE(ev->needs_documents());
+    auto d = sim_->expire(ev->eval_id);
+    ASSERT_TRUE(d.has_value()) << d.error().message;
+    EXPECT_TRUE(d->delivered());
+    EXPECT_EQ(d->event_type, "case_notes_added");
+    EXPECT_EQ(d->notes, "Session Expired");
+    const json body = received(d->event_id);
+    EXPECT_EQ(body["event_type"], "case_notes_added");
+    EXPECT_EQ(body["data"]["reviewer_id"], "Webhook");
+    EXPECT_EQ(body["data"]["notes"], "Session Expired");
+    EXPECT_EQ(body["data"]["eval_id"], ev->eval_id);
+    EXPECT_EQ(body["data"]["id"], "rb-docv-app-3");
+
+    const auto after = read(ev->eval_id);
+    EXPECT_TRUE(after.paused());
+    EXPECT_EQ(after.eval_status, "evaluation_paused");
+    ASSERT_TRUE(after.docv.has_value());
+    EXPECT_EQ(after.docv->token, ev->docv->token);
+    EXPECT_TRUE(sim_->run_docv(ev->eval_id).empty());  // nothing more comes from that link
+    EXPECT_FALSE(sim_->complete_silently(ev->eval_id));
+
+    auto screening = client_->evaluate(request_for("not-docv", "accept@example.com"));
+    ASSERT_TRUE(screening.has_value());
+    auto refused = sim_->expire(screening->eval_id);
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_EQ(refused.error().code, errc::conflict);
+}
+
+TEST_F(RiskosSimTest, AFailedWorkflowLeavesTheEvaluationUnfinished) {
+    auto ev = client_->evaluate(request_for("rb-docv-app-4", "docv.b@example.com"));
+    ASSERT_TRUE(ev.has_value());
+    auto d = sim_->fail_workflow(ev->eval_id);
+    ASSERT_TRUE(d.has_value()) << d.error().message;
+    EXPECT_TRUE(d->delivered());
+    EXPECT_EQ(d->event_type, "workflow_execution_failed");
+    EXPECT_EQ(received(d->event_id)["data"], json({{"eval_id", ev->eval_id},
+                                                   {"id", "rb-docv-app-4"},
+                                                   {"workflow", "workforce_verification"}}));
+    const auto after = read(ev->eval_id);
+    EXPECT_FALSE(after.completed());
+    EXPECT_EQ(after.eval_status, "evaluation_in_progress");
+    EXPECT_EQ(after.decision, decision::review);  // unchanged
+    EXPECT_TRUE(sim_->run_docv(ev->eval_id).empty());
+}
+
+TEST_F(RiskosSimTest, ASecondDocvRequestIsANewEvaluationWithANewLink) {
+    auto first =
+        client_->evaluate(request_for("rb-docv-app-5", "docv.c@example.com", "workforce_docv"));
+    ASSERT_TRUE(first.has_value());
+    ASSERT_TRUE(sim_->expire(first->eval_id).has_value());
+    auto second =
+        client_->evaluate(request_for("rb-docv-app-5-2", "docv.c@example.com", "workforce_docv"));
+    ASSERT_TRUE(second.has_value());
+    EXPECT_EQ(second->http_status, 201);
+    EXPECT_NE(second->eval_id, first->eval_id);
+    ASSERT_TRUE(second->needs_documents());
+    EXPECT_NE(second->docv->token, first->docv->token);
+    EXPECT_NE(second->docv->url, first->docv->url);
+    EXPECT_EQ(sim_->eval_id_for("rb-docv-app-5-2"), second->eval_id);
+    // Its capture is its own: it runs to the end though the first link expired.
+    const auto sent = sim_->run_docv(second->eval_id);
+    ASSERT_EQ(sent.size(), 8u);
+    EXPECT_EQ(sent.back().event_type, "evaluation_completed");
+    EXPECT_TRUE(read(second->eval_id).completed());
+    EXPECT_TRUE(read(first->eval_id).paused());
+}
+
+TEST_F(RiskosSimTest, ReviewerActionsCanBeDrivenOverHttp) {
+    auto ev = client_->evaluate(request_for("http-review", "review.x@example.com"));
+    ASSERT_TRUE(ev.has_value());
+    auto reviewed = post("/_sim/review/" + ev->eval_id, {{"decision", "REJECT"},
+                                                         {"reviewer_id", "ops-1"},
+                                                         {"event_type", "case_decision_changed"}});
+    EXPECT_EQ(reviewed.status, 200) << reviewed.body;
+    const json delivery = json::parse(reviewed.body)["delivery"];
+    EXPECT_EQ(delivery["event_type"], "case_decision_changed");
+    EXPECT_EQ(delivery["http_status"], 200);
+    const std::string event_id = delivery["event_id"];
+    EXPECT_EQ(received(event_id)["data"]["reviewer_id"], "ops-1");
+    EXPECT_EQ(read(ev->eval_id).decision, decision::reject);
+
+    auto quiet = post("/_sim/review/" + ev->eval_id, {{"decision", "ACCEPT"}, {"send", false}});
+    EXPECT_EQ(quiet.status, 200);
+    EXPECT_EQ(json::parse(quiet.body)["delivery"]["attempts"], 0);
+    EXPECT_EQ(read(ev->eval_id).decision, decision::accept);
+
+    auto event = post("/_sim/event/" + ev->eval_id,
+                      {{"event_type", "case_status_changed"}, {"data", {{"status", "OPEN"}}}});
+    EXPECT_EQ(event.status, 200);
+    EXPECT_EQ(received(json::parse(event.body)["delivery"]["event_id"])["data"]["status"], "OPEN");
+
+    auto again = post("/_sim/redeliver/" + event_id);
+    EXPECT_EQ(again.status, 200);
+    EXPECT_EQ(json::parse(again.body)["delivery"]["event_id"], event_id);
+
+    auto rerun = post("/_sim/rerun/" + ev->eval_id, {{"decision", "ACCEPT"}});
+    EXPECT_EQ(rerun.status, 200);
+    const std::string new_id = json::parse(rerun.body)["eval_id"];
+    EXPECT_EQ(sim_->eval_ids_for("http-review"), (std::vector<std::string>{ev->eval_id, new_id}));
+
+    auto docv = client_->evaluate(request_for("http-docv", "docv.y@example.com"));
+    ASSERT_TRUE(docv.has_value());
+    auto expired = post("/_sim/expire/" + docv->eval_id);
+    EXPECT_EQ(expired.status, 200);
+    EXPECT_EQ(json::parse(expired.body)["delivery"]["notes"], "Session Expired");
+    auto failed = post("/_sim/fail/" + docv->eval_id);
+    EXPECT_EQ(failed.status, 200);
+    EXPECT_EQ(json::parse(failed.body)["delivery"]["event_type"], "workflow_execution_failed");
+    EXPECT_EQ(read(docv->eval_id).eval_status, "evaluation_in_progress");
+
+    // Refusals: unknown ids 404, an action that does not fit 409, a bad body 400.
+    EXPECT_EQ(post("/_sim/review/unknown", {{"decision", "ACCEPT"}}).status, 404);
+    EXPECT_EQ(post("/_sim/redeliver/unknown").status, 404);
+    EXPECT_EQ(post("/_sim/expire/" + ev->eval_id).status, 409);
+    EXPECT_EQ(post("/_sim/review/" + ev->eval_id, json::object()).status, 400);
+    EXPECT_EQ(post("/_sim/event/" + ev->eval_id, {{"event_type", "x"}, {"data", 3}}).status, 400);
+    clients::http_call not_json;
+    not_json.url = sim_->base_url() + "/_sim/rerun/" + ev->eval_id;
+    not_json.body = "not json";
+    EXPECT_EQ(http_->send(not_json)->status, 400);
+    EXPECT_EQ(post("/_sim/unknown/" + ev->eval_id).status, 404);
+
+    const json state = json::parse(sim_->state_json());
+    EXPECT_EQ(state["webhooks"].size(), sim_->deliveries().size());
+    EXPECT_EQ(state["webhooks"][0]["event_type"], "case_decision_changed");
+}
+
+TEST_F(RiskosSimTest, ReviewerActionsRefuseWhatDoesNotExist) {
+    const std::string unknown = "00000000-0000-4000-8000-000000000000";
+    EXPECT_EQ(sim_->review(unknown, "ACCEPT", "r").error().code, errc::not_found);
+    EXPECT_EQ(sim_->send_event(unknown, "decision_update").error().code, errc::not_found);
+    EXPECT_EQ(sim_->rerun(unknown, "ACCEPT").error().code, errc::not_found);
+    EXPECT_EQ(sim_->expire(unknown).error().code, errc::not_found);
+    EXPECT_EQ(sim_->fail_workflow(unknown).error().code, errc::not_found);
+    auto ev = client_->evaluate(request_for("bad-input", "accept@example.com"));
+    ASSERT_TRUE(ev.has_value());
+    EXPECT_EQ(sim_->review(ev->eval_id, "", "r").error().code, errc::invalid_argument);
+    EXPECT_EQ(sim_->send_event(ev->eval_id, "").error().code, errc::invalid_argument);
+    EXPECT_EQ(sim_->send_event(ev->eval_id, "x", json::array()).error().code,
+              errc::invalid_argument);
+    EXPECT_EQ(sim_->rerun(ev->eval_id, "").error().code, errc::invalid_argument);
+    EXPECT_TRUE(sim_->deliveries().empty());
+    EXPECT_EQ(sim_->eval_ids().size(), 1u);
 }
 
 }  // namespace
