@@ -62,7 +62,9 @@ protected:
     void restart() {
         ASSERT_EQ(daemon_->terminate(20s), std::optional<int>(0)) << daemon_->logs();
         first_ = std::move(daemon_);
-        start();
+        daemon_ = start_daemon("daemon-restarted.log");  // its own log: its own "ready" line
+        ASSERT_TRUE(daemon_->running());
+        riskos_.set_webhook_target(url(*daemon_, "/webhooks/riskos"), riskos_token_);
     }
 
     std::size_t notes_with(const std::string& label, const std::string& text) const {
@@ -92,14 +94,16 @@ protected:
     /// No job left to run apart from reconciliation's: whatever the events could make the
     /// daemon do, it has done.
     bool settled() {
+        unsettled_.clear();
         for (const auto& j : stored_jobs()) {
             if (j.kind != "reconcile" && j.state != store::job_state::done &&
                 j.state != store::job_state::dead && j.state != store::job_state::cancelled) {
-                return false;
+                unsettled_ += j.kind + " " + store::to_string(j.state) + " " + j.last_error + "\n";
             }
         }
-        return true;
+        return unsettled_.empty();
     }
+    std::string unsettled_;  ///< what settled() found still to run
 
     /// Screens `label` and waits for its first decision's tag and note.
     std::string screened(const std::string& label, const std::string& tag) {
@@ -149,7 +153,7 @@ TEST_F(LifecycleTest, AReviewersAcceptSwapsTheTagsOnceWhateverTheEventsAndAResta
     ASSERT_TRUE(riskos_.send_event(eval_id, "evaluation_completed", {{"decision", "REVIEW"}}));
 
     ASSERT_TRUE(eventually([&] { return has(tags_of("review"), low); }, 30s)) << daemon_->logs();
-    ASSERT_TRUE(eventually([&] { return settled(); }, 30s));
+    ASSERT_TRUE(eventually([&] { return settled(); }, 30s)) << unsettled_;
     EXPECT_EQ(tags_of("review"), std::vector<std::string>{low});
     EXPECT_EQ(notes_with("review", changed), 1U);
     const auto notes = notes_of("review");
@@ -167,7 +171,7 @@ TEST_F(LifecycleTest, AReviewersAcceptSwapsTheTagsOnceWhateverTheEventsAndAResta
     // A change back is a change too.
     ASSERT_TRUE(riskos_.review(eval_id, "REVIEW", "reviewer-43"));
     ASSERT_TRUE(eventually([&] { return has(tags_of("review"), high); }, 30s)) << daemon_->logs();
-    ASSERT_TRUE(eventually([&] { return settled(); }, 30s));
+    ASSERT_TRUE(eventually([&] { return settled(); }, 30s)) << unsettled_;
     EXPECT_EQ(tags_of("review"), std::vector<std::string>{high});
     EXPECT_EQ(notes_with("review", changed), 1U);
     EXPECT_EQ(notes_with("review", changed_back), 1U);
@@ -195,7 +199,7 @@ TEST_F(LifecycleTest, AnEventWhoseDecisionTheApiDoesNotShowChangesNothing) {
             riskos_.send_event(eval_id, type, {{"decision", "ACCEPT"}, {"reviewer_id", "r-1"}});
         ASSERT_TRUE(sent && sent->delivered()) << type;
     }
-    ASSERT_TRUE(eventually([&] { return settled(); }, 30s));
+    ASSERT_TRUE(eventually([&] { return settled(); }, 30s)) << unsettled_;
     ASSERT_TRUE(eventually([&] { return log_count("riskos_event_no_change") == 3; }))
         << daemon_->logs();
     EXPECT_EQ(tags_of("review"), std::vector<std::string>{high});
@@ -212,7 +216,7 @@ TEST_F(LifecycleTest, ARerunIsFollowedLikeTheFirstAndItsDecisionReplacesTheOld) 
     ASSERT_TRUE(rerun && rerun->delivery.delivered());
     ASSERT_NE(rerun->eval_id, eval_id);
     ASSERT_TRUE(eventually([&] { return has(tags_of("review"), low); }, 30s)) << daemon_->logs();
-    ASSERT_TRUE(eventually([&] { return settled(); }, 30s));
+    ASSERT_TRUE(eventually([&] { return settled(); }, 30s)) << unsettled_;
     EXPECT_EQ(tags_of("review"), std::vector<std::string>{low});
     EXPECT_EQ(notes_with("review", "ran the check again"), 1U);
     EXPECT_EQ(notes_with("review", "/workforce_verification/" + rerun->eval_id), 1U);
@@ -239,7 +243,7 @@ TEST_F(LifecycleTest, AWorkflowThatFailsWritesANoteAndEndsDeadWithTheReason) {
     ASSERT_TRUE(riskos_.fail_workflow(eval_id));
     ASSERT_TRUE(eventually([&] { return notes_with("accept", "could not run") == 1; }, 30s))
         << daemon_->logs();
-    ASSERT_TRUE(eventually([&] { return settled(); }, 30s));
+    ASSERT_TRUE(eventually([&] { return settled(); }, 30s)) << unsettled_;
     EXPECT_TRUE(tags_of("accept").empty());
     const auto listed = run_riskbridge({"jobs", "list", "--db", db_path(), "--state", "dead"});
     EXPECT_EQ(listed.exit_code, 0) << listed.output;
@@ -279,7 +283,7 @@ TEST_F(LifecycleTest, AnExpiredLinkIsReissuedOnceAndTheSecondCapturePasses) {
     ASSERT_TRUE(
         eventually([&] { return has(tags_of("accept"), "DOCUMENT_VERIFICATION_PASSED"); }, 30s))
         << daemon_->logs();
-    ASSERT_TRUE(eventually([&] { return settled(); }, 30s));
+    ASSERT_TRUE(eventually([&] { return settled(); }, 30s)) << unsettled_;
     EXPECT_EQ(tags_of("accept"), std::vector<std::string>{"DOCUMENT_VERIFICATION_PASSED"});
 
     // With the one reissue spent, the next expiry ends the flow as before.
@@ -345,7 +349,7 @@ TEST_F(LifecycleWithoutFraudDetectionTest, TheFeatureOffIsLoggedOnceAndNoJobFail
     screened("review", high);
     screened("reject", high);
     screened("accept", low);
-    ASSERT_TRUE(eventually([&] { return settled(); }, 30s));
+    ASSERT_TRUE(eventually([&] { return settled(); }, 30s)) << unsettled_;
     EXPECT_EQ(log_count("fraud_status_disabled"), 1U) << daemon_->logs();
     for (const auto& j : stored_jobs()) {
         EXPECT_NE(j.state, store::job_state::dead) << j.kind << " " << j.last_error;
