@@ -330,8 +330,12 @@ private:
             if (rw.finished()) {
                 continue;
             }
-            const progress p = flow_progress(rw, *store_);
+            progress p = flow_progress(rw, *store_);
             observe(rw, *ashby_, *riskos_, *store_);
+            if (p == progress::finished && rw.dead_error.empty() &&
+                *rw.expect->reviewer_decision != '\0') {
+                p = review(rw);
+            }
             if (p == progress::finished) {
                 rw.finished_at = steady::now();
                 ++done_;
@@ -348,6 +352,30 @@ private:
                 }
             }
         }
+    }
+
+    /// A case whose first decision a reviewer in RiskOS changes: once the first decision is
+    /// written, the RiskOS simulator makes the reviewer's change (and sends its webhook);
+    /// finished once the daemon wrote the new decision and its note.
+    progress review(row& rw) {
+        const std::string to = rw.expect->reviewer_decision;
+        if (!rw.reviewed) {
+            rw.reviewed = true;
+            rw.phase = "a reviewer changes the decision";
+            auto sent = riskos_->review(rw.eval_id, to, "demo-reviewer");
+            std::cout << "  " << pad(rw.name, w_name_) << "  "
+                      << (sent ? "a reviewer in RiskOS sets " + to + " (" + sent->event_type +
+                                     " webhook)"
+                               : t_.red("the reviewer's change failed: " + sent.error().message))
+                      << '\n';
+            last_print_ = steady::now();
+            return progress::waiting;
+        }
+        if (rw.decision != to || rw.notes.size() < rw.expect->notes) {
+            rw.phase = "the reviewer's change";
+            return progress::waiting;
+        }
+        return progress::finished;
     }
 
     /// Stops everything; keeps the directory when asked or when the demo failed.

@@ -23,6 +23,23 @@ namespace riskbridge::app::demo {
 
 namespace {
 
+/// The decision column: the first decision and, when a reviewer changed it, the new one.
+std::string decision_text(const row& r) {
+    if (r.decision.empty()) {
+        return r.eval_id.empty() ? std::string("not run") : std::string("pending");
+    }
+    return !r.first_decision.empty() && r.first_decision != r.decision
+               ? r.first_decision + " \u2192 " + r.decision
+               : r.decision;
+}
+
+/// Columns a UTF-8 text takes on a terminal (one per code point; the table has no wide ones).
+std::size_t display_width(std::string_view text) {
+    return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+        return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    }));
+}
+
 /// The longest note detail in the report's table, "..." included.
 constexpr std::size_t max_detail_chars = 100;
 /// A first explanation item shorter than this is followed by the second.
@@ -222,23 +239,26 @@ void print_table(const std::vector<row>& rows, const term& t) {
     std::size_t w_name = 9;
     std::size_t w_event = 5;
     std::size_t w_tags = 4;
+    std::size_t w_decision = std::string_view("DECISION").size();
+    for (const auto& r : rows) {
+        w_decision = std::max(w_decision, display_width(decision_text(r)));
+    }
     for (const auto& r : rows) {
         w_name = std::max(w_name, r.name.size());
         w_event = std::max(w_event, std::string(r.expect->action).size());
         w_tags = std::max(w_tags, join_or(r.tags, ", ", "-").size());
     }
     const std::string header = "  " + pad("APPLICANT", w_name) + "  " + pad("EVENT", w_event) +
-                               "  " + pad("DECISION", 8) + "  " + pad("TAGS", w_tags) +
+                               "  " + pad("DECISION", w_decision) + "  " + pad("TAGS", w_tags) +
                                "  NOTES  TIME";
     std::cout << t.bold(header) << '\n';
     for (const auto& r : rows) {
-        const std::string decision = !r.decision.empty() ? r.decision
-                                     : r.eval_id.empty() ? std::string("not run")
-                                                         : std::string("pending");
+        std::string decision = decision_text(r);
+        decision += std::string(w_decision - std::min(w_decision, display_width(decision)), ' ');
         const std::string time =
             r.finished_at ? seconds_text(*r.finished_at - r.sent_at) : std::string("-");
         std::cout << "  " << pad(r.name, w_name) << "  " << pad(r.expect->action, w_event) << "  "
-                  << pad(decision, 8) << "  " << pad(join_or(r.tags, ", ", "-"), w_tags) << "  "
+                  << decision << "  " << pad(join_or(r.tags, ", ", "-"), w_tags) << "  "
                   << pad(std::to_string(r.notes.size()), 5) << "  " << time << '\n';
         for (const auto& n : r.notes) {
             std::cout << "      " << t.dim("note") << "  " << headline(n.content) << '\n';
@@ -299,7 +319,7 @@ void print_going_live(const term& t) {
 std::string finished_text(const row& r, std::size_t done, std::size_t total) {
     const std::string result = !r.dead_error.empty() ? "dead: " + r.dead_error
                                : r.decision.empty()  ? std::string("not run")
-                                                     : r.decision;
+                                                     : decision_text(r);
     const auto took = r.finished_at ? *r.finished_at - r.sent_at : steady::duration{};
     return "[" + std::to_string(done) + "/" + std::to_string(total) + "] " + r.name + ": " +
            config::to_string(r.expect->flow) + " -> " + result + ", tags " +

@@ -1,4 +1,4 @@
-// `riskbridge demo`'s scenario: seven fictional applicants and their expected outcomes, the
+// `riskbridge demo`'s scenario: eight fictional applicants and their expected outcomes, the
 // daemon's configuration, and observing and judging the flows.
 
 #include "app/demo_scenario.hpp"
@@ -41,6 +41,8 @@ const std::vector<demo_case>& demo_cases() {
          {"DOCUMENT_VERIFICATION_PASSED"}, 2, "RiskOS document verification: ACCEPT"},
         {"docv-expire", "hired, capture expires", "candidateHire", document_verification,
          "REJECT", {"DOCUMENT_VERIFICATION_FAILED"}, 2, "Session Expired"},
+        {"review-accepted", "review, then a reviewer accepts", "applicationSubmit", screening,
+         "REVIEW", {"LOW_RISK_IDENTITY"}, 2, "decision changed: REVIEW \u2192 ACCEPT", "ACCEPT"},
     };
     // clang-format on
     return cases;
@@ -158,6 +160,9 @@ void observe(row& r, const sim::ashby_simulator& ashby, const sim::riskos_simula
         for (const auto& e : *evals) {
             if (e.flow == config::to_string(r.expect->flow)) {
                 r.decision = e.decision;
+                if (r.first_decision.empty()) {
+                    r.first_decision = e.decision;
+                }
             }
         }
     }
@@ -220,9 +225,14 @@ verdict judge(const row& r) {
     if (!riskos_expected && !r.eval_id.empty()) {
         problem("RiskOS was called");
     }
-    if (r.decision != e.decision) {
+    const bool reviewed = *e.reviewer_decision != '\0';
+    const std::string expected = reviewed ? e.reviewer_decision : e.decision;
+    if (r.decision != expected) {
         problem("decision " + (r.decision.empty() ? std::string("none") : r.decision) +
-                ", expected " + (riskos_expected ? std::string(e.decision) : "none"));
+                ", expected " + (riskos_expected ? expected : std::string("none")));
+    }
+    if (reviewed && r.first_decision != e.decision) {
+        problem("first decision " + r.first_decision + ", expected " + e.decision);
     }
     if (r.tags != e.tags) {
         problem("tags " + join_or(r.tags, ", ", "none") + ", expected " +
@@ -242,6 +252,9 @@ verdict judge(const row& r) {
 std::string expectation_text(const demo_case& e) {
     const bool decided = *e.decision != '\0';
     std::string out = decided ? std::string(e.decision) : "no RiskOS call";
+    if (*e.reviewer_decision != '\0') {
+        out += std::string(", a reviewer sets ") + e.reviewer_decision;
+    }
     out += " -> " + join_or(e.tags, ", ", "no tag");
     out += ", " + std::to_string(e.notes) + (e.notes == 1 ? " note" : " notes");
     if (!decided || std::string_view(e.note_text).find(e.decision) == std::string_view::npos) {

@@ -49,6 +49,9 @@ struct demo_case {
     std::vector<std::string> tags;
     std::size_t notes;      ///< notes on the candidate at the end
     const char* note_text;  ///< appears in the last note
+    /// A reviewer in RiskOS changes the first decision to this one once it is written; ""
+    /// for none. `decision` is then the first decision.
+    const char* reviewer_decision = "";
 };
 
 /// The demo's applicants, in the order of the table.
@@ -70,6 +73,8 @@ struct row {
     // Observed: the Ashby simulator (tags, notes), the RiskOS simulator, the store.
     std::string eval_id;
     std::string decision;
+    std::string first_decision;  ///< the first decision seen (a reviewer may change it)
+    bool reviewed = false;       ///< the reviewer's change was made in RiskOS
     std::vector<std::string> tags;
     std::vector<sim::sim_note> notes;
 

@@ -35,6 +35,9 @@ constexpr sample samples[] = {
      "no consent: no RiskOS call when consent.required"},
     {"no-phone", "Frances Allen", "accept.frances@example.com", nullptr, "true",
      "missing phone: a note, no RiskOS call (phone_number required)"},
+    {"review-accepted", "Hedy Lamarr", "review.hedy@example.com", "+1 415 555 0109", "true",
+     "screening REVIEW, then a reviewer in RiskOS accepts: LOW_RISK_IDENTITY replaces "
+     "HIGH_RISK_IDENTITY"},
 };
 
 }  // namespace

@@ -49,7 +49,7 @@ std::string work_dir(const std::string& output) {
 }
 
 void expect_every_outcome(const std::string& output) {
-    EXPECT_TRUE(contains(output, "7/7 outcomes as expected")) << output;
+    EXPECT_TRUE(contains(output, "8/8 outcomes as expected")) << output;
     EXPECT_FALSE(contains(output, "  FAIL  ")) << output;  // a verdict line
     for (const char* text :
          {"LOW_RISK_IDENTITY", "HIGH_RISK_IDENTITY", "NO_CONSENT", "DOCUMENT_VERIFICATION_PASSED",
@@ -58,7 +58,10 @@ void expect_every_outcome(const std::string& output) {
           "RiskOS webhook: evaluation_completed",
           "https://riskos.socure.com/cases/detail/"
           "workforce_verification/",
-          "https://riskos.socure.com/cases/detail/workforce_docv/", "[7/7]"}) {
+          "https://riskos.socure.com/cases/detail/workforce_docv/", "[8/8]",
+          // The reviewer's change: REVIEW -> ACCEPT with the tags swapped and a note.
+          "a reviewer in RiskOS sets ACCEPT", "REVIEW \u2192 ACCEPT  ",
+          "decision changed: REVIEW \u2192 ACCEPT"}) {
         EXPECT_TRUE(contains(output, text)) << text << "\n" << output;
     }
     // Instructive: the configuration it used and how to go live.

@@ -384,12 +384,13 @@ TEST_F(DocvFlow, DuplicateCompletionEventsFinishOnce) {
     const std::string finish_id = std::to_string(jobs_of_kind(finish_evaluation_kind)[0].id);
     EXPECT_EQ(outcome(a).detail, "finish queued: job " + finish_id);
     EXPECT_EQ(outcome(b).detail, "finish queued: job " + finish_id);  // the same one
-    // A third copy after the end changes nothing.
+    // A third copy after the end changes nothing: the API still says what was written (a
+    // reviewer's change would have shown there).
     const auto c = riskos_event(
         completed_event(docv_eval, docv_request, "REJECT", "reject", "dup-event-0003"));
     run_until_idle();
     EXPECT_EQ(outcome(c).what, job_outcome::kind::done);
-    EXPECT_EQ(outcome(c).detail, "no change: evaluation already completed");
+    EXPECT_EQ(outcome(c).detail, "no change: decision ACCEPT");
     EXPECT_EQ(world_.tags_of("cand-1"), std::vector<std::string>{"DOCUMENT_VERIFICATION_PASSED"});
     EXPECT_EQ(world_.notes("cand-1").size(), 2U);
     EXPECT_EQ(world_.calls("candidate.addTag"), 1);
@@ -440,7 +441,7 @@ TEST_F(DocvFlow, AnEventForAnEvaluationStartedElsewhereIsAcknowledgedAtOnce) {
 }
 
 TEST_F(DocvFlow, UnknownEventTypesAreAcknowledged) {
-    const auto ev = riskos_event(json{{"event_type", "case_status_updated"},
+    const auto ev = riskos_event(json{{"event_type", "review_case_assigned"},
                                       {"event_id", "other-0001"},
                                       {"data", {{"eval_id", docv_eval}, {"status", "CLOSED"}}}}
                                      .dump());

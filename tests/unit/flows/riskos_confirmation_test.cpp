@@ -349,7 +349,7 @@ TEST_F(RiskosConfirmation, AReadMadeBeforeAnEventArrivedIsNotUsedForIt) {
     (void)forged;
 }
 
-TEST_F(RiskosConfirmation, ALateEventReadsNothing) {
+TEST_F(RiskosConfirmation, ALateEventForACompletedEvaluationChangesNothingWhenTheApiAgrees) {
     requested();
     api_completed("ACCEPT", "accept");
     riskos_event(completed_event(docv_eval, "ACCEPT", "first"));
@@ -359,8 +359,11 @@ TEST_F(RiskosConfirmation, ALateEventReadsNothing) {
     clock_.advance(std::chrono::minutes(1));
     const auto late = riskos_event(completed_event(docv_eval, "REJECT", "late"));
     run_until_idle();
-    EXPECT_EQ(outcome(late).detail, "no change: evaluation already completed");
-    EXPECT_EQ(world_.calls("GET /api/evaluation"), reads);
+    // One read (a reviewer may have completed the case again); the API says what was written.
+    EXPECT_EQ(outcome(late).detail, "no change: decision ACCEPT");
+    EXPECT_EQ(world_.calls("GET /api/evaluation"), reads + 1);
+    EXPECT_TRUE(jobs_of_kind(revise_decision_kind).empty());
+    EXPECT_EQ(world_.tags_of("cand-1"), std::vector<std::string>{"DOCUMENT_VERIFICATION_PASSED"});
 }
 
 // ---- Consent Declined / Session Expired ------------------------------------------------------
