@@ -10,7 +10,7 @@
 #      and exits 0 once they are set;
 #   5. `riskbridge serve` with that config answers the HEALTHCHECK's `curl` on /healthz and
 #      stops cleanly on SIGTERM;
-#   6. `riskbridge demo` ends "7/7 outcomes as expected".
+#   6. `riskbridge demo` ends "N/N outcomes as expected" (every applicant as expected).
 #
 #   ./scripts/test-image.sh                 build from this checkout (build trees and all:
 #                                           .dockerignore must keep them out)
@@ -242,7 +242,7 @@ summary=$(demo_summary "$fs/tmp/demo.log")
 say "demo: exit $rc: ${summary:-no summary line}"
 if [ "$rc" -ne 0 ] || ! demo_passed "$summary"; then
   tail -n 40 "$fs/tmp/demo.log" >&2
-  fail "the demo did not end 7/7"
+  fail "the demo did not end with every outcome as expected"
 fi
 EOF
 

@@ -1,5 +1,5 @@
 // `riskbridge demo`: the simulators in this process, the daemon as a child process on a
-// temporary directory (config, SQLite store, logs), signed webhooks for seven fictional
+// temporary directory (config, SQLite store, logs), signed webhooks for eight fictional
 // applicants, a wait on observable state (the simulators' tags and notes, the store's jobs
 // and evaluations) with a deadline, then a table, a verdict per applicant and how to go live.
 //

@@ -191,8 +191,8 @@ workers::job_outcome flow_service::run_revise_decision(workers::job_context& ctx
         revised.decision = to;
         // A new version, strictly: the next change's job key must differ from this one's
         // even within the same millisecond.
-        revised.updated_at = std::max(ctx.now_source().now(),
-                                      revised.updated_at + std::chrono::milliseconds{1});
+        revised.updated_at =
+            std::max(ctx.now_source().now(), revised.updated_at + std::chrono::milliseconds{1});
         if (auto r = ctx.evaluations().upsert_evaluation(revised); !r) {
             return store_failed("evaluation not recorded", r.error());
         }
