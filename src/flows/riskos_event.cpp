@@ -263,16 +263,25 @@ workers::job_outcome flow_service::run_riskos_event(workers::job_context& ctx) {
     const auto mismatched = [&](const clients::riskos::evaluation& api) {
         return !api.eval_id.empty() && api.eval_id != rec.eval_id;
     };
-
-    /// A reviewer may have changed the decision written to Ashby: queue its revision when the
-    /// API's decision differs.
-    const auto check_revision = [&](std::string_view what) -> workers::job_outcome {
-        const auto api = read_back();
+    /// The API's evaluation, or the event's outcome when the read failed or answered about
+    /// another eval_id.
+    const auto confirmed_read = [&](std::string_view what) -> step<clients::riskos::evaluation> {
+        auto api = read_back();
         if (!api) {
             return read_failed(what, api.error());
         }
         if (mismatched(*api)) {
             return unconfirmed(what, "another eval_id");
+        }
+        return std::move(api).value();
+    };
+
+    /// A reviewer may have changed the decision written to Ashby: queue its revision when the
+    /// API's decision differs.
+    const auto check_revision = [&](std::string_view what) -> workers::job_outcome {
+        const auto api = confirmed_read(what);
+        if (!api) {
+            return api.error();
         }
         if (!api->completed()) {
             mctx.audit(what, "no_change",
@@ -319,12 +328,9 @@ workers::job_outcome flow_service::run_riskos_event(workers::job_context& ctx) {
             return late(v.type);
         }
         // Waiting: only a completed evaluation ends it (a resumed one still runs).
-        const auto api = read_back();
+        const auto api = confirmed_read(v.type);
         if (!api) {
-            return read_failed(v.type, api.error());
-        }
-        if (mismatched(*api)) {
-            return unconfirmed(v.type, "another eval_id");
+            return api.error();
         }
         if (!api->completed()) {
             mctx.audit(v.type, "still_waiting", clients::riskos::to_string(api->state));
@@ -341,12 +347,9 @@ workers::job_outcome flow_service::run_riskos_event(workers::job_context& ctx) {
         if (!is_waiting_state(rec.state)) {
             return late(v.type);
         }
-        const auto api = read_back();
+        const auto api = confirmed_read(v.type);
         if (!api) {
-            return read_failed(v.type, api.error());
-        }
-        if (mismatched(*api)) {
-            return unconfirmed(v.type, "another eval_id");
+            return api.error();
         }
         finish_request f;
         if (api->completed()) {
@@ -416,12 +419,9 @@ workers::job_outcome flow_service::run_riskos_event(workers::job_context& ctx) {
         if (!is_waiting_state(rec.state)) {
             return late(to_string(note));
         }
-        const auto api = read_back();
+        const auto api = confirmed_read(to_string(note));
         if (!api) {
-            return read_failed(to_string(note), api.error());
-        }
-        if (mismatched(*api)) {
-            return unconfirmed(to_string(note), "another eval_id");
+            return api.error();
         }
         if (api->completed()) {
             // RiskOS decided meanwhile: its decision, not the note's, ends the evaluation.

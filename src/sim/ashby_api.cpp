@@ -204,18 +204,32 @@ http::response ashby_simulator::impl::tag_list(const json& body) {
     return page(all, body);
 }
 
-http::response ashby_simulator::impl::add_tag(const json& body) {
-    const std::string* tid = string_field(body, "tagId");
-    if (tid == nullptr) {
-        return fail("invalid_input", "tagId is required");
+ashby_simulator::impl::candidate_rec* ashby_simulator::impl::tagging(const json& body,
+                                                                     const std::string*& tag_id,
+                                                                     http::response& failure) {
+    tag_id = string_field(body, "tagId");
+    if (tag_id == nullptr) {
+        failure = fail("invalid_input", "tagId is required");
+        return nullptr;
     }
-    http::response failure;
     candidate_rec* c = candidate_named(body, "candidateId", failure);
     if (c == nullptr) {
-        return failure;
+        return nullptr;
     }
-    if (std::none_of(tags.begin(), tags.end(), [&](const tag_rec& t) { return t.id == *tid; })) {
-        return fail("not_found", "no tag with this id");
+    const std::string& tid = *tag_id;
+    if (std::none_of(tags.begin(), tags.end(), [&](const tag_rec& t) { return t.id == tid; })) {
+        failure = fail("not_found", "no tag with this id");
+        return nullptr;
+    }
+    return c;
+}
+
+http::response ashby_simulator::impl::add_tag(const json& body) {
+    const std::string* tid = nullptr;
+    http::response failure;
+    candidate_rec* c = tagging(body, tid, failure);
+    if (c == nullptr) {
+        return failure;
     }
     auto& owned = c->tag_ids;
     if (std::find(owned.begin(), owned.end(), *tid) == owned.end()) {
@@ -226,17 +240,11 @@ http::response ashby_simulator::impl::add_tag(const json& body) {
 }
 
 http::response ashby_simulator::impl::remove_tag(const json& body) {
-    const std::string* tid = string_field(body, "tagId");
-    if (tid == nullptr) {
-        return fail("invalid_input", "tagId is required");
-    }
+    const std::string* tid = nullptr;
     http::response failure;
-    candidate_rec* c = candidate_named(body, "candidateId", failure);
+    candidate_rec* c = tagging(body, tid, failure);
     if (c == nullptr) {
         return failure;
-    }
-    if (std::none_of(tags.begin(), tags.end(), [&](const tag_rec& t) { return t.id == *tid; })) {
-        return fail("not_found", "no tag with this id");
     }
     // A tag the candidate does not have: success, the candidate unchanged.
     auto& owned = c->tag_ids;

@@ -75,6 +75,9 @@ struct ashby_simulator::impl {
     /// The candidate whose id is body[field]; nullptr, with the answer in `failure`, when the
     /// field is missing or names no candidate.
     candidate_rec* candidate_named(const json& body, const char* field, http::response& failure);
+    /// candidate.addTag / removeTag's arguments: the candidate, with `tag_id` set to an
+    /// existing tag's id; nullptr, with the answer in `failure`, otherwise.
+    candidate_rec* tagging(const json& body, const std::string*& tag_id, http::response& failure);
     // The endpoints, under mu.
     http::response candidate_info(const json& body);
     http::response application_info(const json& body);
