@@ -256,6 +256,31 @@ TEST_F(DocvLifecycle, AnExpiredCaptureIsReissuedWithANewRequestIdThenEndsAsBefor
     EXPECT_EQ(world_.evaluation_requests().size(), 2U);
 }
 
+TEST_F(DocvLifecycle, TheStatusFieldFollowsAReviewersChange) {
+    requested();
+    json done = fixture_body("happy_path__accept.json");
+    done["eval_id"] = docv_eval;
+    done["id"] = "rb-document_verification-app-1";
+    done["workflow"] = "workforce_docv";
+    done["eval_status"] = "evaluation_completed";
+    done["decision"] = "ACCEPT";
+    world_.riskos_get_answer(docv_eval, 200, done);
+    riskos_event(
+        event("evaluation_completed", "ev-c1", {{"eval_id", docv_eval}, {"decision", "ACCEPT"}}));
+    run_rounds(2);
+    ASSERT_EQ(world_.tags_of("cand-1"), std::vector<std::string>{"DOCUMENT_VERIFICATION_PASSED"});
+    ASSERT_EQ(world_.custom_value_history("cand-1").back(), "\"passed\"");
+
+    done["decision"] = "REJECT";
+    world_.riskos_get_answer(docv_eval, 200, done);
+    riskos_event(event("case_decision_changed", "ev-c2",
+                       {{"eval_id", docv_eval}, {"decision", "REJECT"}, {"reviewer_id", "r-2"}}));
+    run_rounds(2);
+    EXPECT_EQ(world_.tags_of("cand-1"), std::vector<std::string>{"DOCUMENT_VERIFICATION_FAILED"});
+    EXPECT_EQ(world_.custom_value_history("cand-1").back(), "\"failed\"");
+    EXPECT_EQ(notes_with("document verification decision changed: ACCEPT"), 1U);
+}
+
 TEST_F(DocvLifecycle, AReminderIsWrittenOnceWhenCaptureHasNotStarted) {
     cfg_.riskos.docv.remind_after = std::chrono::hours(2);
     cfg_.riskos.reconcile_after = std::chrono::minutes(15);
