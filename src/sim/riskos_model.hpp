@@ -133,6 +133,8 @@ struct riskos_simulator::impl {
     result<outgoing> prepare_failure(const std::string& eval_id);
     /// Sends once on the caller's thread and records it.
     webhook_delivery send_now(outgoing o);
+    /// send_now() of a prepared event, or the reason it could not be prepared.
+    result<webhook_delivery> send_prepared(result<outgoing> o);
     /// Sends once from the outbox thread, records it, then answers 200 with the delivery
     /// (and `extra`'s keys).
     void send_later(outgoing o, const http::respond_fn& respond, json extra = json::object());

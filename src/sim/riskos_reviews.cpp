@@ -217,6 +217,13 @@ result<riskos_simulator::impl::outgoing> riskos_simulator::impl::prepare_failure
 
 // ---- the public methods --------------------------------------------------------------
 
+result<webhook_delivery> riskos_simulator::impl::send_prepared(result<outgoing> o) {
+    if (!o) {
+        return std::move(o).error();
+    }
+    return send_now(std::move(*o));
+}
+
 result<webhook_delivery> riskos_simulator::review(const std::string& eval_id,
                                                   const std::string& decision,
                                                   const std::string& reviewer_id,
@@ -231,19 +238,11 @@ result<webhook_delivery> riskos_simulator::review(const std::string& eval_id,
 result<webhook_delivery> riskos_simulator::send_event(const std::string& eval_id,
                                                       const std::string& event_type,
                                                       const nlohmann::json& data_overrides) {
-    auto o = impl_->prepare_event(eval_id, event_type, data_overrides);
-    if (!o) {
-        return std::move(o).error();
-    }
-    return impl_->send_now(std::move(*o));
+    return impl_->send_prepared(impl_->prepare_event(eval_id, event_type, data_overrides));
 }
 
 result<webhook_delivery> riskos_simulator::redeliver(const std::string& event_id) {
-    auto o = impl_->prepare_redelivery(event_id);
-    if (!o) {
-        return std::move(o).error();
-    }
-    return impl_->send_now(std::move(*o));
+    return impl_->send_prepared(impl_->prepare_redelivery(event_id));
 }
 
 result<rerun_result> riskos_simulator::rerun(const std::string& eval_id,
@@ -259,19 +258,11 @@ result<rerun_result> riskos_simulator::rerun(const std::string& eval_id,
 }
 
 result<webhook_delivery> riskos_simulator::expire(const std::string& eval_id) {
-    auto o = impl_->prepare_expiry(eval_id);
-    if (!o) {
-        return std::move(o).error();
-    }
-    return impl_->send_now(std::move(*o));
+    return impl_->send_prepared(impl_->prepare_expiry(eval_id));
 }
 
 result<webhook_delivery> riskos_simulator::fail_workflow(const std::string& eval_id) {
-    auto o = impl_->prepare_failure(eval_id);
-    if (!o) {
-        return std::move(o).error();
-    }
-    return impl_->send_now(std::move(*o));
+    return impl_->send_prepared(impl_->prepare_failure(eval_id));
 }
 
 // ---- the /_sim/ requests -------------------------------------------------------------
