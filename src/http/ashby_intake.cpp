@@ -28,6 +28,22 @@ constexpr const char* not_an_ashby_envelope =
     "not an Ashby webhook envelope (action and data required)";
 constexpr const char* implausible_action_id = "webhookActionId is not a plausible id";
 
+/// The delivery as JSON with only the members the intake reads; the rest (names, emails,
+/// phones, answers...) is checked as JSON but never built in memory.
+std::optional<json> parse_envelope(std::string_view body, std::string& reason) {
+    return parse_untrusted(body, reason,
+                           {{"action"},
+                            {"webhookActionId"},
+                            {"data", "candidate", "id"},
+                            {"data", "deletedCandidate", "id"},
+                            {"data", "mergedCandidate", "id"},
+                            {"data", "application", "id"},
+                            {"data", "application", "submitterClientIp"},
+                            {"data", "application", "candidate", "id"},
+                            {"data", "application", "currentInterviewStage", "title"},
+                            {"data", "application", "currentInterviewStage", "type"}});
+}
+
 quarantine_decision quarantine(std::string reason) {
     return {ashby_source, std::move(reason)};
 }
@@ -228,7 +244,7 @@ intake_decision ashby_intake(const config::config& cfg, const request& req, time
     }
 
     std::string reason;
-    auto doc = parse_untrusted(req.body, reason);
+    auto doc = parse_envelope(req.body, reason);
     if (!doc) {
         return quarantine(std::move(reason));
     }

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -41,8 +42,8 @@ public:
                 observability::metrics* metrics)
         : ctx_(cfg, std::move(handler), metrics),
           cfg_(ctx_.cfg),
-          work_(asio::make_work_guard(ioc_)),
-          acceptor_(asio::make_strand(ioc_)) {}
+          iocs_(make_contexts(std::max(1, cfg_.threads))),
+          acceptor_(asio::make_strand(*iocs_.front())) {}
 
     ~server_impl() override { force_stop(); }
 
@@ -58,7 +59,7 @@ public:
         const auto address = asio::ip::make_address(cfg_.host, ec);
         if (ec) {
             // A host name: resolve it once at start-up.
-            tcp::resolver resolver(ioc_);
+            tcp::resolver resolver(*iocs_.front());
             auto results = resolver.resolve(cfg_.host, std::to_string(cfg_.port), ec);
             if (ec || results.empty()) {
                 return make_error(errc::invalid_argument,
@@ -84,12 +85,12 @@ public:
         }
         port_ = acceptor_.local_endpoint(ec).port();
         asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
-        const int n = std::max(1, cfg_.threads);
-        threads_.reserve(static_cast<std::size_t>(n));
+        const int n = static_cast<int>(iocs_.size());
+        threads_.reserve(iocs_.size());
         for (int i = 0; i < n; ++i) {
             threads_.emplace_back([this, i] {
                 set_thread_name(cfg_.thread_name + "-" + std::to_string(i));
-                run_io();
+                run_io(*iocs_[static_cast<std::size_t>(i)]);
             });
         }
         log::info("server_listening", {{"address", endpoint_.address().to_string()},
@@ -127,8 +128,10 @@ public:
         ctx_.draining.store(true);
         close_acceptor();
         close_connections(/*idle_only=*/false);
-        work_.reset();
-        ioc_.stop();
+        for (auto& io : iocs_) {
+            io->work.reset();
+            io->stop();
+        }
         for (auto& t : threads_) {
             if (t.joinable()) {
                 t.join();
@@ -160,10 +163,10 @@ private:
         });
     }
 
-    void run_io() {
+    void run_io(asio::io_context& ioc) {
         for (;;) {
             try {
-                ioc_.run();
+                ioc.run();
                 return;
             } catch (const std::exception&) {
                 // A handler threw: log and keep serving (the session that threw is gone).
@@ -247,7 +250,9 @@ private:
 
     awaitable<void> accept_loop() {
         for (;;) {
-            tcp::socket socket(asio::make_strand(ioc_));
+            // Each connection lives on one thread's context, taken in turn: its handlers never
+            // run concurrently and never hop between threads (no strand, no shared scheduler).
+            tcp::socket socket(*iocs_[next_context_++ % iocs_.size()]);
             error_code ec;
             co_await acceptor_.async_accept(socket, asio::redirect_error(use_awaitable, ec));
             if (ec) {
@@ -319,8 +324,21 @@ private:
     detail::session_context ctx_;  ///< shared with every session
     const config::server_config& cfg_;
     std::unique_ptr<ssl::context> tls_ctx_;
-    asio::io_context ioc_;
-    asio::executor_work_guard<asio::io_context::executor_type> work_;
+    /// One single-threaded context per I/O thread, kept busy by its work guard until stopped.
+    struct io_thread_context : asio::io_context {
+        io_thread_context() : asio::io_context(1), work(asio::make_work_guard(*this)) {}
+        std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+    };
+    static std::vector<std::unique_ptr<io_thread_context>> make_contexts(int n) {
+        std::vector<std::unique_ptr<io_thread_context>> v;
+        for (int i = 0; i < n; ++i) {
+            v.push_back(std::make_unique<io_thread_context>());
+        }
+        return v;
+    }
+
+    std::vector<std::unique_ptr<io_thread_context>> iocs_;
+    std::size_t next_context_ = 0;  ///< the accept loop's, on the acceptor's strand
     tcp::acceptor acceptor_;
     tcp::endpoint endpoint_;
     std::uint16_t port_ = 0;

@@ -32,8 +32,6 @@ constexpr std::size_t read_buffer_slack_bytes = 64 * 1024;
 constexpr std::size_t first_read_bytes = 4096;
 /// HTTP/1.1, as Beast numbers versions: the version of answers that end the connection.
 constexpr unsigned http_1_1 = 11;
-/// Random bytes of a request id (twice as many hex digits in X-Request-Id).
-constexpr std::size_t request_id_bytes = 8;
 /// Header fields room is made for up front (most requests have fewer).
 constexpr std::size_t usual_header_fields = 16;
 /// The longest path and method logged; a longer method is logged as "?".
@@ -315,7 +313,7 @@ awaitable<void> serve(session_context& ctx, Stream& stream, session_state& state
         // a client that trickles bytes is cut off.
         lowest.expires_at((first ? state.accepted_at : started) + ctx.header_timeout);
         first = false;
-        const std::string request_id = security::random_hex(request_id_bytes);
+        const std::string request_id = security::unique_hex_id();
 
         bhttp::request_parser<bhttp::string_body> parser;
         parser.header_limit(ctx.cfg.max_header_bytes);

@@ -196,17 +196,19 @@ struct webhook_handler::impl : std::enable_shared_from_this<webhook_handler::imp
                 const bool stored_job = with_job && r.status == store::enqueue_status::accepted;
                 stored_callback wake = stored_job ? self->stored() : nullptr;
                 respond(std::move(answer));
-                log::info("webhook_received",
-                          {{"request_id", request_id},
-                           {"source", ids.source},
-                           {"action", ids.action},
-                           {"delivery", ids.delivery},
-                           {"application_id", ids.application_id},
-                           {"candidate_id", ids.candidate_id},
-                           {"eval_id", ids.eval_id},
-                           {"outcome", outcome},
-                           {"job_id", r.id != 0 ? std::to_string(r.id) : std::string()},
-                           {"detail", detail}});
+                if (log::enabled(log::level::info)) {  // the fields are built only if written
+                    log::info("webhook_received",
+                              {{"request_id", request_id},
+                               {"source", ids.source},
+                               {"action", ids.action},
+                               {"delivery", ids.delivery},
+                               {"application_id", ids.application_id},
+                               {"candidate_id", ids.candidate_id},
+                               {"eval_id", ids.eval_id},
+                               {"outcome", outcome},
+                               {"job_id", r.id != 0 ? std::to_string(r.id) : std::string()},
+                               {"detail", detail}});
+                }
                 if (wake) {
                     wake(kind);
                 }

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <initializer_list>
 #include <utility>
+#include <vector>
 
 #include "riskbridge/core/encoding.hpp"
 
@@ -60,6 +61,50 @@ std::optional<json> parse_untrusted(std::string_view body, std::string& reason) 
         return std::nullopt;
     }
     json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
+    if (doc.is_discarded()) {
+        reason = "body is not valid JSON";
+        return std::nullopt;
+    }
+    return doc;
+}
+
+std::optional<json> parse_untrusted(std::string_view body, std::string& reason,
+                                    std::initializer_list<json_path> paths) {
+    if (!nesting_within(body, max_json_depth)) {
+        reason = "JSON nested too deeply";
+        return std::nullopt;
+    }
+    // keys[d - 1]: the key being read at depth d, while every key above it is on a kept path.
+    std::vector<std::string> keys;
+    const auto on_a_path = [&](std::string_view key) {
+        for (const json_path& path : paths) {
+            if (path.size() <= keys.size()) {
+                continue;
+            }
+            const auto* p = path.begin();
+            if (std::equal(keys.begin(), keys.end(), p) && p[keys.size()] == key) {
+                return true;
+            }
+        }
+        return false;
+    };
+    const json::parser_callback_t keep = [&](int depth, json::parse_event_t event, json& parsed) {
+        if (event != json::parse_event_t::key) {
+            return true;  // values and containers stay unless their key was dropped
+        }
+        const auto d = static_cast<std::size_t>(std::max(depth, 1));
+        if (keys.size() + 1 < d) {  // inside a dropped member or an array: nothing is kept
+            return false;
+        }
+        keys.resize(d - 1);
+        const auto& key = parsed.get_ref<const std::string&>();
+        if (!on_a_path(key)) {
+            return false;
+        }
+        keys.push_back(key);
+        return true;
+    };
+    json doc = json::parse(body, keep, /*allow_exceptions=*/false);
     if (doc.is_discarded()) {
         reason = "body is not valid JSON";
         return std::nullopt;

@@ -5,6 +5,7 @@
 // that tolerates any shape, the plausibility of an id, and what is kept of a RiskOS event.
 // Private to the http module.
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +17,15 @@ namespace riskbridge::http::detail {
 /// Non-throwing parse of untrusted text: nullopt with the reason when it is not JSON or is
 /// nested deeper than any webhook (64 levels; checked before parsing).
 std::optional<nlohmann::json> parse_untrusted(std::string_view body, std::string& reason);
+
+/// A path of object keys from the document's root, e.g. {"data", "application", "id"}.
+using json_path = std::initializer_list<std::string_view>;
+
+/// parse_untrusted() that keeps only the members on `paths` (and the objects that lead to
+/// them): the whole text is still checked, but nothing else is built, so a delivery costs a
+/// handful of allocations instead of one per value. Members inside arrays are never kept.
+std::optional<nlohmann::json> parse_untrusted(std::string_view body, std::string& reason,
+                                              std::initializer_list<json_path> paths);
 
 /// The member `key` of an object; nullptr when `obj` is not an object or has no such member.
 const nlohmann::json* member(const nlohmann::json& obj, std::string_view key);

@@ -1,7 +1,9 @@
 #include "riskbridge/observability/metrics.hpp"
 
 #include <array>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
@@ -110,17 +112,32 @@ struct metrics::impl {
             .Register(*registry);
     prometheus::Histogram& batch_hist = batch.Add({}, batch_size_buckets);
     prometheus::Histogram& commit_hist = commit_latency.Add({}, commit_buckets);
+    /// riskbridge_webhooks_total's counters by "source\naction\noutcome" (metrics::webhook).
+    std::mutex webhook_mutex;
+    std::unordered_map<std::string, prometheus::Counter*> webhook_counters;
 };
 
 metrics::metrics() : impl_(std::make_unique<impl>()) {}
 metrics::~metrics() = default;
 
 void metrics::webhook(std::string_view source, std::string_view action, std::string_view outcome) {
-    impl_->webhooks
-        .Add({{"source", std::string(source)},
-              {"action", bounded_label(action)},
-              {"outcome", std::string(outcome)}})
-        .Increment();
+    // Family::Add builds a label map and hashes it on every call; a delivery's counter is
+    // looked up by one short key instead (the label values are bounded, so is the cache).
+    std::string label_action = bounded_label(action);
+    std::string key;
+    key.reserve(source.size() + label_action.size() + outcome.size() + 2);
+    key.append(source).push_back('\n');
+    key.append(label_action).push_back('\n');
+    key.append(outcome);
+    std::lock_guard lock(impl_->webhook_mutex);
+    auto it = impl_->webhook_counters.find(key);
+    if (it == impl_->webhook_counters.end()) {
+        prometheus::Counter& c = impl_->webhooks.Add({{"source", std::string(source)},
+                                                      {"action", std::move(label_action)},
+                                                      {"outcome", std::string(outcome)}});
+        it = impl_->webhook_counters.emplace(std::move(key), &c).first;
+    }
+    it->second->Increment();
 }
 
 void metrics::http_refused(std::string_view reason) {

@@ -16,6 +16,14 @@ namespace riskbridge::security {
 
 namespace {
 
+/// AES-256-GCM, fetched from the default provider once: the legacy EVP_aes_256_gcm() object
+/// makes every EVP_*Init_ex fetch it again, a lookup that costs more than sealing a job
+/// payload. Never freed (it lives as long as the process).
+const EVP_CIPHER* aes_256_gcm() {
+    static EVP_CIPHER* const cipher = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+    return cipher != nullptr ? cipher : EVP_aes_256_gcm();
+}
+
 constexpr std::string_view envelope_prefix = "enc:";
 constexpr std::string_view envelope_version = "v2:";    ///< what encrypt() writes
 constexpr std::string_view envelope_version_1 = "v1:";  ///< read only: not bound to a place
@@ -184,7 +192,7 @@ result<std::string> data_cipher::encrypt(std::string_view plaintext, std::string
     int len = 0;
     int final_len = 0;
     const bool ok =
-        ctx && EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+        ctx && EVP_EncryptInit_ex(ctx.get(), aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
         EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(nonce_bytes),
                             nullptr) == 1 &&
         EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, bytes_of(key.bytes), nonce) == 1 &&
@@ -235,7 +243,7 @@ result<std::string> data_cipher::decrypt(std::string_view text, std::string_view
     int len = 0;
     int final_len = 0;
     const bool ready =
-        ctx && EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+        ctx && EVP_DecryptInit_ex(ctx.get(), aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
         EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(nonce_bytes),
                             nullptr) == 1 &&
         EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, bytes_of(key->bytes), nonce) == 1 &&

@@ -1,6 +1,8 @@
 #include "riskbridge/security/digest.hpp"
 
 #include <array>
+#include <chrono>
+#include <cstdint>
 #include <vector>
 
 #include <openssl/evp.h>
@@ -29,6 +31,32 @@ std::string sha256_hex(std::string_view data) {
         return {};
     }
     return to_hex(md.data(), len);
+}
+
+std::string unique_hex_id() {
+    struct generator {
+        std::uint64_t state = 0;
+        generator() {
+            if (RAND_bytes(reinterpret_cast<unsigned char*>(&state), sizeof state) != 1) {
+                state = static_cast<std::uint64_t>(
+                    std::chrono::steady_clock::now().time_since_epoch().count());
+            }
+        }
+        std::uint64_t next() noexcept {  // splitmix64: a bijection of a Weyl sequence
+            std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+            z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+            return z ^ (z >> 31);
+        }
+    };
+    thread_local generator gen;
+    std::array<unsigned char, sizeof(std::uint64_t)> bytes{};
+    std::uint64_t v = gen.next();
+    for (auto& b : bytes) {
+        b = static_cast<unsigned char>(v & 0xff);
+        v >>= 8;
+    }
+    return to_hex(bytes.data(), bytes.size());
 }
 
 std::string random_hex(std::size_t bytes) {

@@ -4,7 +4,11 @@
 #include <array>
 #include <climits>
 #include <cstddef>
+#include <memory>
+#include <string>
+#include <unordered_map>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -34,6 +38,65 @@ bool normalise_hex(std::string_view hex, std::string& out) {
         } else {
             return false;
         }
+    }
+    return true;
+}
+
+/// HMAC-SHA256 of `data` under `key` as lowercase hex into `out`, with a context keyed once
+/// per thread and key and re-armed for each message (EVP_MAC_init with no key): the one-shot
+/// HMAC() fetches the algorithm and schedules the key on every call, which costs more than
+/// hashing a webhook body. Only for the configured webhook secrets (few, fixed): the cache is
+/// dropped whenever it would hold more than a handful of keys. False on any OpenSSL failure.
+bool keyed_hmac_hex(std::string_view key, std::string_view data,
+                    std::array<char, k_hex_digest_len>& out) {
+    struct ctx_free {
+        void operator()(EVP_MAC_CTX* c) const noexcept { EVP_MAC_CTX_free(c); }
+    };
+    using ctx_ptr = std::unique_ptr<EVP_MAC_CTX, ctx_free>;
+    constexpr std::size_t max_cached_keys = 8;
+    // Keyed by the SHA-256 of the key, so the cache holds no copy of a secret.
+    thread_local std::unordered_map<std::string, ctx_ptr> contexts;
+
+    std::array<unsigned char, EVP_MAX_MD_SIZE> key_id{};
+    unsigned int key_id_len = 0;
+    if (EVP_Digest(key.data(), key.size(), key_id.data(), &key_id_len, EVP_sha256(), nullptr) !=
+        1) {
+        return false;
+    }
+    const std::string id(reinterpret_cast<const char*>(key_id.data()), key_id_len);
+    EVP_MAC_CTX* ctx = nullptr;
+    if (auto it = contexts.find(id); it != contexts.end()) {
+        ctx = it->second.get();
+        if (EVP_MAC_init(ctx, nullptr, 0, nullptr) != 1) {
+            return false;
+        }
+    } else {
+        EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+        ctx_ptr fresh(mac != nullptr ? EVP_MAC_CTX_new(mac) : nullptr);
+        EVP_MAC_free(mac);  // the context keeps its own reference
+        char digest[] = "SHA256";
+        const OSSL_PARAM params[] = {
+            OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+            OSSL_PARAM_construct_end()};
+        if (!fresh || EVP_MAC_init(fresh.get(), bytes_of(key), key.size(), params) != 1) {
+            return false;
+        }
+        if (contexts.size() >= max_cached_keys) {
+            contexts.clear();
+        }
+        ctx = fresh.get();
+        contexts.emplace(id, std::move(fresh));
+    }
+    std::array<unsigned char, 32> md{};
+    std::size_t len = 0;
+    if (EVP_MAC_update(ctx, bytes_of(data), data.size()) != 1 ||
+        EVP_MAC_final(ctx, md.data(), &len, md.size()) != 1 || len != md.size()) {
+        return false;
+    }
+    static constexpr char digits[] = "0123456789abcdef";
+    for (std::size_t i = 0; i < md.size(); ++i) {
+        out[2 * i] = digits[md[i] >> 4];
+        out[2 * i + 1] = digits[md[i] & 0x0f];
     }
     return true;
 }
@@ -110,9 +173,11 @@ signature_status verify_ashby_signature(std::string_view header_value, std::stri
         if (secret.empty()) {
             continue;
         }
-        const std::string expected = hmac_sha256_hex(secret.reveal(), raw_body);
-        matched |= static_cast<unsigned>(expected.size() == k_hex_digest_len &&
-                                         constant_time_equal(expected, presented));
+        std::array<char, k_hex_digest_len> expected{};
+        const bool computed = keyed_hmac_hex(secret.reveal(), raw_body, expected);
+        matched |= static_cast<unsigned>(
+            computed &&
+            constant_time_equal(std::string_view(expected.data(), expected.size()), presented));
     }
     return matched != 0 ? signature_status::valid : signature_status::mismatch;
 }

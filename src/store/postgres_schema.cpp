@@ -126,6 +126,12 @@ CREATE INDEX deliveries_received ON deliveries (received_at);
 CREATE INDEX job_attempts_finished ON job_attempts (finished_at);
 CREATE INDEX audit_at ON audit (at);
 )sql"},
+    {4, R"sql(
+-- Step 4 widens SQLite's claim index (jobs_due) so a claim by kind reads the index alone.
+-- PostgreSQL's claim locks every row it takes (FOR UPDATE SKIP LOCKED) and so visits the row
+-- anyway: its jobs_due stays as it is, and the step only keeps both stores at one version.
+SELECT 1;
+)sql"},
 };
 
 constexpr int latest_schema_version = migrations[std::size(migrations) - 1].version;

@@ -20,7 +20,7 @@ column_description optional(std::string_view name, column_type type) {
 
 schema_description describe() {
     schema_description s;
-    s.version = 3;
+    s.version = 4;
     s.tables = {
         {"jobs",
          {key("id", integer), required("kind", text), required("payload", text),

@@ -100,8 +100,9 @@ result<std::optional<job>> sqlite_queue::claim(std::string_view owner, time_poin
     if (!kinds.empty()) {
         kinds_json = nlohmann::json(kinds).dump();
     }
-    std::scoped_lock lock(c_.sync_mutex, c_.write_gate);
-    // Look first without the write lock: idle polls never contend with the writer.
+    std::unique_lock sync(c_.sync_mutex);
+    // Look first without the write lock and without the ingestion writer's gate: an idle
+    // poll (which may read past many due jobs of other kinds) never holds back a commit.
     auto peek = find_due(now_ms, kinds_json);
     if (!peek) {
         return std::move(peek).error();
@@ -109,6 +110,7 @@ result<std::optional<job>> sqlite_queue::claim(std::string_view owner, time_poin
     if (!*peek) {
         return std::optional<job>{};
     }
+    std::lock_guard gate(c_.write_gate);
     transaction t(db(), s_.tx);
     if (auto r = t.begin(); !r) {
         return r.error();

@@ -132,11 +132,11 @@ std::string ended_attempts(job_op op, std::string_view where, std::string_view n
            " FROM jobs WHERE " + std::string(where);
 }
 
-/// The guard of `op` in the words of the partial index a claim query reads (jobs_due,
-/// jobs_lease in migration 1). SQLite uses a partial index only when it can prove that the
-/// query's WHERE implies the index's (https://www.sqlite.org/partialindex.html), and it does
-/// not take "state IN ('running')" to imply "state = 'running'": an op that applies to one
-/// state is guarded with "=".
+/// The guard of `op` in the words of the partial index a claim query reads (jobs_due in
+/// migration 4, jobs_lease in migration 1). SQLite uses a partial index only when it can prove
+/// that the query's WHERE implies the index's (https://www.sqlite.org/partialindex.html), and
+/// it does not take "state IN ('running')" to imply "state = 'running'": an op that applies to
+/// one state is guarded with "=".
 std::string partial_index_guard(job_op op) {
     std::optional<job_state> only;
     int states = 0;

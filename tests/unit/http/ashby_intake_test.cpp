@@ -289,5 +289,49 @@ TEST_F(AshbyIntakeTest, CandidateChangesWithoutTheirIdsAreQuarantined) {
               "webhookActionId is not a plausible id");
 }
 
+// The intake builds only the members it reads (http/webhook_json.hpp); whatever else a body
+// holds, in whatever order, cannot change the decision, and the whole body must still be JSON.
+TEST_F(AshbyIntakeTest, MembersItDoesNotReadNeitherChangeTheDecisionNorEscapeTheJsonCheck) {
+    const std::string plain = R"({"webhookActionId": "w-9", "action": "applicationSubmit",
+        "data": {"application": {"id": "app-9", "candidate": {"id": "cand-9"}}}})";
+    // The same delivery, its members reordered, with personal data and decoys that repeat the
+    // names the intake reads at other places: ids inside arrays and unrelated objects.
+    const std::string noisy = R"({
+        "data": {
+            "candidate": {"id": "decoy-1"},
+            "application": {
+                "candidate": {"name": "Zoë Ångström", "id": "cand-9",
+                              "emailAddresses": [{"value": "zoe@example.com", "id": "decoy-2"}]},
+                "answers": [{"application": {"id": "decoy-3"}}],
+                "id": "app-9",
+                "job": {"id": "decoy-4", "application": {"id": "decoy-5"}}
+            }
+        },
+        "meta": {"action": "candidateDelete", "webhookActionId": "decoy-6"},
+        "action": "applicationSubmit",
+        "webhookActionId": "w-9"
+    })";
+    const auto a = expect<enqueue_decision>(decide(ashby_post(plain, secret, "req-1")));
+    const auto b = expect<enqueue_decision>(decide(ashby_post(noisy, secret, "req-1")));
+    ASSERT_TRUE(a.request.job && b.request.job);
+    EXPECT_EQ(b.request.delivery.key, "w-9:applicationSubmit");
+    EXPECT_EQ(b.request.job->unique_key, std::optional<std::string>("screening:app-9"));
+    EXPECT_EQ(b.request.job->subject, std::optional<std::string>("cand-9"));
+    EXPECT_EQ(b.request.job->payload, a.request.job->payload);
+    for (const char* absent : {"decoy", "Zo", "zoe@"}) {
+        EXPECT_EQ(b.request.job->payload.find(absent), std::string::npos) << absent;
+    }
+
+    // Broken JSON in a member the intake never reads is still broken JSON.
+    EXPECT_EQ(quarantine_reason(R"({"action": "applicationSubmit", "webhookActionId": "w-1",
+        "data": {"application": {"id": "a", "candidate": {"id": "c"}}},
+        "unread": [1, 2,, 3]})"),
+              "body is not valid JSON");
+    // "data" that is not an object is no envelope, whatever its elements hold.
+    EXPECT_EQ(quarantine_reason(R"({"action": "applicationSubmit", "webhookActionId": "w-1",
+        "data": [{"application": {"id": "a", "candidate": {"id": "c"}}}]})"),
+              "not an Ashby webhook envelope (action and data required)");
+}
+
 }  // namespace
 }  // namespace riskbridge::http

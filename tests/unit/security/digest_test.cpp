@@ -1,5 +1,10 @@
 #include "riskbridge/security/digest.hpp"
 
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 namespace riskbridge::security {
@@ -19,6 +24,31 @@ TEST(RandomHex, LengthAlphabetAndUniqueness) {
     EXPECT_EQ(a.find_first_not_of("0123456789abcdef"), std::string::npos);
     EXPECT_NE(a, b);  // 2^-128 chance of a false failure
     EXPECT_EQ(random_hex(0), "");
+}
+
+TEST(UniqueHexId, SixteenHexDigitsNeverRepeatedAcrossCallsOrThreads) {
+    constexpr int per_thread = 20'000;
+    std::vector<std::vector<std::string>> made(4);
+    std::vector<std::thread> threads;
+    for (auto& ids : made) {
+        threads.emplace_back([&ids] {
+            for (int i = 0; i < per_thread; ++i) {
+                ids.push_back(unique_hex_id());
+            }
+        });
+    }
+    for (auto& t : threads) {
+        t.join();
+    }
+    std::set<std::string> seen;
+    for (const auto& ids : made) {
+        for (const auto& id : ids) {
+            ASSERT_EQ(id.size(), 16u);
+            ASSERT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos) << id;
+            seen.insert(id);
+        }
+    }
+    EXPECT_EQ(seen.size(), made.size() * per_thread);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -229,6 +230,34 @@ TEST(VerifyAshbySignature, SecretIsUsedAsTypedNotDecoded) {
     EXPECT_EQ(verify_ashby_signature(sign(std::string("\x00\xff\x00\xff", 4), body), body,
                                      secrets({hex_secret})),
               signature_status::mismatch);
+}
+
+// The verifier keeps a keyed context per thread and secret, and drops them all once it would
+// hold more than a handful: every key gives its own answer, whatever was verified before, on
+// any thread.
+TEST(VerifyAshbySignature, EachSecretKeepsItsOwnKeyAcrossManyVerifications) {
+    std::vector<std::string> keys;
+    for (int i = 0; i < 20; ++i) {
+        keys.push_back("secret-" + std::to_string(i));
+    }
+    const auto check_all = [&keys] {
+        for (int round = 0; round < 3; ++round) {
+            for (std::size_t i = 0; i < keys.size(); ++i) {
+                const std::string body = "body " + std::to_string(round) + "/" + std::to_string(i);
+                const std::string header = sign(keys[i], body);
+                EXPECT_EQ(verify_ashby_signature(header, body, secrets({keys[i]})),
+                          signature_status::valid);
+                const std::string other = keys[(i + 1) % keys.size()];
+                EXPECT_EQ(verify_ashby_signature(header, body, secrets({other})),
+                          signature_status::mismatch);
+                EXPECT_EQ(verify_ashby_signature(header, body, secrets({other, keys[i]})),
+                          signature_status::valid);
+            }
+        }
+    };
+    check_all();
+    std::thread other_thread(check_all);
+    other_thread.join();
 }
 
 }  // namespace

@@ -423,7 +423,9 @@ TEST_P(ingestion, a_steady_stream_of_commits_keeps_the_wal_small) {
     // The group-commit writer begins the next transaction as soon as one commits, so a PASSIVE
     // checkpoint alone never lets SQLite start the WAL over: the file grew to the 64 MB
     // TRUNCATE threshold, and every commit's flush had to grow it. The checkpointer now
-    // restarts the WAL once it has caught up; the file stays a few MB however long the stream.
+    // restarts the WAL once it has caught up; the file stays near the 32 MB at which the
+    // checkpointer starts (checkpoint_wake_pages), well below TRUNCATE's 64 MB, however long
+    // the stream.
     if (is_postgres()) {
         GTEST_SKIP() << "SQLite's write-ahead log only";
     }
@@ -462,7 +464,7 @@ TEST_P(ingestion, a_steady_stream_of_commits_keeps_the_wal_small) {
     watcher.join();
     EXPECT_EQ(accepted.load(), submitters * per_submitter);
     EXPECT_GT(largest, 0U);
-    EXPECT_LT(largest, std::uintmax_t{32} << 20) << "the WAL grew to " << (largest >> 20) << " MB";
+    EXPECT_LT(largest, std::uintmax_t{48} << 20) << "the WAL grew to " << (largest >> 20) << " MB";
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ TEST_F(sqlite_only, empty_file_is_migrated_and_reopening_is_a_no_op) {
     {
         raw_db raw(db_path());
         EXPECT_EQ(raw.scalar("PRAGMA journal_mode"), "wal");
-        EXPECT_EQ(raw.scalar("SELECT max(version) FROM schema_version"), "3");
+        EXPECT_EQ(raw.scalar("SELECT max(version) FROM schema_version"), "4");
         auto tables =
             raw.column("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
         EXPECT_EQ(tables,
@@ -37,7 +37,7 @@ TEST_F(sqlite_only, empty_file_is_migrated_and_reopening_is_a_no_op) {
         EXPECT_EQ(enqueue_sync(*store, make_request("k1")).status, enqueue_status::accepted);
     }
     raw_db raw(db_path());
-    EXPECT_EQ(raw.scalar("SELECT count(*) FROM schema_version"), "3");
+    EXPECT_EQ(raw.scalar("SELECT count(*) FROM schema_version"), "4");
     EXPECT_EQ(raw.scalar("SELECT count(*) FROM jobs"), "1");
 }
 
@@ -61,7 +61,12 @@ TEST_F(sqlite_only, a_version_1_file_is_upgraded_in_place) {
     ASSERT_TRUE(held) << held.error().message;
     EXPECT_TRUE(*held);
     EXPECT_EQ(enqueue_sync(*store, make_request("k1")).status, enqueue_status::duplicate);
-    EXPECT_EQ(raw()->scalar("SELECT max(version) FROM schema_version"), "3");
+    EXPECT_EQ(raw()->scalar("SELECT max(version) FROM schema_version"), "4");
+    // Step 4: the claim index holds the kind and state, so a claim by kind reads no row.
+    EXPECT_NE(raw()
+                  ->scalar("SELECT sql FROM sqlite_master WHERE name = 'jobs_due'")
+                  .find("(next_run_at, id, kind, state)"),
+              std::string::npos);
     // Step 3: jobs have a subject, and 'cancelled' passes the state check.
     EXPECT_TRUE(raw()->exec("UPDATE jobs SET subject = 'c-1', state = 'cancelled'"));
     EXPECT_EQ(raw()->scalar("SELECT count(*) FROM jobs WHERE state = 'cancelled'"), "1");
@@ -79,7 +84,7 @@ TEST_F(postgres_only, schema_is_migrated_and_reopening_is_a_no_op) {
         ASSERT_TRUE(store);
     }
     auto raw_conn = raw();
-    EXPECT_EQ(raw_conn->scalar("SELECT max(version) FROM schema_version"), "3");
+    EXPECT_EQ(raw_conn->scalar("SELECT max(version) FROM schema_version"), "4");
     const std::string tables_sql =
         "SELECT table_name FROM information_schema.tables WHERE table_schema = '" +
         schema_->name() + "' ORDER BY table_name";
@@ -91,7 +96,7 @@ TEST_F(postgres_only, schema_is_migrated_and_reopening_is_a_no_op) {
         ASSERT_TRUE(store);
         EXPECT_EQ(enqueue_sync(*store, make_request("k1")).status, enqueue_status::accepted);
     }
-    EXPECT_EQ(raw_conn->scalar("SELECT count(*) FROM schema_version"), "3");
+    EXPECT_EQ(raw_conn->scalar("SELECT count(*) FROM schema_version"), "4");
     EXPECT_EQ(raw_conn->scalar("SELECT count(*) FROM jobs"), "1");
 }
 
@@ -128,6 +133,12 @@ TEST_F(sqlite_only, claim_queries_are_served_by_their_indexes) {
         "next_run_at <= 5 ORDER BY next_run_at, id LIMIT 1");
     EXPECT_NE(due_plan.find("jobs_due"), std::string::npos) << due_plan;
     EXPECT_EQ(due_plan.find("TEMP B-TREE"), std::string::npos) << due_plan;
+    // A claim for some kinds (the privacy pool's) reads the index alone.
+    const std::string kinds_plan = plan(
+        "SELECT id, next_run_at FROM jobs INDEXED BY jobs_due WHERE state IN ('queued', "
+        "'retry_wait') AND next_run_at <= 5 AND kind IN (SELECT value FROM "
+        "json_each('[\"erase_candidate\"]')) ORDER BY next_run_at, id LIMIT 1");
+    EXPECT_NE(kinds_plan.find("COVERING INDEX jobs_due"), std::string::npos) << kinds_plan;
     const std::string lease_plan = plan(
         "SELECT id, next_run_at, lease_owner FROM jobs INDEXED BY jobs_lease WHERE state = "
         "'running' AND "
