@@ -69,17 +69,39 @@ struct run_result {
     }
 };
 
+/// A unique applicationSubmit of about 800 bytes, shaped like Ashby's (ids, the candidate's
+/// contact details with some UTF-8, the stage, the job, the submitter's address).
 std::string delivery(const std::string& run, std::size_t i) {
     const std::string id = run + "-" + std::to_string(i);
+    const std::string n = std::to_string(i);
     return nlohmann::json{
         {"webhookActionId", "bench-" + id},
         {"action", "applicationSubmit"},
         {"data",
          {{"application",
            {{"id", "app-" + id},
+            {"createdAt", "2026-12-08T10:00:00.000Z"},
+            {"updatedAt", "2026-12-08T10:00:00.000Z"},
             {"status", "Active"},
-            {"candidate", {{"id", "cand-" + id}, {"name", "Bench Candidate"}}},
-            {"currentInterviewStage", {{"id", "s"}, {"title", "Application Review"}}}}}}}}
+            {"submitterClientIp", "203.0.113." + std::to_string(i % 250)},
+            {"candidate",
+             {{"id", "cand-" + id},
+              {"name", "Zoë Bench-Ångström " + n},
+              {"primaryEmailAddress",
+               {{"value", "zoe.bench." + n + "@example.com"},
+                {"type", "Personal"},
+                {"isPrimary", true}}},
+              {"primaryPhoneNumber",
+               {{"value", "+1 415 555 " + std::to_string(1000 + i % 9000)},
+                {"type", "Mobile"},
+                {"isPrimary", true}}}}},
+            {"currentInterviewStage",
+             {{"id", "stage-application-review"},
+              {"title", "Application Review"},
+              {"type", "PreInterviewScreen"},
+              {"orderInInterviewPlan", 1}}},
+            {"job", {{"id", "job-backend-engineer"}, {"title", "Backend Engineer, Payments"}}},
+            {"source", {{"id", "source-careers"}, {"title", "Careers page"}}}}}}}}
         .dump();
 }
 
@@ -113,6 +135,45 @@ double threads_run_seconds(const std::string& pid, const std::string& prefix = "
     }
     ::closedir(dir);
     return total;
+}
+
+/// Run seconds of process `pid`'s threads by thread name (numbered siblings such as
+/// rb-http-0 and rb-http-1 counted apart).
+std::map<std::string, double> run_seconds_by_thread(const std::string& pid) {
+    std::map<std::string, double> out;
+    const std::string tasks = "/proc/" + pid + "/task";
+    DIR* dir = ::opendir(tasks.c_str());
+    if (dir == nullptr) {
+        return out;
+    }
+    while (const dirent* e = ::readdir(dir)) {
+        if (e->d_name[0] == '.') {
+            continue;
+        }
+        const std::string task = tasks + "/" + e->d_name;
+        std::ifstream comm(task + "/comm");
+        std::string name;
+        if (std::getline(comm, name)) {
+            out[name] += run_seconds(task);
+        }
+    }
+    ::closedir(dir);
+    return out;
+}
+
+/// Bytes process `pid` has caused to be written to storage (write_bytes of /proc/<pid>/io:
+/// its writes to files as the page cache takes them, the WAL's and the checkpoint's alike);
+/// 0 when it cannot be read.
+double storage_write_bytes(const std::string& pid) {
+    std::ifstream in("/proc/" + pid + "/io");
+    std::string key;
+    double value = 0;
+    while (in >> key >> value) {
+        if (key == "write_bytes:") {
+            return value;
+        }
+    }
+    return 0;
 }
 
 /// The machine's busy and total jiffies, from the first line of /proc/stat.
@@ -209,11 +270,24 @@ struct measured {
 /// thread of the daemons), the client's connection threads and the whole machine's share.
 class cpu_meter {
 public:
-    explicit cpu_meter(std::function<double()> server) : server_(std::move(server)) { start(); }
+    /// `pids`: the daemons' processes, whose threads and storage writes are reported one by one
+    /// (none for the bare server, which is this process and writes nothing).
+    explicit cpu_meter(std::function<double()> server, std::vector<std::string> pids = {})
+        : server_(std::move(server)), pids_(std::move(pids)) {
+        start();
+    }
 
     void start() {
         server0_ = server_();
         machine0_ = machine_jiffies();
+        threads0_.clear();
+        written0_ = 0;
+        for (const auto& pid : pids_) {
+            for (const auto& [name, seconds] : run_seconds_by_thread(pid)) {
+                threads0_[name] += seconds;
+            }
+            written0_ += storage_write_bytes(pid);
+        }
     }
 
     void print(const char* name, const run_result& r) const {
@@ -224,12 +298,42 @@ public:
             "%-7s cpu: server %.1f us/request, client %.1f us/request, machine %.0f%% busy\n", name,
             1e6 * server / n, 1e6 * r.client_cpu_seconds / n,
             100.0 * (busy - machine0_.first) / std::max(1.0, total - machine0_.second));
+        if (pids_.empty()) {
+            return;
+        }
+        std::map<std::string, double> threads;
+        double written = 0;
+        for (const auto& pid : pids_) {
+            for (const auto& [thread, seconds] : run_seconds_by_thread(pid)) {
+                threads[thread] += seconds;
+            }
+            written += storage_write_bytes(pid);
+        }
+        std::printf("%-7s store: %.0f bytes written per request\n", name,
+                    (written - written0_) / n);
+        std::vector<std::pair<double, std::string>> by_cost;
+        for (const auto& [thread, seconds] : threads) {
+            const auto before = threads0_.find(thread);
+            const double spent = seconds - (before != threads0_.end() ? before->second : 0.0);
+            if (1e6 * spent / n >= 0.5) {
+                by_cost.emplace_back(spent, thread);
+            }
+        }
+        std::sort(by_cost.rbegin(), by_cost.rend());
+        std::printf("%-7s threads:", name);
+        for (const auto& [spent, thread] : by_cost) {
+            std::printf(" %s %.1f", thread.c_str(), 1e6 * spent / n);
+        }
+        std::printf(" (us/request)\n");
     }
 
 private:
     std::function<double()> server_;
+    std::vector<std::string> pids_;
     double server0_ = 0;
     std::pair<double, double> machine0_;
+    std::map<std::string, double> threads0_;
+    double written0_ = 0;
 };
 
 measured measure(const char* name, const std::vector<std::uint16_t>& ports, std::size_t n,
@@ -323,13 +427,19 @@ std::optional<measured> measure_daemons(const char* name, const riskbridge::test
         }
         ports.push_back(d->port());
     }
-    cpu_meter cpu([&daemons] {
-        double total = 0;
-        for (const auto& d : daemons) {
-            total += threads_run_seconds(std::to_string(d->pid()));
-        }
-        return total;
-    });
+    std::vector<std::string> pids;
+    for (const auto& d : daemons) {
+        pids.push_back(std::to_string(d->pid()));
+    }
+    cpu_meter cpu(
+        [&daemons] {
+            double total = 0;
+            for (const auto& d : daemons) {
+                total += threads_run_seconds(std::to_string(d->pid()));
+            }
+            return total;
+        },
+        pids);
     measured m = measure(name, ports, requests, connections, cpu);
     for (std::size_t i = 0; i < ports.size(); ++i) {
         print_commit_figures(name, ports[i]);
