@@ -113,30 +113,6 @@ double run_seconds(const std::string& task_dir) {
     return in >> ns ? ns / 1e9 : 0;
 }
 
-/// Run seconds of the threads of process `pid` ("self" for this one) whose name starts with
-/// `prefix` (all of them for an empty prefix).
-double threads_run_seconds(const std::string& pid, const std::string& prefix = "") {
-    const std::string tasks = "/proc/" + pid + "/task";
-    DIR* dir = ::opendir(tasks.c_str());
-    if (dir == nullptr) {
-        return 0;
-    }
-    double total = 0;
-    while (const dirent* e = ::readdir(dir)) {
-        if (e->d_name[0] == '.') {
-            continue;
-        }
-        const std::string task = tasks + "/" + e->d_name;
-        std::ifstream comm(task + "/comm");
-        std::string name;
-        if (std::getline(comm, name) && name.rfind(prefix, 0) == 0) {
-            total += run_seconds(task);
-        }
-    }
-    ::closedir(dir);
-    return total;
-}
-
 /// Run seconds of process `pid`'s threads by thread name (numbered siblings such as
 /// rb-http-0 and rb-http-1 counted apart).
 std::map<std::string, double> run_seconds_by_thread(const std::string& pid) {
@@ -159,6 +135,18 @@ std::map<std::string, double> run_seconds_by_thread(const std::string& pid) {
     }
     ::closedir(dir);
     return out;
+}
+
+/// Run seconds of the threads of process `pid` ("self" for this one) whose name starts with
+/// `prefix` (all of them for an empty prefix).
+double threads_run_seconds(const std::string& pid, const std::string& prefix = "") {
+    double total = 0;
+    for (const auto& [name, seconds] : run_seconds_by_thread(pid)) {
+        if (name.rfind(prefix, 0) == 0) {
+            total += seconds;
+        }
+    }
+    return total;
 }
 
 /// Bytes process `pid` has caused to be written to storage (write_bytes of /proc/<pid>/io:
