@@ -23,7 +23,9 @@ using json_path = std::initializer_list<std::string_view>;
 
 /// parse_untrusted() that keeps only the members on `paths` (and the objects that lead to
 /// them): the whole text is still checked, but nothing else is built, so a delivery costs a
-/// handful of allocations instead of one per value. Members inside arrays are never kept.
+/// handful of allocations instead of one per value. A path counts keys only: where an array
+/// stands on a path, its elements' members that continue the path are kept too (a reader
+/// that wants an object there sees an array, as it would without the filter).
 std::optional<nlohmann::json> parse_untrusted(std::string_view body, std::string& reason,
                                               std::initializer_list<json_path> paths);
 
