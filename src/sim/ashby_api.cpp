@@ -225,31 +225,31 @@ ashby_simulator::impl::candidate_rec* ashby_simulator::impl::tagging(const json&
 }
 
 http::response ashby_simulator::impl::add_tag(const json& body) {
-    const std::string* tid = nullptr;
-    http::response failure;
-    candidate_rec* c = tagging(body, tid, failure);
-    if (c == nullptr) {
-        return failure;
-    }
-    auto& owned = c->tag_ids;
-    if (std::find(owned.begin(), owned.end(), *tid) == owned.end()) {
-        owned.push_back(*tid);
-    }
-    log::debug("sim_ashby_tag_added", {{"candidate_id", c->seed.id}, {"tag_id", *tid}});
-    return ok(render_candidate(*c));
+    return change_tag(body, true);
 }
 
 http::response ashby_simulator::impl::remove_tag(const json& body) {
+    return change_tag(body, false);
+}
+
+/// candidate.addTag (`add`) or candidate.removeTag: the candidate after the change. Adding a
+/// tag it has, or removing one it does not have, succeeds and changes nothing.
+http::response ashby_simulator::impl::change_tag(const json& body, bool add) {
     const std::string* tid = nullptr;
     http::response failure;
     candidate_rec* c = tagging(body, tid, failure);
     if (c == nullptr) {
         return failure;
     }
-    // A tag the candidate does not have: success, the candidate unchanged.
     auto& owned = c->tag_ids;
-    owned.erase(std::remove(owned.begin(), owned.end(), *tid), owned.end());
-    log::debug("sim_ashby_tag_removed", {{"candidate_id", c->seed.id}, {"tag_id", *tid}});
+    const auto at = std::find(owned.begin(), owned.end(), *tid);
+    if (add && at == owned.end()) {
+        owned.push_back(*tid);
+    } else if (!add && at != owned.end()) {
+        owned.erase(at);
+    }
+    log::debug(add ? "sim_ashby_tag_added" : "sim_ashby_tag_removed",
+               {{"candidate_id", c->seed.id}, {"tag_id", *tid}});
     return ok(render_candidate(*c));
 }
 

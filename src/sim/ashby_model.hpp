@@ -85,6 +85,7 @@ struct ashby_simulator::impl {
     http::response tag_list(const json& body);
     http::response add_tag(const json& body);
     http::response remove_tag(const json& body);
+    http::response change_tag(const json& body, bool add);
     http::response set_fraud_status(const json& body);
     http::response create_note(const json& body);
     http::response list_notes(const json& body);

@@ -29,6 +29,18 @@ std::string sub_status_for(const std::string& decision) {
     return out;
 }
 
+/// The document of an evaluation a reviewer closed with `decision` at `at`.
+void close_with(json& doc, const std::string& decision, const std::string& at) {
+    doc["eval_end_time"] = at;
+    doc["decision_at"] = at;
+    doc["decision"] = decision;
+    doc["eval_status"] = "evaluation_completed";
+    doc["status"] = "CLOSED";
+    doc["sub_status"] = sub_status_for(decision);
+    doc["review_queues"] = json::array();
+    doc.erase("score");
+}
+
 error unknown_evaluation() {
     return error(errc::not_found, "no evaluation with this eval_id");
 }
@@ -72,14 +84,7 @@ result<riskos_simulator::impl::outgoing> riskos_simulator::impl::prepare_review(
     eval_rec& e = it->second;
     e.next_step = e.steps.size();  // a capture still running would overwrite the decision
     const std::string at = decision_time(e);
-    e.doc["decision"] = decision;
-    e.doc["decision_at"] = at;
-    e.doc["eval_end_time"] = at;
-    e.doc["eval_status"] = "evaluation_completed";
-    e.doc["status"] = "CLOSED";
-    e.doc["sub_status"] = sub_status_for(decision);
-    e.doc["review_queues"] = json::array();
-    e.doc.erase("score");
+    close_with(e.doc, decision, at);
     log::info("sim_riskos_review", {{"eval_id", e.eval_id}, {"event_type", event_type}});
     json data;
     if (event_type == "evaluation_completed") {
@@ -161,14 +166,7 @@ riskos_simulator::impl::prepare_rerun(const std::string& eval_id, const std::str
     const std::string at = decision_time(n);
     n.doc["eval_id"] = n.eval_id;
     n.doc["eval_start_time"] = at;
-    n.doc["eval_end_time"] = at;
-    n.doc["decision_at"] = at;
-    n.doc["decision"] = decision;
-    n.doc["eval_status"] = "evaluation_completed";
-    n.doc["status"] = "CLOSED";
-    n.doc["sub_status"] = sub_status_for(decision);
-    n.doc["review_queues"] = json::array();
-    n.doc.erase("score");
+    close_with(n.doc, decision, at);
     json data{{"eval_id", n.eval_id},
               {"id", n.request_id},
               {"workflow", n.workflow},
